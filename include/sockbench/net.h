@@ -1,0 +1,32 @@
+/* net.h - addresses and listen sockets.  Never prints: errors go to `err`. */
+#ifndef SOCKBENCH_NET_H
+#define SOCKBENCH_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+struct net_addr {
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int family;        /* AF_INET, AF_INET6, AF_UNIX */
+	char text[128];    /* "127.0.0.1", "::1", "unix:/path" (no port) */
+};
+
+/* "127.0.0.1", "::1", "unix:/path" plus a port (ignored for unix). */
+int net_parse_host(const char *s, int port, struct net_addr *a, char *err, size_t errlen);
+/* "127.0.0.1:80", "[::1]:80", "unix:/path". */
+int net_parse_hostport(const char *s, struct net_addr *a, char *err, size_t errlen);
+/* socket + SO_REUSEADDR (+ SO_REUSEPORT) + bind + listen.  Returns the fd,
+ * or -1 with err like "bind 127.0.0.1:80: Address already in use". */
+int net_listen(const struct net_addr *a, int backlog, bool reuseport, char *err, size_t errlen);
+/* Port the socket is bound to (0 for unix). */
+int net_local_port(int fd);
+/* The backlog the kernel enforces on a listening socket (ss's Send-Q),
+ * read back from the kernel; -errno on failure.  *queued gets Recv-Q. */
+int net_listen_queue(int fd, int family, int *limit, int *queued);
+int net_set_nonblock(int fd, bool on);
+/* Raise RLIMIT_NOFILE's soft limit to the hard limit; returns the new soft limit. */
+long net_raise_nofile(void);
+
+#endif

@@ -1,0 +1,49 @@
+/* proto.h - the wire protocols (SPEC section 3), free of any I/O.
+ *
+ * rr frame: 8-byte header, uint32 req_len and uint32 resp_len, big-endian,
+ * then req_len payload bytes.  The reply is resp_len bytes, byte i = i % 251
+ * (251 is prime, so a reply shifted by any offset that is not a multiple of
+ * 251 fails the check: misframed data cannot pass for a good reply).
+ */
+#ifndef SOCKBENCH_PROTO_H
+#define SOCKBENCH_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+enum proto { PROTO_ECHO, PROTO_RR, PROTO_SINK, PROTO_HTTP };
+extern const char *const proto_names[]; /* NULL-terminated, indexed by enum proto */
+
+#define RR_HDR_LEN 8
+
+/* Incremental rr request parser: feed it any split of the byte stream. */
+struct rr_parser {
+	uint8_t hdr[RR_HDR_LEN];
+	uint32_t hdr_have;    /* header bytes collected so far */
+	uint64_t payload_left; /* payload bytes still to skip */
+	uint32_t resp_len;     /* of the request being read */
+};
+
+enum rr_event { RR_MORE = 0, RR_REQUEST = 1, RR_ERROR = -1 };
+
+void rr_parser_init(struct rr_parser *p);
+/* Consume bytes from buf[0..len) up to the end of at most one request.
+ * *used says how many were consumed.  RR_REQUEST: a whole request ended,
+ * *resp_len is the reply it asks for.  RR_MORE: everything consumed, no
+ * request ended yet.  RR_ERROR: a length above max_msg (nothing allocated). */
+enum rr_event rr_feed(struct rr_parser *p, const uint8_t *buf, size_t len, uint32_t max_msg,
+		      size_t *used, uint32_t *resp_len);
+/* Write an rr header. */
+void rr_header(uint8_t out[RR_HDR_LEN], uint32_t req_len, uint32_t resp_len);
+
+/* The reply pattern, made once: pattern_iov() describes bytes [off, off+len)
+ * of a reply as at most `max` iovecs pointing into one read-only block. */
+void pattern_init(void);
+int pattern_iov(uint64_t off, uint64_t len, struct iovec *iov, int max, uint64_t *covered);
+/* Offset of the first byte of buf that breaks the pattern (reply offset
+ * `off`), or len when all match. */
+size_t pattern_check(const uint8_t *buf, size_t len, uint64_t off);
+void pattern_fill(uint8_t *buf, size_t len, uint64_t off);
+
+#endif

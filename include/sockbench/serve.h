@@ -1,0 +1,50 @@
+/* serve.h - `sockbench serve`: configuration and entry point. */
+#ifndef SOCKBENCH_SERVE_H
+#define SOCKBENCH_SERVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sockbench/proto.h"
+
+struct server_model;
+
+enum send_mode { SEND_SEND, SEND_SENDALL };
+enum accept_mode { ACCEPT_SHARED, ACCEPT_EXCLUSIVE, ACCEPT_REUSEPORT };
+extern const char *const send_names[];
+extern const char *const accept_names[];
+
+#define BACKLOG_MAX (-1) /* listen(fd, -1): the kernel uses somaxconn */
+
+struct serve_config {
+	const struct server_model *model;
+	enum proto proto;
+	char bind[256];
+	int port;
+	int backlog;
+	uint32_t recv_size;
+	enum send_mode send;
+	int sndbuf, rcvbuf; /* 0: kernel default */
+	int workers;
+	enum accept_mode accept_mode;
+	unsigned accept_delay_ms;
+	bool pause_accept;
+	unsigned work_us;
+	uint32_t max_msg;
+	unsigned max_conns;
+	unsigned idle_timeout_ms;
+	uint32_t http_body;
+	char stats_path[1024];
+};
+
+void serve_defaults(struct serve_config *c);
+/* Parse argv (argv[0] is "serve").  0: ok; 1: --help printed; -1: bad
+ * usage, err holds the one line to print (the option and what is allowed). */
+int serve_parse(struct serve_config *c, int argc, char **argv, char *err, size_t errlen);
+void serve_usage(FILE *f);
+/* Run the server until SIGINT/SIGTERM; returns the process exit status. */
+int serve_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,55 @@
+/* stats.h - server counters, shared by threads and forked processes.
+ *
+ * The block lives in a MAP_SHARED anonymous mapping made before any fork, so
+ * the children of `fork` and `prefork` add into the same counters as the
+ * parent.  Sessions count locally and add their totals once, when they close
+ * (sess_close), so the hot path touches no shared cache line.
+ */
+#ifndef SOCKBENCH_STATS_H
+#define SOCKBENCH_STATS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#define STATS_MAX_ERRNO   160
+#define STATS_MAX_WORKERS 1024
+
+struct stats_worker {
+	int64_t pid;
+	uint64_t accepts;
+	uint64_t empty_wakeups; /* woken for the listen socket, accept() said EAGAIN */
+};
+
+struct stats {
+	uint64_t accepted;
+	uint64_t closed;
+	uint64_t rejected_max_conns;
+	uint64_t rejected_fd_setsize;
+	uint64_t idle_closed;
+	uint64_t requests;
+	uint64_t bytes_in;
+	uint64_t bytes_out;
+	uint64_t recv_calls;
+	uint64_t send_calls;
+	uint64_t short_sends;
+	uint64_t bytes_dropped;
+	uint64_t protocol_errors;
+	int64_t cur_connections;
+	int64_t peak_connections;
+	uint64_t err[STATS_MAX_ERRNO]; /* by errno; the last slot holds "other" */
+	int nworkers;
+	struct stats_worker workers[STATS_MAX_WORKERS];
+};
+
+#define STATS_ADD(st, field, n) __atomic_fetch_add(&(st)->field, (n), __ATOMIC_RELAXED)
+
+/* Allocate a zeroed shared block; NULL on failure (errno set). */
+struct stats *stats_new(void);
+void stats_free(struct stats *st);
+void stats_error(struct stats *st, int errnum);
+/* One more connection being served (accepted and not refused); keeps the
+ * peak.  `accepted` and `closed` count every socket accept() returned. */
+void stats_conn_open(struct stats *st);
+void stats_conn_close(struct stats *st);
+
+#endif

@@ -1,0 +1,47 @@
+/* main.c - `sockbench CMD`: dispatch to the subcommands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "sockbench/serve.h"
+#include "sockbench/server.h"
+
+#ifndef SOCKBENCH_VERSION
+#define SOCKBENCH_VERSION "0.0.0"
+#endif
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: sockbench CMD [options]   (sockbench CMD --help for each)\n\n"
+		   "  serve    run one server model in the foreground\n"
+		   "  load     drive a server, print a summary, write JSON       (not built yet)\n"
+		   "  sweep    cartesian product of settings, one JSON per run  (not built yet)\n"
+		   "  plot     gnuplot figures from a sweep's JSON              (not built yet)\n"
+		   "  lesson   a ready sweep + plots for one teaching topic     (not built yet)\n"
+		   "  merge    one result from several generators               (not built yet)\n"
+		   "  sysinfo  kernel version and the sysctls that matter       (not built yet)\n\n"
+		   "server models (--model):\n");
+	for (int i = 0; server_models[i]; i++)
+		fprintf(f, "  %-9s %s\n", server_models[i]->name, server_models[i]->help);
+	fprintf(f, "\noptions: --help, --version\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "--version")) {
+		printf("sockbench %s\n", SOCKBENCH_VERSION);
+		return 0;
+	}
+	if (!strcmp(cmd, "serve"))
+		return serve_main(argc - 1, argv + 1);
+	fprintf(stderr, "sockbench: '%s': unknown command (see sockbench --help)\n", cmd);
+	return 2;
+}

@@ -1,0 +1,230 @@
+/* net.c - addresses, listen sockets, and what the kernel says about them. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "sockbench/net.h"
+
+int net_parse_host(const char *s, int port, struct net_addr *a, char *err, size_t errlen)
+{
+	memset(a, 0, sizeof *a);
+	if (!strncmp(s, "unix:", 5)) {
+		struct sockaddr_un *un = (struct sockaddr_un *)&a->ss;
+		const char *path = s + 5;
+		if (!*path || strlen(path) >= sizeof un->sun_path) {
+			snprintf(err, errlen, "unix socket path must be 1 to %zu bytes, got '%s'",
+				 sizeof un->sun_path - 1, s);
+			return -1;
+		}
+		un->sun_family = AF_UNIX;
+		strcpy(un->sun_path, path);
+		a->len = (socklen_t)sizeof *un;
+		a->family = AF_UNIX;
+		snprintf(a->text, sizeof a->text, "%s", s);
+		return 0;
+	}
+	struct sockaddr_in *in4 = (struct sockaddr_in *)&a->ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&a->ss;
+	if (inet_pton(AF_INET, s, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons((uint16_t)port);
+		a->len = sizeof *in4;
+		a->family = AF_INET;
+	} else if (inet_pton(AF_INET6, s, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		a->len = sizeof *in6;
+		a->family = AF_INET6;
+	} else {
+		snprintf(err, errlen, "expected an IPv4 or IPv6 literal or unix:/path, got '%s'", s);
+		return -1;
+	}
+	snprintf(a->text, sizeof a->text, "%s", s);
+	return 0;
+}
+
+int net_parse_hostport(const char *s, struct net_addr *a, char *err, size_t errlen)
+{
+	if (!strncmp(s, "unix:", 5))
+		return net_parse_host(s, 0, a, err, errlen);
+	char host[128];
+	const char *colon;
+	if (*s == '[') {
+		const char *end = strchr(s, ']');
+		if (!end || end[1] != ':' || (size_t)(end - s - 1) >= sizeof host)
+			goto bad;
+		memcpy(host, s + 1, (size_t)(end - s - 1));
+		host[end - s - 1] = '\0';
+		colon = end + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon || (size_t)(colon - s) >= sizeof host)
+			goto bad;
+		memcpy(host, s, (size_t)(colon - s));
+		host[colon - s] = '\0';
+	}
+	char *e;
+	long port = strtol(colon + 1, &e, 10);
+	if (!colon[1] || *e || port < 1 || port > 65535)
+		goto bad;
+	return net_parse_host(host, (int)port, a, err, errlen);
+bad:
+	snprintf(err, errlen, "expected HOST:PORT ('127.0.0.1:80', '[::1]:80') or unix:/path, got '%s'",
+		 s);
+	return -1;
+}
+
+int net_listen(const struct net_addr *a, int backlog, bool reuseport, char *err, size_t errlen)
+{
+	int one = 1, fd = socket(a->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	if (a->family != AF_UNIX) {
+		/* SO_REUSEADDR: rebind at once although old connections of a
+		 * previous run sit in TIME_WAIT on this port. */
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+		if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0) {
+			snprintf(err, errlen, "SO_REUSEPORT: %s", strerror(errno));
+			goto fail;
+		}
+	}
+	const char *what = "bind";
+	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) < 0)
+		goto fail_errno;
+	/* The kernel clamps backlog to net.core.somaxconn of this network
+	 * namespace, and a negative one means somaxconn (__sys_listen). */
+	what = "listen";
+	if (listen(fd, backlog) < 0)
+		goto fail_errno;
+	return fd;
+fail_errno:
+	if (a->family == AF_UNIX)
+		snprintf(err, errlen, "%s %s: %s", what, a->text, strerror(errno));
+	else
+		snprintf(err, errlen, "%s %s%s%s:%d: %s", what, a->family == AF_INET6 ? "[" : "",
+			 a->text, a->family == AF_INET6 ? "]" : "",
+			 ntohs(((const struct sockaddr_in *)&a->ss)->sin_port), strerror(errno));
+fail:
+	close(fd);
+	return -1;
+}
+
+int net_local_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return -1;
+	if (ss.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return 0;
+}
+
+/* Unix sockets have no TCP_INFO: ask sock_diag for this socket's inode,
+ * with UDIAG_SHOW_RQLEN (for a listener: rqueue = waiting connections,
+ * wqueue = sk_max_ack_backlog, as `ss -lx` shows). */
+static int unix_listen_queue(int fd, int *limit, int *queued)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	int nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (nl < 0)
+		return -errno;
+	struct {
+		struct nlmsghdr nh;
+		struct unix_diag_req r;
+	} req = {
+		.nh = {.nlmsg_len = sizeof req, .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+		       .nlmsg_flags = NLM_F_REQUEST},
+		.r = {.sdiag_family = AF_UNIX, .udiag_states = -1U,
+		      .udiag_ino = (uint32_t)st.st_ino, .udiag_show = UDIAG_SHOW_RQLEN,
+		      .udiag_cookie = {-1U, -1U}},
+	};
+	int rc = -EIO;
+	if (send(nl, &req, sizeof req, 0) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	long buf[2048];
+	ssize_t n = recv(nl, buf, sizeof buf, 0);
+	if (n < 0) {
+		rc = -errno;
+		goto out;
+	}
+	for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+		if (h->nlmsg_type == NLMSG_ERROR) {
+			rc = ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+			break;
+		}
+		struct unix_diag_msg *m = NLMSG_DATA(h);
+		int len = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof *m));
+		for (struct rtattr *a = (struct rtattr *)(m + 1); RTA_OK(a, len);
+		     a = RTA_NEXT(a, len)) {
+			if (a->rta_type == UNIX_DIAG_RQLEN) {
+				struct unix_diag_rqlen *q = RTA_DATA(a);
+				*queued = (int)q->udiag_rqueue;
+				*limit = (int)q->udiag_wqueue;
+				rc = 0;
+			}
+		}
+		break;
+	}
+out:
+	close(nl);
+	return rc;
+}
+
+int net_listen_queue(int fd, int family, int *limit, int *queued)
+{
+	if (family == AF_UNIX)
+		return unix_listen_queue(fd, limit, queued);
+	/* On a LISTEN socket tcp_get_info() reports the accept queue length in
+	 * tcpi_unacked and the effective backlog in tcpi_sacked. */
+	struct tcp_info ti;
+	socklen_t len = sizeof ti;
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
+		return -errno;
+	*queued = (int)ti.tcpi_unacked;
+	*limit = (int)ti.tcpi_sacked;
+	return 0;
+}
+
+int net_set_nonblock(int fd, bool on)
+{
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0)
+		return -errno;
+	fl = on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK;
+	return fcntl(fd, F_SETFL, fl) < 0 ? -errno : 0;
+}
+
+long net_raise_nofile(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return -errno;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			return -errno;
+	}
+	return (long)rl.rlim_cur;
+}

@@ -1,0 +1,113 @@
+/* opt.c - option value scanners (wrk's scan_metric/scan_time, in one place). */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sockbench/opt.h"
+
+/* Leading unsigned decimal; -1 when there is none or it overflows. */
+static int scan_u64(const char *s, uint64_t *v, const char **end)
+{
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	char *e;
+	unsigned long long x = strtoull(s, &e, 10);
+	if (errno == ERANGE)
+		return -1;
+	*v = x;
+	*end = e;
+	return 0;
+}
+
+int opt_int(const char *s, int64_t min, int64_t max, int64_t *out, char *err, size_t errlen)
+{
+	char *e;
+	errno = 0;
+	long long v = strtoll(s, &e, 10);
+	if (*s == '\0' || *e != '\0' || errno == ERANGE || isspace((unsigned char)*s)) {
+		snprintf(err, errlen, "expected an integer from %" PRId64 " to %" PRId64 ", got '%s'",
+			 min, max, s);
+		return -1;
+	}
+	if (v < min || v > max) {
+		snprintf(err, errlen, "%lld is out of range (%" PRId64 " to %" PRId64 ")", v, min,
+			 max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int opt_size(const char *s, uint64_t min, uint64_t max, uint64_t *out, char *err, size_t errlen)
+{
+	uint64_t v, mult = 1;
+	const char *e;
+	if (scan_u64(s, &v, &e) < 0)
+		goto bad;
+	switch (*e) {
+	case '\0': break;
+	case 'k': case 'K': mult = 1ULL << 10; e++; break;
+	case 'm': case 'M': mult = 1ULL << 20; e++; break;
+	case 'g': case 'G': mult = 1ULL << 30; e++; break;
+	default: goto bad;
+	}
+	if (*e == 'i' || *e == 'B' || *e == 'b') /* tolerate 64KiB, 64kB */
+		e += (*e == 'i' && e[1] == 'B') ? 2 : 1;
+	if (*e != '\0' || (v && mult > UINT64_MAX / v))
+		goto bad;
+	v *= mult;
+	if (v < min || v > max) {
+		snprintf(err, errlen, "%s is out of range (%" PRIu64 " to %" PRIu64 " bytes)", s, min,
+			 max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+bad:
+	snprintf(err, errlen, "expected a size like 64, 64k or 1M, got '%s'", s);
+	return -1;
+}
+
+int opt_time_us(const char *s, uint64_t bare_unit_ms, uint64_t *out_us, char *err, size_t errlen)
+{
+	uint64_t v, unit_us;
+	const char *e;
+	if (scan_u64(s, &v, &e) < 0)
+		goto bad;
+	if (*e == '\0')
+		unit_us = bare_unit_ms * 1000;
+	else if (!strcmp(e, "us"))
+		unit_us = 1;
+	else if (!strcmp(e, "ms"))
+		unit_us = 1000;
+	else if (!strcmp(e, "s"))
+		unit_us = 1000000;
+	else if (!strcmp(e, "m"))
+		unit_us = 60000000;
+	else if (!strcmp(e, "h"))
+		unit_us = 3600000000ULL;
+	else
+		goto bad;
+	if (v > UINT64_MAX / unit_us)
+		goto bad;
+	*out_us = v * unit_us;
+	return 0;
+bad:
+	snprintf(err, errlen, "expected a time like 500ms, 10s or 2m, got '%s'", s);
+	return -1;
+}
+
+int opt_choice(const char *s, const char *const *names, char *err, size_t errlen)
+{
+	for (int i = 0; names[i]; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	size_t n = (size_t)snprintf(err, errlen, "'%s' is not one of", s);
+	for (int i = 0; names[i] && n < errlen; i++)
+		n += (size_t)snprintf(err + n, errlen - n, "%s %s", i ? "," : "", names[i]);
+	return -1;
+}

@@ -1,0 +1,228 @@
+/* sess.c - protocol and send strategy for one connection, for every model. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sockbench/server.h"
+#include "sockbench/sess.h"
+
+/* iovecs per sendmsg(): with `sendall` a window of the reply; with `send`
+ * the whole reply must go in one call, as naive code's send(buf) does.
+ * IOV_MAX is 1024 on Linux; 1024 spans of 62.75 KiB cover 62 MiB. */
+#define IOV_SENDALL 64
+#define IOV_SEND    1024
+
+uint64_t sess_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void sess_work(unsigned us)
+{
+	if (!us)
+		return;
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do /* spin: --work-us stands for CPU work, not for waiting */
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	while ((t.tv_sec - t0.tv_sec) * 1000000 + (t.tv_nsec - t0.tv_nsec) / 1000 < us);
+}
+
+int sess_init(struct sess *c, struct srv *s, int fd, bool blocking)
+{
+	memset(c, 0, sizeof *c);
+	c->fd = fd;
+	c->srv = s;
+	c->blocking = blocking;
+	c->icap = s->cfg->recv_size;
+	c->ibuf = malloc(c->icap);
+	if (!c->ibuf)
+		return -ENOMEM;
+	rr_parser_init(&c->rr);
+	c->last_ms = sess_now_ms();
+	return 0;
+}
+
+void sess_close(struct sess *c)
+{
+	struct stats *st = c->srv->st;
+	STATS_ADD(st, requests, c->n.requests);
+	STATS_ADD(st, bytes_in, c->n.bytes_in);
+	STATS_ADD(st, bytes_out, c->n.bytes_out);
+	STATS_ADD(st, recv_calls, c->n.recv_calls);
+	STATS_ADD(st, send_calls, c->n.send_calls);
+	STATS_ADD(st, short_sends, c->n.short_sends);
+	STATS_ADD(st, bytes_dropped, c->n.bytes_dropped);
+	STATS_ADD(st, protocol_errors, c->n.protocol_errors);
+	if (c->idle_closed)
+		STATS_ADD(st, idle_closed, 1);
+	stats_conn_close(st);
+	close(c->fd);
+	free(c->ibuf);
+	c->ibuf = NULL;
+	c->fd = -1;
+}
+
+uint8_t *sess_rbuf(struct sess *c, size_t *room)
+{
+	*room = c->icap - c->ilen;
+	return c->ibuf + c->ilen;
+}
+
+/* Turn buffered input into pending output, one request at a time: a
+ * pipelined request is parsed only after the reply before it has gone, so
+ * a connection never holds more than one reply (bounded memory). */
+static enum sess_want advance(struct sess *c)
+{
+	const struct serve_config *cfg = c->srv->cfg;
+	while (c->out_len == 0 && c->ilen > 0) {
+		switch (cfg->proto) {
+		case PROTO_ECHO:
+			c->n.requests++;
+			sess_work(cfg->work_us);
+			c->out_echo = true;
+			c->out_len = c->ilen;
+			c->out_off = 0;
+			break;
+		case PROTO_RR: {
+			size_t used;
+			uint32_t resp;
+			enum rr_event ev =
+				rr_feed(&c->rr, c->ibuf, c->ilen, cfg->max_msg, &used, &resp);
+			if (ev == RR_ERROR) {
+				c->n.protocol_errors++;
+				return SESS_CLOSE;
+			}
+			memmove(c->ibuf, c->ibuf + used, c->ilen - used);
+			c->ilen -= (uint32_t)used;
+			if (ev == RR_REQUEST) {
+				c->n.requests++;
+				sess_work(cfg->work_us);
+				c->out_echo = false;
+				c->out_len = resp;
+				c->out_off = 0;
+			}
+			break;
+		}
+		default: /* sink (and protocols not served: read and drop) */
+			c->n.requests++;
+			c->ilen = 0;
+			break;
+		}
+	}
+	return c->out_len ? SESS_WRITE : SESS_READ;
+}
+
+enum sess_want sess_received(struct sess *c, ssize_t n)
+{
+	c->n.recv_calls++;
+	if (n == 0)
+		return SESS_CLOSE; /* peer closed (or shut down) its side */
+	if (n < 0) {
+		if (n == -EINTR)
+			return SESS_READ;
+		if (n == -EAGAIN || n == -EWOULDBLOCK) {
+			if (!c->blocking)
+				return SESS_READ;
+			c->idle_closed = true; /* SO_RCVTIMEO = --idle-timeout-ms expired */
+			return SESS_CLOSE;
+		}
+		stats_error(c->srv->st, (int)-n);
+		return SESS_CLOSE;
+	}
+	c->n.bytes_in += (uint64_t)n;
+	c->ilen += (uint32_t)n;
+	c->last_ms = sess_now_ms();
+	return advance(c);
+}
+
+int sess_out(struct sess *c, struct iovec *iov, int max)
+{
+	uint64_t left = c->out_len - c->out_off, covered;
+	if (!left)
+		return 0;
+	if (c->out_echo) {
+		iov[0].iov_base = c->ibuf + c->out_off;
+		iov[0].iov_len = (size_t)left;
+		return 1;
+	}
+	return pattern_iov(c->out_off, left, iov, max, &covered);
+}
+
+static void out_done(struct sess *c)
+{
+	if (c->out_echo)
+		c->ilen = 0; /* the echoed bytes were the whole input buffer */
+	c->out_len = c->out_off = 0;
+	c->out_echo = false;
+}
+
+enum sess_want sess_sent(struct sess *c, ssize_t n)
+{
+	const struct serve_config *cfg = c->srv->cfg;
+	uint64_t left = c->out_len - c->out_off;
+	c->n.send_calls++;
+	if (n == -EAGAIN || n == -EWOULDBLOCK || n == -EINTR) {
+		if (cfg->send == SEND_SENDALL)
+			return SESS_WRITE; /* keep the rest, wait for POLLOUT */
+		n = 0;                     /* naive send(): nothing went, nothing retried */
+	} else if (n < 0) {
+		stats_error(c->srv->st, (int)-n);
+		return SESS_CLOSE;
+	}
+	c->n.bytes_out += (uint64_t)n;
+	if (cfg->send == SEND_SEND) {
+		/* `send`: one call per reply.  What the kernel did not take is
+		 * lost, and the connection goes on as if it had been sent. */
+		if ((uint64_t)n < left) {
+			c->n.short_sends++;
+			c->n.bytes_dropped += left - (uint64_t)n;
+		}
+		out_done(c);
+	} else {
+		c->out_off += (uint64_t)n;
+		if (c->out_off < c->out_len)
+			return SESS_WRITE;
+		out_done(c);
+	}
+	return advance(c);
+}
+
+/* Send until the output is gone or the socket is full. */
+static enum sess_want flush(struct sess *c)
+{
+	struct iovec iov[IOV_SEND];
+	int max = c->srv->cfg->send == SEND_SEND ? IOV_SEND : IOV_SENDALL;
+	enum sess_want w = SESS_WRITE;
+	while (w == SESS_WRITE) {
+		if (srv_stopping)
+			return SESS_CLOSE;
+		struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)sess_out(c, iov, max)};
+		/* MSG_NOSIGNAL: a peer that has gone gives EPIPE, not SIGPIPE. */
+		ssize_t n = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
+		bool full = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+		w = sess_sent(c, n < 0 ? -errno : n);
+		if (full && w == SESS_WRITE)
+			return SESS_WRITE; /* wait until writable */
+	}
+	return w;
+}
+
+enum sess_want sess_on_read(struct sess *c)
+{
+	size_t room;
+	uint8_t *p = sess_rbuf(c, &room);
+	ssize_t n = recv(c->fd, p, room, 0);
+	enum sess_want w = sess_received(c, n < 0 ? -errno : n);
+	return w == SESS_WRITE ? flush(c) : w;
+}
+
+enum sess_want sess_on_write(struct sess *c)
+{
+	return flush(c);
+}

@@ -1,0 +1,43 @@
+/* stats.c - the shared counter block. */
+#include <errno.h>
+#include <sys/mman.h>
+
+#include "sockbench/stats.h"
+
+struct stats *stats_new(void)
+{
+	/* MAP_SHARED before fork(): parent and children see one block. */
+	void *p = mmap(NULL, sizeof(struct stats), PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void stats_free(struct stats *st)
+{
+	if (st)
+		munmap(st, sizeof *st);
+}
+
+void stats_error(struct stats *st, int errnum)
+{
+	if (errnum < 0)
+		errnum = -errnum;
+	if (errnum <= 0 || errnum >= STATS_MAX_ERRNO)
+		errnum = STATS_MAX_ERRNO - 1;
+	STATS_ADD(st, err[errnum], 1);
+}
+
+void stats_conn_open(struct stats *st)
+{
+	int64_t cur = STATS_ADD(st, cur_connections, 1) + 1;
+	int64_t peak = __atomic_load_n(&st->peak_connections, __ATOMIC_RELAXED);
+	while (cur > peak && !__atomic_compare_exchange_n(&st->peak_connections, &peak, cur, 1,
+							   __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
+
+void stats_conn_close(struct stats *st)
+{
+	STATS_ADD(st, cur_connections, -1);
+	STATS_ADD(st, closed, 1);
+}
