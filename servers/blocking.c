@@ -47,8 +47,8 @@ static int run(struct srv *s)
 }
 
 const struct server_model model_blocking = {
-	.name = "blocking",
-	.help = "one connection at a time: accept, serve to the end, accept again",
-	.event_loop = false,
-	.run = run,
+    .name = "blocking",
+    .help = "one connection at a time: accept, serve to the end, accept again",
+    .event_loop = false,
+    .run = run,
 };

@@ -36,8 +36,8 @@ static int add_conn(struct srv *s, int fd, void *arg)
 static void on_conn(struct loop *l, struct sess *c, uint32_t events)
 {
 	enum sess_want w = c->want == SESS_WRITE && (events & (EPOLLOUT | EPOLLERR))
-				   ? sess_on_write(c)
-				   : sess_on_read(c);
+			       ? sess_on_write(c)
+			       : sess_on_read(c);
 	if (w == SESS_CLOSE)
 		conntab_del(&l->tab, c); /* close() also removes it from the epoll set */
 	else if (w != c->want)
@@ -92,8 +92,8 @@ static int run(struct srv *s)
 }
 
 const struct server_model model_epoll = {
-	.name = "epoll",
-	.help = "one thread, level-triggered epoll, non-blocking sockets",
-	.event_loop = true,
-	.run = run,
+    .name = "epoll",
+    .help = "one thread, level-triggered epoll, non-blocking sockets",
+    .event_loop = true,
+    .run = run,
 };

@@ -48,8 +48,8 @@ static int run(struct srv *s)
 }
 
 const struct server_model model_fork = {
-	.name = "fork",
-	.help = "a process per connection (fork after accept), children reaped",
-	.event_loop = false,
-	.run = run,
+    .name = "fork",
+    .help = "a process per connection (fork after accept), children reaped",
+    .event_loop = false,
+    .run = run,
 };

@@ -39,7 +39,7 @@ static int run(struct srv *s)
 			struct sess *c = tab.v[fd];
 			if (c)
 				pf[n++] = (struct pollfd){
-					.fd = fd, .events = c->want == SESS_WRITE ? POLLOUT : POLLIN};
+				    .fd = fd, .events = c->want == SESS_WRITE ? POLLOUT : POLLIN};
 		}
 		int k = poll(pf, (nfds_t)n, tick);
 		if (k < 0 && errno != EINTR) {
@@ -52,7 +52,8 @@ static int run(struct srv *s)
 			if (!pf[i].revents)
 				continue;
 			struct sess *c = conntab_get(&tab, pf[i].fd);
-			enum sess_want w = c->want == SESS_WRITE ? sess_on_write(c) : sess_on_read(c);
+			enum sess_want w =
+			    c->want == SESS_WRITE ? sess_on_write(c) : sess_on_read(c);
 			if (w == SESS_CLOSE)
 				conntab_del(&tab, c);
 			else
@@ -70,8 +71,8 @@ static int run(struct srv *s)
 }
 
 const struct server_model model_poll = {
-	.name = "poll",
-	.help = "one thread, poll(2) over every connection each round",
-	.event_loop = true,
-	.run = run,
+    .name = "poll",
+    .help = "one thread, poll(2) over every connection each round",
+    .event_loop = true,
+    .run = run,
 };

@@ -64,8 +64,8 @@ out:
 }
 
 const struct server_model model_prefork = {
-	.name = "prefork",
-	.help = "N worker processes, each an epoll loop (--workers, --accept-mode)",
-	.event_loop = true,
-	.run = run,
+    .name = "prefork",
+    .help = "N worker processes, each an epoll loop (--workers, --accept-mode)",
+    .event_loop = true,
+    .run = run,
 };

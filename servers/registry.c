@@ -5,11 +5,11 @@
 #include "sockbench/server.h"
 
 extern const struct server_model model_blocking, model_fork, model_thread, model_prefork,
-	model_poll, model_select, model_epoll, model_libevent, model_uring;
+    model_poll, model_select, model_epoll, model_libevent, model_uring;
 
 const struct server_model *const server_models[] = {
-	&model_blocking, &model_fork,     &model_thread,   &model_prefork, &model_poll,
-	&model_select,   &model_epoll,    &model_libevent, &model_uring,   NULL,
+    &model_blocking, &model_fork,  &model_thread,   &model_prefork, &model_poll,
+    &model_select,   &model_epoll, &model_libevent, &model_uring,   NULL,
 };
 
 const struct server_model *server_find(const char *name)

@@ -57,7 +57,8 @@ static int run(struct srv *s)
 			struct sess *c = tab.v[fd];
 			if (!c || !FD_ISSET(fd, c->want == SESS_WRITE ? &wr : &rd))
 				continue;
-			enum sess_want w = c->want == SESS_WRITE ? sess_on_write(c) : sess_on_read(c);
+			enum sess_want w =
+			    c->want == SESS_WRITE ? sess_on_write(c) : sess_on_read(c);
 			if (w == SESS_CLOSE)
 				conntab_del(&tab, c);
 			else
@@ -73,8 +74,8 @@ static int run(struct srv *s)
 }
 
 const struct server_model model_select = {
-	.name = "select",
-	.help = "one thread, select(2); fds >= FD_SETSIZE (1024) refused and counted",
-	.event_loop = true,
-	.run = run,
+    .name = "select",
+    .help = "one thread, select(2); fds >= FD_SETSIZE (1024) refused and counted",
+    .event_loop = true,
+    .run = run,
 };

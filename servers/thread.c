@@ -120,8 +120,8 @@ static int run(struct srv *s)
 }
 
 const struct server_model model_thread = {
-	.name = "thread",
-	.help = "a thread per connection (detached), blocking sockets",
-	.event_loop = false,
-	.run = run,
+    .name = "thread",
+    .help = "a thread per connection (detached), blocking sockets",
+    .event_loop = false,
+    .run = run,
 };

@@ -32,12 +32,11 @@ struct sess *conntab_add(struct conntab *t, struct srv *s, int fd)
 	t->v[fd] = c;
 	t->n++;
 	return c;
-oom:
-	{
-		/* Not a session yet: close it as srv_admit counted it open. */
-		close(fd);
-		stats_conn_close(s->st);
-	}
+oom : {
+	/* Not a session yet: close it as srv_admit counted it open. */
+	close(fd);
+	stats_conn_close(s->st);
+}
 oom_counted:
 	stats_error(s->st, ENOMEM);
 	return NULL;

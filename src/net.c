@@ -49,7 +49,8 @@ int net_parse_host(const char *s, int port, struct net_addr *a, char *err, size_
 		a->len = sizeof *in6;
 		a->family = AF_INET6;
 	} else {
-		snprintf(err, errlen, "expected an IPv4 or IPv6 literal or unix:/path, got '%s'", s);
+		snprintf(err, errlen, "expected an IPv4 or IPv6 literal or unix:/path, got '%s'",
+			 s);
 		return -1;
 	}
 	snprintf(a->text, sizeof a->text, "%s", s);
@@ -82,8 +83,8 @@ int net_parse_hostport(const char *s, struct net_addr *a, char *err, size_t errl
 		goto bad;
 	return net_parse_host(host, (int)port, a, err, errlen);
 bad:
-	snprintf(err, errlen, "expected HOST:PORT ('127.0.0.1:80', '[::1]:80') or unix:/path, got '%s'",
-		 s);
+	snprintf(err, errlen,
+		 "expected HOST:PORT ('127.0.0.1:80', '[::1]:80') or unix:/path, got '%s'", s);
 	return -1;
 }
 
@@ -152,11 +153,14 @@ static int unix_listen_queue(int fd, int *limit, int *queued)
 		struct nlmsghdr nh;
 		struct unix_diag_req r;
 	} req = {
-		.nh = {.nlmsg_len = sizeof req, .nlmsg_type = SOCK_DIAG_BY_FAMILY,
-		       .nlmsg_flags = NLM_F_REQUEST},
-		.r = {.sdiag_family = AF_UNIX, .udiag_states = -1U,
-		      .udiag_ino = (uint32_t)st.st_ino, .udiag_show = UDIAG_SHOW_RQLEN,
-		      .udiag_cookie = {-1U, -1U}},
+	    .nh = {.nlmsg_len = sizeof req,
+		   .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+		   .nlmsg_flags = NLM_F_REQUEST},
+	    .r = {.sdiag_family = AF_UNIX,
+		  .udiag_states = -1U,
+		  .udiag_ino = (uint32_t)st.st_ino,
+		  .udiag_show = UDIAG_SHOW_RQLEN,
+		  .udiag_cookie = {-1U, -1U}},
 	};
 	int rc = -EIO;
 	if (send(nl, &req, sizeof req, 0) < 0) {

@@ -29,8 +29,9 @@ int opt_int(const char *s, int64_t min, int64_t max, int64_t *out, char *err, si
 	errno = 0;
 	long long v = strtoll(s, &e, 10);
 	if (*s == '\0' || *e != '\0' || errno == ERANGE || isspace((unsigned char)*s)) {
-		snprintf(err, errlen, "expected an integer from %" PRId64 " to %" PRId64 ", got '%s'",
-			 min, max, s);
+		snprintf(err, errlen,
+			 "expected an integer from %" PRId64 " to %" PRId64 ", got '%s'", min, max,
+			 s);
 		return -1;
 	}
 	if (v < min || v > max) {
@@ -49,11 +50,25 @@ int opt_size(const char *s, uint64_t min, uint64_t max, uint64_t *out, char *err
 	if (scan_u64(s, &v, &e) < 0)
 		goto bad;
 	switch (*e) {
-	case '\0': break;
-	case 'k': case 'K': mult = 1ULL << 10; e++; break;
-	case 'm': case 'M': mult = 1ULL << 20; e++; break;
-	case 'g': case 'G': mult = 1ULL << 30; e++; break;
-	default: goto bad;
+	case '\0':
+		break;
+	case 'k':
+	case 'K':
+		mult = 1ULL << 10;
+		e++;
+		break;
+	case 'm':
+	case 'M':
+		mult = 1ULL << 20;
+		e++;
+		break;
+	case 'g':
+	case 'G':
+		mult = 1ULL << 30;
+		e++;
+		break;
+	default:
+		goto bad;
 	}
 	if (*e == 'i' || *e == 'B' || *e == 'b') /* tolerate 64KiB, 64kB */
 		e += (*e == 'i' && e[1] == 'B') ? 2 : 1;
@@ -61,8 +76,8 @@ int opt_size(const char *s, uint64_t min, uint64_t max, uint64_t *out, char *err
 		goto bad;
 	v *= mult;
 	if (v < min || v > max) {
-		snprintf(err, errlen, "%s is out of range (%" PRIu64 " to %" PRIu64 " bytes)", s, min,
-			 max);
+		snprintf(err, errlen, "%s is out of range (%" PRIu64 " to %" PRIu64 " bytes)", s,
+			 min, max);
 		return -1;
 	}
 	*out = v;

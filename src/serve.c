@@ -64,8 +64,8 @@ static json_t *stats_json(const struct srv *s, int limit)
 	SET(o, "cpu_user_s", json_real(us));
 	SET(o, "cpu_sys_s", json_real(sy));
 	/* ru_maxrss of RUSAGE_CHILDREN is the largest child, not a sum. */
-	SET(o, "max_rss_kib", json_integer(self.ru_maxrss > kids.ru_maxrss ? self.ru_maxrss
-									    : kids.ru_maxrss));
+	SET(o, "max_rss_kib",
+	    json_integer(self.ru_maxrss > kids.ru_maxrss ? self.ru_maxrss : kids.ru_maxrss));
 	SET(o, "backlog_requested", json_integer(c->backlog));
 	SET(o, "backlog_effective", json_integer(limit));
 	json_t *w = json_array();
@@ -116,7 +116,8 @@ static int write_stats(const struct srv *s, int limit)
 		char tmp[1100];
 		snprintf(tmp, sizeof tmp, "%s.tmp", s->cfg->stats_path);
 		/* temp + rename: a reader never sees half a file */
-		if (json_dump_file(o, tmp, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(6)) < 0 ||
+		if (json_dump_file(o, tmp,
+				   JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(6)) < 0 ||
 		    rename(tmp, s->cfg->stats_path) < 0) {
 			fprintf(stderr, "sockbench serve: --stats %s: %s\n", s->cfg->stats_path,
 				strerror(errno));

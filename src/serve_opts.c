@@ -12,33 +12,50 @@ const char *const send_names[] = {"send", "sendall", NULL};
 const char *const accept_names[] = {"shared", "exclusive", "reuseport", NULL};
 
 enum {
-	O_MODEL = 1000, O_PROTO, O_BIND, O_PORT, O_BACKLOG, O_RECV_SIZE, O_SEND, O_SNDBUF, O_RCVBUF,
-	O_WORKERS, O_ACCEPT_MODE, O_ACCEPT_DELAY, O_PAUSE, O_WORK_US, O_MAX_MSG, O_MAX_CONNS,
-	O_IDLE, O_HTTP_BODY, O_STATS, O_HELP
+	O_MODEL = 1000,
+	O_PROTO,
+	O_BIND,
+	O_PORT,
+	O_BACKLOG,
+	O_RECV_SIZE,
+	O_SEND,
+	O_SNDBUF,
+	O_RCVBUF,
+	O_WORKERS,
+	O_ACCEPT_MODE,
+	O_ACCEPT_DELAY,
+	O_PAUSE,
+	O_WORK_US,
+	O_MAX_MSG,
+	O_MAX_CONNS,
+	O_IDLE,
+	O_HTTP_BODY,
+	O_STATS,
+	O_HELP
 };
 
 static const struct option longopts[] = {
-	{"model", required_argument, NULL, O_MODEL},
-	{"proto", required_argument, NULL, O_PROTO},
-	{"bind", required_argument, NULL, O_BIND},
-	{"port", required_argument, NULL, O_PORT},
-	{"backlog", required_argument, NULL, O_BACKLOG},
-	{"recv-size", required_argument, NULL, O_RECV_SIZE},
-	{"send", required_argument, NULL, O_SEND},
-	{"sndbuf", required_argument, NULL, O_SNDBUF},
-	{"rcvbuf", required_argument, NULL, O_RCVBUF},
-	{"workers", required_argument, NULL, O_WORKERS},
-	{"accept-mode", required_argument, NULL, O_ACCEPT_MODE},
-	{"accept-delay-ms", required_argument, NULL, O_ACCEPT_DELAY},
-	{"pause-accept", no_argument, NULL, O_PAUSE},
-	{"work-us", required_argument, NULL, O_WORK_US},
-	{"max-msg", required_argument, NULL, O_MAX_MSG},
-	{"max-conns", required_argument, NULL, O_MAX_CONNS},
-	{"idle-timeout-ms", required_argument, NULL, O_IDLE},
-	{"http-body", required_argument, NULL, O_HTTP_BODY},
-	{"stats", required_argument, NULL, O_STATS},
-	{"help", no_argument, NULL, O_HELP},
-	{NULL, 0, NULL, 0},
+    {"model", required_argument, NULL, O_MODEL},
+    {"proto", required_argument, NULL, O_PROTO},
+    {"bind", required_argument, NULL, O_BIND},
+    {"port", required_argument, NULL, O_PORT},
+    {"backlog", required_argument, NULL, O_BACKLOG},
+    {"recv-size", required_argument, NULL, O_RECV_SIZE},
+    {"send", required_argument, NULL, O_SEND},
+    {"sndbuf", required_argument, NULL, O_SNDBUF},
+    {"rcvbuf", required_argument, NULL, O_RCVBUF},
+    {"workers", required_argument, NULL, O_WORKERS},
+    {"accept-mode", required_argument, NULL, O_ACCEPT_MODE},
+    {"accept-delay-ms", required_argument, NULL, O_ACCEPT_DELAY},
+    {"pause-accept", no_argument, NULL, O_PAUSE},
+    {"work-us", required_argument, NULL, O_WORK_US},
+    {"max-msg", required_argument, NULL, O_MAX_MSG},
+    {"max-conns", required_argument, NULL, O_MAX_CONNS},
+    {"idle-timeout-ms", required_argument, NULL, O_IDLE},
+    {"http-body", required_argument, NULL, O_HTTP_BODY},
+    {"stats", required_argument, NULL, O_STATS},
+    {"help", no_argument, NULL, O_HELP},
+    {NULL, 0, NULL, 0},
 };
 
 void serve_defaults(struct serve_config *c)
@@ -68,26 +85,27 @@ void serve_usage(FILE *f)
 	for (int i = 0; server_models[i]; i++)
 		fprintf(f, "                          %-9s %s\n", server_models[i]->name,
 			server_models[i]->help);
-	fprintf(f,
-		"  --proto P             echo, rr, sink (default echo)\n"
-		"  --bind ADDR           IPv4/IPv6 literal or unix:/path (default 127.0.0.1)\n"
-		"  --port N              TCP port, 0 picks a free one (default 65432)\n"
-		"  --backlog N|max       listen() backlog; max passes -1 = somaxconn (default 128)\n"
-		"  --recv-size N         bytes asked of each recv() (default 1024)\n"
-		"  --send send|sendall   one send() per reply, remainder dropped and counted;\n"
-		"                        or every byte delivered (default sendall)\n"
-		"  --sndbuf N            SO_SNDBUF on accepted sockets (default: kernel)\n"
-		"  --rcvbuf N            SO_RCVBUF on accepted sockets (default: kernel)\n"
-		"  --workers N           prefork worker processes (default: number of cores)\n"
-		"  --accept-mode A       prefork: shared, exclusive, reuseport (default shared)\n"
-		"  --accept-delay-ms N   sleep before each accept(): a slow acceptor (default 0)\n"
-		"  --pause-accept        listen but never accept until SIGUSR1\n"
-		"  --work-us N           busy CPU work per request, microseconds (default 0)\n"
-		"  --max-msg N           largest rr request or reply (default 16M)\n"
-		"  --max-conns N         above it new connections are closed at once (default 65536)\n"
-		"  --idle-timeout-ms N   close connections idle this long, 0 = off (default 0)\n"
-		"  --stats FILE          write the stats JSON here on exit (default: stderr)\n"
-		"  --help                this text\n");
+	fprintf(
+	    f,
+	    "  --proto P             echo, rr, sink (default echo)\n"
+	    "  --bind ADDR           IPv4/IPv6 literal or unix:/path (default 127.0.0.1)\n"
+	    "  --port N              TCP port, 0 picks a free one (default 65432)\n"
+	    "  --backlog N|max       listen() backlog; max passes -1 = somaxconn (default 128)\n"
+	    "  --recv-size N         bytes asked of each recv() (default 1024)\n"
+	    "  --send send|sendall   one send() per reply, remainder dropped and counted;\n"
+	    "                        or every byte delivered (default sendall)\n"
+	    "  --sndbuf N            SO_SNDBUF on accepted sockets (default: kernel)\n"
+	    "  --rcvbuf N            SO_RCVBUF on accepted sockets (default: kernel)\n"
+	    "  --workers N           prefork worker processes (default: number of cores)\n"
+	    "  --accept-mode A       prefork: shared, exclusive, reuseport (default shared)\n"
+	    "  --accept-delay-ms N   sleep before each accept(): a slow acceptor (default 0)\n"
+	    "  --pause-accept        listen but never accept until SIGUSR1\n"
+	    "  --work-us N           busy CPU work per request, microseconds (default 0)\n"
+	    "  --max-msg N           largest rr request or reply (default 16M)\n"
+	    "  --max-conns N         above it new connections are closed at once (default 65536)\n"
+	    "  --idle-timeout-ms N   close connections idle this long, 0 = off (default 0)\n"
+	    "  --stats FILE          write the stats JSON here on exit (default: stderr)\n"
+	    "  --help                this text\n");
 }
 
 static const char *optname(int val)
@@ -98,39 +116,39 @@ static const char *optname(int val)
 	return "?";
 }
 
-#define FAIL(...)                                                                      \
-	do {                                                                           \
-		int k_ = snprintf(err, errlen, "--%s: ", optname(opt));                \
-		snprintf(err + k_, errlen - (size_t)k_, __VA_ARGS__);                  \
-		return -1;                                                             \
+#define FAIL(...)                                                                                  \
+	do {                                                                                       \
+		int k_ = snprintf(err, errlen, "--%s: ", optname(opt));                            \
+		snprintf(err + k_, errlen - (size_t)k_, __VA_ARGS__);                              \
+		return -1;                                                                         \
 	} while (0)
 
 /* Integer option into *dst within [min, max]. */
-#define INT_OPT(dst, min, max)                                                         \
-	do {                                                                           \
-		int64_t v_;                                                            \
-		char e_[160];                                                          \
-		if (opt_int(optarg, min, max, &v_, e_, sizeof e_) < 0)                 \
-			FAIL("%s", e_);                                                \
-		dst = (__typeof__(dst))v_;                                             \
+#define INT_OPT(dst, min, max)                                                                     \
+	do {                                                                                       \
+		int64_t v_;                                                                        \
+		char e_[160];                                                                      \
+		if (opt_int(optarg, min, max, &v_, e_, sizeof e_) < 0)                             \
+			FAIL("%s", e_);                                                            \
+		dst = (__typeof__(dst))v_;                                                         \
 	} while (0)
 
-#define SIZE_OPT(dst, min, max)                                                        \
-	do {                                                                           \
-		uint64_t v_;                                                           \
-		char e_[160];                                                          \
-		if (opt_size(optarg, min, max, &v_, e_, sizeof e_) < 0)                \
-			FAIL("%s", e_);                                                \
-		dst = (__typeof__(dst))v_;                                             \
+#define SIZE_OPT(dst, min, max)                                                                    \
+	do {                                                                                       \
+		uint64_t v_;                                                                       \
+		char e_[160];                                                                      \
+		if (opt_size(optarg, min, max, &v_, e_, sizeof e_) < 0)                            \
+			FAIL("%s", e_);                                                            \
+		dst = (__typeof__(dst))v_;                                                         \
 	} while (0)
 
-#define CHOICE_OPT(dst, names)                                                         \
-	do {                                                                           \
-		char e_[160];                                                          \
-		int i_ = opt_choice(optarg, names, e_, sizeof e_);                     \
-		if (i_ < 0)                                                            \
-			FAIL("%s", e_);                                                \
-		dst = (__typeof__(dst))i_;                                             \
+#define CHOICE_OPT(dst, names)                                                                     \
+	do {                                                                                       \
+		char e_[160];                                                                      \
+		int i_ = opt_choice(optarg, names, e_, sizeof e_);                                 \
+		if (i_ < 0)                                                                        \
+			FAIL("%s", e_);                                                            \
+		dst = (__typeof__(dst))i_;                                                         \
 	} while (0)
 
 int serve_parse(struct serve_config *c, int argc, char **argv, char *err, size_t errlen)
@@ -144,20 +162,25 @@ int serve_parse(struct serve_config *c, int argc, char **argv, char *err, size_t
 		case O_MODEL:
 			c->model = server_find(optarg);
 			if (!c->model) {
-				int k = snprintf(err, errlen, "--model: '%s' is not one of", optarg);
+				int k =
+				    snprintf(err, errlen, "--model: '%s' is not one of", optarg);
 				for (int i = 0; server_models[i] && (size_t)k < errlen; i++)
 					k += snprintf(err + k, errlen - (size_t)k, "%s %s",
 						      i ? "," : "", server_models[i]->name);
 				return -1;
 			}
 			break;
-		case O_PROTO: CHOICE_OPT(c->proto, protos_served); break;
+		case O_PROTO:
+			CHOICE_OPT(c->proto, protos_served);
+			break;
 		case O_BIND:
 			if (strlen(optarg) >= sizeof c->bind)
 				FAIL("address too long");
 			strcpy(c->bind, optarg);
 			break;
-		case O_PORT: INT_OPT(c->port, 0, 65535); break;
+		case O_PORT:
+			INT_OPT(c->port, 0, 65535);
+			break;
 		case O_BACKLOG:
 			if (!strcmp(optarg, "max")) {
 				c->backlog = BACKLOG_MAX;
@@ -171,25 +194,52 @@ int serve_parse(struct serve_config *c, int argc, char **argv, char *err, size_t
 				c->backlog = (int)v;
 			}
 			break;
-		case O_RECV_SIZE: SIZE_OPT(c->recv_size, 1, 64u << 20); break;
-		case O_SEND: CHOICE_OPT(c->send, send_names); break;
-		case O_SNDBUF: SIZE_OPT(c->sndbuf, 1, 1u << 30); break;
-		case O_RCVBUF: SIZE_OPT(c->rcvbuf, 1, 1u << 30); break;
-		case O_WORKERS: INT_OPT(c->workers, 1, STATS_MAX_WORKERS); break;
-		case O_ACCEPT_MODE: CHOICE_OPT(c->accept_mode, accept_names); break;
-		case O_ACCEPT_DELAY: INT_OPT(c->accept_delay_ms, 0, 3600000); break;
-		case O_PAUSE: c->pause_accept = true; break;
-		case O_WORK_US: INT_OPT(c->work_us, 0, 60000000); break;
-		case O_MAX_MSG: SIZE_OPT(c->max_msg, 1, 1u << 30); break;
-		case O_MAX_CONNS: INT_OPT(c->max_conns, 1, 100000000); break;
-		case O_IDLE: INT_OPT(c->idle_timeout_ms, 0, 86400000); break;
-		case O_HTTP_BODY: SIZE_OPT(c->http_body, 0, 64u << 20); break;
+		case O_RECV_SIZE:
+			SIZE_OPT(c->recv_size, 1, 64u << 20);
+			break;
+		case O_SEND:
+			CHOICE_OPT(c->send, send_names);
+			break;
+		case O_SNDBUF:
+			SIZE_OPT(c->sndbuf, 1, 1u << 30);
+			break;
+		case O_RCVBUF:
+			SIZE_OPT(c->rcvbuf, 1, 1u << 30);
+			break;
+		case O_WORKERS:
+			INT_OPT(c->workers, 1, STATS_MAX_WORKERS);
+			break;
+		case O_ACCEPT_MODE:
+			CHOICE_OPT(c->accept_mode, accept_names);
+			break;
+		case O_ACCEPT_DELAY:
+			INT_OPT(c->accept_delay_ms, 0, 3600000);
+			break;
+		case O_PAUSE:
+			c->pause_accept = true;
+			break;
+		case O_WORK_US:
+			INT_OPT(c->work_us, 0, 60000000);
+			break;
+		case O_MAX_MSG:
+			SIZE_OPT(c->max_msg, 1, 1u << 30);
+			break;
+		case O_MAX_CONNS:
+			INT_OPT(c->max_conns, 1, 100000000);
+			break;
+		case O_IDLE:
+			INT_OPT(c->idle_timeout_ms, 0, 86400000);
+			break;
+		case O_HTTP_BODY:
+			SIZE_OPT(c->http_body, 0, 64u << 20);
+			break;
 		case O_STATS:
 			if (!*optarg || strlen(optarg) >= sizeof c->stats_path)
 				FAIL("expected a file name");
 			strcpy(c->stats_path, optarg);
 			break;
-		case O_HELP: return 1;
+		case O_HELP:
+			return 1;
 		case ':':
 			snprintf(err, errlen, "%s: needs a value", argv[optind - 1]);
 			return -1;

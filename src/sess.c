@@ -93,7 +93,7 @@ static enum sess_want advance(struct sess *c)
 			size_t used;
 			uint32_t resp;
 			enum rr_event ev =
-				rr_feed(&c->rr, c->ibuf, c->ilen, cfg->max_msg, &used, &resp);
+			    rr_feed(&c->rr, c->ibuf, c->ilen, cfg->max_msg, &used, &resp);
 			if (ev == RR_ERROR) {
 				c->n.protocol_errors++;
 				return SESS_CLOSE;
@@ -170,7 +170,7 @@ enum sess_want sess_sent(struct sess *c, ssize_t n)
 	if (n == -EAGAIN || n == -EWOULDBLOCK || n == -EINTR) {
 		if (cfg->send == SEND_SENDALL)
 			return SESS_WRITE; /* keep the rest, wait for POLLOUT */
-		n = 0;                     /* naive send(): nothing went, nothing retried */
+		n = 0;			   /* naive send(): nothing went, nothing retried */
 	} else if (n < 0) {
 		stats_error(c->srv->st, (int)-n);
 		return SESS_CLOSE;

@@ -32,7 +32,7 @@ void stats_conn_open(struct stats *st)
 	int64_t cur = STATS_ADD(st, cur_connections, 1) + 1;
 	int64_t peak = __atomic_load_n(&st->peak_connections, __ATOMIC_RELAXED);
 	while (cur > peak && !__atomic_compare_exchange_n(&st->peak_connections, &peak, cur, 1,
-							   __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+							  __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		;
 }
 

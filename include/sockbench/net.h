@@ -9,8 +9,8 @@
 struct net_addr {
 	struct sockaddr_storage ss;
 	socklen_t len;
-	int family;        /* AF_INET, AF_INET6, AF_UNIX */
-	char text[128];    /* "127.0.0.1", "::1", "unix:/path" (no port) */
+	int family;	/* AF_INET, AF_INET6, AF_UNIX */
+	char text[128]; /* "127.0.0.1", "::1", "unix:/path" (no port) */
 };
 
 /* "127.0.0.1", "::1", "unix:/path" plus a port (ignored for unix). */

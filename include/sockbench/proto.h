@@ -20,7 +20,7 @@ extern const char *const proto_names[]; /* NULL-terminated, indexed by enum prot
 /* Incremental rr request parser: feed it any split of the byte stream. */
 struct rr_parser {
 	uint8_t hdr[RR_HDR_LEN];
-	uint32_t hdr_have;    /* header bytes collected so far */
+	uint32_t hdr_have;     /* header bytes collected so far */
 	uint64_t payload_left; /* payload bytes still to skip */
 	uint32_t resp_len;     /* of the request being read */
 };

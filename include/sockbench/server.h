@@ -20,15 +20,15 @@ struct srv {
 	int lfd[STATS_MAX_WORKERS]; /* listen sockets: one, or one per reuseport worker */
 	int nlfd;
 	struct stats *st;
-	int stop_fd;  /* readable when SIGINT/SIGTERM arrived (signalfd or pipe) */
+	int stop_fd;	/* readable when SIGINT/SIGTERM arrived (signalfd or pipe) */
 	int reserve_fd; /* spare fd, given up to accept-and-close when out of fds */
-	int worker;   /* prefork worker index, else 0 */
+	int worker;	/* prefork worker index, else 0 */
 };
 
 struct server_model {
 	const char *name;
-	const char *help; /* one line for --help */
-	bool event_loop;  /* waits through stop_fd (signals blocked); else blocking */
+	const char *help;	   /* one line for --help */
+	bool event_loop;	   /* waits through stop_fd (signals blocked); else blocking */
 	int (*run)(struct srv *s); /* 0 clean stop; else -errno (s->why says more) */
 };
 

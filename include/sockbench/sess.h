@@ -32,11 +32,11 @@ struct sess_count {
 
 struct sess {
 	int fd;
-	bool blocking;   /* blocking socket: EAGAIN on recv means SO_RCVTIMEO (idle) */
+	bool blocking; /* blocking socket: EAGAIN on recv means SO_RCVTIMEO (idle) */
 	bool idle_closed;
 	enum sess_want want; /* for the models' own bookkeeping */
 	struct srv *srv;
-	uint8_t *ibuf;   /* recv_size bytes: unparsed input (rr) or data to echo */
+	uint8_t *ibuf; /* recv_size bytes: unparsed input (rr) or data to echo */
 	uint32_t ilen, icap;
 	/* pending output: the echo of ibuf[0..out_len) or an rr reply pattern */
 	bool out_echo;

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define STATS_MAX_ERRNO   160
+#define STATS_MAX_ERRNO	  160
 #define STATS_MAX_WORKERS 1024
 
 struct stats_worker {
