@@ -2,6 +2,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,4 +127,65 @@ int opt_choice(const char *s, const char *const *names, char *err, size_t errlen
 	for (int i = 0; names[i] && n < errlen; i++)
 		n += (size_t)snprintf(err + n, errlen - n, "%s %s", i ? "," : "", names[i]);
 	return -1;
+}
+
+int opt_errf(char *err, size_t errlen, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	int k = snprintf(err, errlen, "--%s: ", name);
+	if (k >= 0 && (size_t)k < errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err + k, errlen - (size_t)k, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+int opt_int_arg(const char *name, const char *arg, int64_t min, int64_t max, int64_t *out,
+		char *err, size_t errlen)
+{
+	char e[200];
+	return opt_int(arg, min, max, out, e, sizeof e) < 0 ? opt_errf(err, errlen, name, "%s", e)
+							     : 0;
+}
+
+int opt_size_arg(const char *name, const char *arg, uint64_t min, uint64_t max, uint64_t *out,
+		 char *err, size_t errlen)
+{
+	char e[200];
+	return opt_size(arg, min, max, out, e, sizeof e) < 0 ? opt_errf(err, errlen, name, "%s", e)
+							       : 0;
+}
+
+int opt_time_arg(const char *name, const char *arg, uint64_t bare_unit_ms, uint64_t min_us,
+		 uint64_t *out_us, char *err, size_t errlen)
+{
+	char e[200];
+	if (opt_time_us(arg, bare_unit_ms, out_us, e, sizeof e) < 0)
+		return opt_errf(err, errlen, name, "%s", e);
+	if (*out_us < min_us)
+		return opt_errf(err, errlen, name, "must be at least %lluus, got '%s'",
+				(unsigned long long)min_us, arg);
+	return 0;
+}
+
+int opt_choice_arg(const char *name, const char *arg, const char *const *names, char *err,
+		   size_t errlen)
+{
+	char e[200];
+	int i = opt_choice(arg, names, e, sizeof e);
+	return i < 0 ? opt_errf(err, errlen, name, "%s", e) : i;
+}
+
+void opt_getopt_error(int opt, char **argv, const char *cmd, char *err, size_t errlen)
+{
+	/* optind points past the offending word; optopt names a short option
+	 * (getopt stops inside a cluster like -xy, where argv is no help). */
+	const char *word = argv[optind - 1];
+	if (opt == ':')
+		snprintf(err, errlen, "%s: needs a value", word);
+	else if (optopt && optopt < 256)
+		snprintf(err, errlen, "-%c: unknown option (see sockbench %s --help)", optopt, cmd);
+	else
+		snprintf(err, errlen, "%s: unknown option (see sockbench %s --help)", word, cmd);
 }

@@ -116,46 +116,35 @@ static const char *optname(int val)
 	return "?";
 }
 
-#define FAIL(...)                                                                                  \
-	do {                                                                                       \
-		int k_ = snprintf(err, errlen, "--%s: ", optname(opt));                            \
-		snprintf(err + k_, errlen - (size_t)k_, __VA_ARGS__);                              \
-		return -1;                                                                         \
+/* Each value checker fills err and returns -1; v holds the result. */
+#define NAME optname(opt)
+#define GET_INT(dst, min, max)                                                             \
+	do {                                                                               \
+		int64_t v_;                                                                \
+		if (opt_int_arg(NAME, optarg, min, max, &v_, err, errlen) < 0)             \
+			return -1;                                                         \
+		dst = (__typeof__(dst))v_;                                                 \
 	} while (0)
-
-/* Integer option into *dst within [min, max]. */
-#define INT_OPT(dst, min, max)                                                                     \
-	do {                                                                                       \
-		int64_t v_;                                                                        \
-		char e_[160];                                                                      \
-		if (opt_int(optarg, min, max, &v_, e_, sizeof e_) < 0)                             \
-			FAIL("%s", e_);                                                            \
-		dst = (__typeof__(dst))v_;                                                         \
+#define GET_SIZE(dst, min, max)                                                            \
+	do {                                                                               \
+		uint64_t v_;                                                               \
+		if (opt_size_arg(NAME, optarg, min, max, &v_, err, errlen) < 0)            \
+			return -1;                                                         \
+		dst = (__typeof__(dst))v_;                                                 \
 	} while (0)
-
-#define SIZE_OPT(dst, min, max)                                                                    \
-	do {                                                                                       \
-		uint64_t v_;                                                                       \
-		char e_[160];                                                                      \
-		if (opt_size(optarg, min, max, &v_, e_, sizeof e_) < 0)                            \
-			FAIL("%s", e_);                                                            \
-		dst = (__typeof__(dst))v_;                                                         \
-	} while (0)
-
-#define CHOICE_OPT(dst, names)                                                                     \
-	do {                                                                                       \
-		char e_[160];                                                                      \
-		int i_ = opt_choice(optarg, names, e_, sizeof e_);                                 \
-		if (i_ < 0)                                                                        \
-			FAIL("%s", e_);                                                            \
-		dst = (__typeof__(dst))i_;                                                         \
+#define GET_CHOICE(dst, names)                                                             \
+	do {                                                                               \
+		int i_ = opt_choice_arg(NAME, optarg, names, err, errlen);                 \
+		if (i_ < 0)                                                                \
+			return -1;                                                         \
+		dst = (__typeof__(dst))i_;                                                 \
 	} while (0)
 
 int serve_parse(struct serve_config *c, int argc, char **argv, char *err, size_t errlen)
 {
 	static const char *const protos_served[] = {"echo", "rr", "sink", NULL};
 	int opt;
-	optind = 1;
+	optind = 0; /* 0, not 1: also resets glibc's state inside a -xy cluster */
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -171,15 +160,15 @@ int serve_parse(struct serve_config *c, int argc, char **argv, char *err, size_t
 			}
 			break;
 		case O_PROTO:
-			CHOICE_OPT(c->proto, protos_served);
+			GET_CHOICE(c->proto, protos_served);
 			break;
 		case O_BIND:
 			if (strlen(optarg) >= sizeof c->bind)
-				FAIL("address too long");
+				return opt_errf(err, errlen, NAME, "address too long");
 			strcpy(c->bind, optarg);
 			break;
 		case O_PORT:
-			INT_OPT(c->port, 0, 65535);
+			GET_INT(c->port, 0, 65535);
 			break;
 		case O_BACKLOG:
 			if (!strcmp(optarg, "max")) {
@@ -190,62 +179,60 @@ int serve_parse(struct serve_config *c, int argc, char **argv, char *err, size_t
 				int64_t v;
 				char e[160];
 				if (opt_int(optarg, 0, 1 << 30, &v, e, sizeof e) < 0)
-					FAIL("expected an integer >= 0 or 'max', got '%s'", optarg);
+					return opt_errf(err, errlen, NAME,
+							"expected an integer >= 0 or 'max', got '%s'",
+							optarg);
 				c->backlog = (int)v;
 			}
 			break;
 		case O_RECV_SIZE:
-			SIZE_OPT(c->recv_size, 1, 64u << 20);
+			GET_SIZE(c->recv_size, 1, 64u << 20);
 			break;
 		case O_SEND:
-			CHOICE_OPT(c->send, send_names);
+			GET_CHOICE(c->send, send_names);
 			break;
 		case O_SNDBUF:
-			SIZE_OPT(c->sndbuf, 1, 1u << 30);
+			GET_SIZE(c->sndbuf, 1, 1u << 30);
 			break;
 		case O_RCVBUF:
-			SIZE_OPT(c->rcvbuf, 1, 1u << 30);
+			GET_SIZE(c->rcvbuf, 1, 1u << 30);
 			break;
 		case O_WORKERS:
-			INT_OPT(c->workers, 1, STATS_MAX_WORKERS);
+			GET_INT(c->workers, 1, STATS_MAX_WORKERS);
 			break;
 		case O_ACCEPT_MODE:
-			CHOICE_OPT(c->accept_mode, accept_names);
+			GET_CHOICE(c->accept_mode, accept_names);
 			break;
 		case O_ACCEPT_DELAY:
-			INT_OPT(c->accept_delay_ms, 0, 3600000);
+			GET_INT(c->accept_delay_ms, 0, 3600000);
 			break;
 		case O_PAUSE:
 			c->pause_accept = true;
 			break;
 		case O_WORK_US:
-			INT_OPT(c->work_us, 0, 60000000);
+			GET_INT(c->work_us, 0, 60000000);
 			break;
 		case O_MAX_MSG:
-			SIZE_OPT(c->max_msg, 1, 1u << 30);
+			GET_SIZE(c->max_msg, 1, 1u << 30);
 			break;
 		case O_MAX_CONNS:
-			INT_OPT(c->max_conns, 1, 100000000);
+			GET_INT(c->max_conns, 1, 100000000);
 			break;
 		case O_IDLE:
-			INT_OPT(c->idle_timeout_ms, 0, 86400000);
+			GET_INT(c->idle_timeout_ms, 0, 86400000);
 			break;
 		case O_HTTP_BODY:
-			SIZE_OPT(c->http_body, 0, 64u << 20);
+			GET_SIZE(c->http_body, 0, 64u << 20);
 			break;
 		case O_STATS:
 			if (!*optarg || strlen(optarg) >= sizeof c->stats_path)
-				FAIL("expected a file name");
+				return opt_errf(err, errlen, NAME, "expected a file name");
 			strcpy(c->stats_path, optarg);
 			break;
 		case O_HELP:
 			return 1;
-		case ':':
-			snprintf(err, errlen, "%s: needs a value", argv[optind - 1]);
-			return -1;
 		default:
-			snprintf(err, errlen, "%s: unknown option (see sockbench serve --help)",
-				 argv[optind - 1]);
+			opt_getopt_error(opt, argv, "serve", err, errlen);
 			return -1;
 		}
 	}

@@ -20,4 +20,21 @@ int opt_time_us(const char *s, uint64_t bare_unit_ms, uint64_t *out_us, char *er
 /* Index of `s` in a NULL-terminated list of names, or -1 with `err` listing them. */
 int opt_choice(const char *s, const char *const *names, char *err, size_t errlen);
 
+
+/* The same, for a command-line option: on failure err reads
+ * "--NAME: <what is allowed>" (the caller prints it and exits 2). */
+int opt_errf(char *err, size_t errlen, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+int opt_int_arg(const char *name, const char *arg, int64_t min, int64_t max, int64_t *out,
+		char *err, size_t errlen);
+int opt_size_arg(const char *name, const char *arg, uint64_t min, uint64_t max, uint64_t *out,
+		 char *err, size_t errlen);
+int opt_time_arg(const char *name, const char *arg, uint64_t bare_unit_ms, uint64_t min_us,
+		 uint64_t *out_us, char *err, size_t errlen);
+int opt_choice_arg(const char *name, const char *arg, const char *const *names, char *err,
+		   size_t errlen);
+/* getopt_long's ':' and '?' answers as one line: the option that needs a
+ * value, or the unknown one.  `cmd` names the subcommand for --help. */
+void opt_getopt_error(int opt, char **argv, const char *cmd, char *err, size_t errlen);
+
 #endif
