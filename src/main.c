@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sockbench/load.h"
 #include "sockbench/serve.h"
 #include "sockbench/server.h"
 
@@ -13,11 +14,11 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: sockbench CMD [options]   (sockbench CMD --help for each)\n\n"
 		   "  serve    run one server model in the foreground\n"
-		   "  load     drive a server, print a summary, write JSON       (not built yet)\n"
+		   "  load     drive a server, print a summary, write JSON\n"
 		   "  sweep    cartesian product of settings, one JSON per run  (not built yet)\n"
 		   "  plot     gnuplot figures from a sweep's JSON              (not built yet)\n"
 		   "  lesson   a ready sweep + plots for one teaching topic     (not built yet)\n"
-		   "  merge    one result from several generators               (not built yet)\n"
+		   "  merge    one result from several generators (exact histogram merge)\n"
 		   "  sysinfo  kernel version and the sysctls that matter       (not built yet)\n\n"
 		   "server models (--model):\n");
 	for (int i = 0; server_models[i]; i++)
@@ -42,6 +43,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "serve"))
 		return serve_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "load"))
+		return load_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "merge"))
+		return merge_main(argc - 1, argv + 1);
 	fprintf(stderr, "sockbench: '%s': unknown command (see sockbench --help)\n", cmd);
 	return 2;
 }

@@ -1,0 +1,718 @@
+/* engine.c - the load generator's loops.
+ *
+ * Each thread owns an epoll set and its connections.  Sockets are
+ * registered once, edge-triggered, for both directions: no epoll_ctl per
+ * request, and every wake-up drives the connection's state machine as far
+ * as the socket allows (until EAGAIN).  Timestamps come from the vDSO's
+ * clock_gettime (no system call).
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sockbench/engine.h"
+#include "sockbench/errname.h"
+#include "sockbench/proto.h"
+
+#define SCRATCH (256 << 10)
+#define TICK_NS 10000000ull /* timeouts and schedules checked every 10 ms at most */
+
+enum cstate { C_NONE, C_CONNECTING, C_IDLE, C_SENDING, C_RECEIVING, C_HOLD, C_DONE };
+
+struct lconn {
+	int fd;
+	enum cstate st;
+	int src;
+	uint64_t t_conn;     /* connect start: scheduled (--connect-rate) or actual */
+	uint64_t t_sched;    /* request: scheduled (open loop) or sent */
+	uint64_t t_sent;     /* request: first byte written */
+	uint64_t deadline;   /* connect or request timeout */
+	uint64_t off;        /* bytes of the current request sent */
+	uint64_t got;        /* bytes of the current reply received */
+	int next_idle;       /* open loop: stack of idle connections */
+};
+
+struct lthread {
+	struct engine *e;
+	pthread_t tid;
+	int idx, ep;
+	struct lconn *c;
+	int n;
+	uint8_t *scratch;
+	struct lstats s;
+	uint64_t quota, issued; /* --requests: this thread's share */
+	uint64_t conn_quota;    /* connect mode: connections to open */
+	/* open loop: requests come due every `step` ns from `next` */
+	uint64_t step, next, pending, first_pending;
+	int idle_top;
+	/* --connect-rate: new connections due every cstep ns */
+	uint64_t cstep, cnext;
+	int opened; /* connections opened so far (connect-rate) */
+	int done;        /* atomic: the thread has left its loop */
+	uint64_t loop_now; /* atomic: the loop's clock, published each round */
+	uint64_t completed_live, connects_live;
+};
+
+#define LIVE_INC(x) __atomic_store_n(&(x), (x) + 1, __ATOMIC_RELAXED)
+
+uint64_t engine_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+const char *lerr_name(int kind, char *buf, size_t len)
+{
+	static const char *const own[] = {"connect_timeout", "request_timeout", "integrity_error",
+					  "short_reply", "eof"};
+	if (kind >= LERR_CONNECT_TIMEOUT && kind < LERR_KINDS)
+		return own[kind - LERR_CONNECT_TIMEOUT];
+	const char *n = errname(kind);
+	if (n)
+		return n;
+	snprintf(buf, len, "errno_%d", kind);
+	return buf;
+}
+
+static bool measuring(const struct lthread *t, uint64_t when)
+{
+	return when >= t->e->t_measure;
+}
+
+struct ival *lstats_ival(struct lstats *s, int i, bool create)
+{
+	if (i < 0 || i >= IV_CHUNK * IV_CHUNKS)
+		return NULL;
+	struct ival **chunk = &s->ivc[i / IV_CHUNK];
+	if (!*chunk) {
+		if (!create || !(*chunk = calloc(IV_CHUNK, sizeof **chunk)))
+			return NULL;
+	}
+	if (i >= s->niv)
+		s->niv = i + 1;
+	return &(*chunk)[i % IV_CHUNK];
+}
+
+static struct ival *ival_at(struct lthread *t, uint64_t now)
+{
+	const struct engine *e = t->e;
+	if (now < e->t_measure)
+		return NULL;
+	return lstats_ival(&t->s, (int)((now - e->t_measure) / (e->cfg->interval_us * 1000)), true);
+}
+
+static void count_error(struct lthread *t, int kind, uint64_t now)
+{
+	if (!measuring(t, now))
+		return;
+	t->s.err[kind < LERR_KINDS ? kind : STATS_MAX_ERRNO - 1]++;
+	struct ival *iv = ival_at(t, now);
+	if (iv)
+		iv->errors++;
+}
+
+/* ---- connections ------------------------------------------------------ */
+
+static void conn_close(struct lconn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd); /* also leaves the epoll set */
+	c->fd = -1;
+	c->st = C_NONE;
+}
+
+static int conn_open(struct lthread *t, struct lconn *c, uint64_t sched)
+{
+	const struct engine *e = t->e;
+	uint64_t now = engine_now_ns();
+	int fd = socket(e->target.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (measuring(t, sched))
+		t->s.attempted++;
+	c->t_conn = sched;
+	if (fd < 0) {
+		count_error(t, errno, now);
+		if (measuring(t, sched))
+			t->s.conn_failed++;
+		return -1;
+	}
+	if (e->target.family != AF_UNIX) {
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		if (e->cfg->nsources) {
+			/* IP_BIND_ADDRESS_NO_PORT: bind() picks the address only;
+			 * the port is chosen at connect() time against the full
+			 * 4-tuple, so each source address has its own port range. */
+			const struct net_addr *src = &e->cfg->sources[c->src];
+			setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+			if (bind(fd, (const struct sockaddr *)&src->ss, src->len) < 0) {
+				count_error(t, errno, now);
+				close(fd);
+				if (measuring(t, sched))
+					t->s.conn_failed++;
+				return -1;
+			}
+		}
+	}
+	c->fd = fd;
+	c->st = C_CONNECTING;
+	c->deadline = now + e->cfg->connect_timeout_us * 1000;
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET | EPOLLRDHUP,
+				 .data.ptr = c};
+	epoll_ctl(t->ep, EPOLL_CTL_ADD, fd, &ev);
+	/* Non-blocking connect: the SYN leaves now; EINPROGRESS until the
+	 * handshake completes (writable) or fails (SO_ERROR). */
+	if (connect(fd, (const struct sockaddr *)&e->target.ss, e->target.len) < 0 &&
+	    errno != EINPROGRESS && errno != EAGAIN) {
+		count_error(t, errno, now);
+		if (measuring(t, sched))
+			t->s.conn_failed++;
+		conn_close(c);
+		return -1;
+	}
+	return 0;
+}
+
+static void idle_push(struct lthread *t, struct lconn *c)
+{
+	c->st = C_IDLE;
+	c->next_idle = t->idle_top;
+	t->idle_top = (int)(c - t->c);
+}
+
+/* May this connection start another request now?  Takes the request from
+ * the quota (--requests) or the open-loop schedule. */
+static bool take_request(struct lthread *t, struct lconn *c, uint64_t now)
+{
+	const struct load_config *cfg = t->e->cfg;
+	if (t->e->stop || (t->e->t_end && now >= t->e->t_end))
+		return false;
+	if (cfg->requests && t->issued >= t->quota)
+		return false;
+	if (cfg->rate > 0) {
+		if (!t->pending)
+			return false;
+		c->t_sched = t->first_pending;
+		t->first_pending += t->step;
+		t->pending--;
+	} else {
+		c->t_sched = now;
+	}
+	t->issued++;
+	return true;
+}
+
+static void request_begin(struct lthread *t, struct lconn *c, uint64_t now)
+{
+	c->st = C_SENDING;
+	c->off = c->got = 0;
+	c->t_sent = now;
+	c->deadline = now + t->e->cfg->timeout_us * 1000;
+}
+
+static void request_fail(struct lthread *t, struct lconn *c, int kind, uint64_t now)
+{
+	count_error(t, kind, now);
+	if (measuring(t, c->t_sched))
+		t->s.req_failed++;
+	conn_close(c);
+}
+
+static void request_done(struct lthread *t, struct lconn *c, uint64_t now)
+{
+	if (measuring(t, c->t_sched)) {
+		t->s.completed++;
+		hist_record(&t->s.req_lat, now - c->t_sched);
+		if (t->e->cfg->rate > 0)
+			hist_record(&t->s.req_lat_unc, now - c->t_sent);
+		struct ival *iv = ival_at(t, now);
+		if (iv) {
+			iv->requests++;
+			if (!iv->h && (iv->h = malloc(sizeof *iv->h)))
+				hist_init(iv->h);
+			if (iv->h)
+				hist_record(iv->h, now - c->t_sched);
+		}
+	}
+	LIVE_INC(t->completed_live);
+}
+
+static size_t expect_len(const struct engine *e)
+{
+	switch (e->cfg->mode) {
+	case MODE_ECHO: return e->cfg->req_size;
+	default: return e->cfg->resp_size;
+	}
+}
+
+/* What to do after a completed handshake or reply. */
+static void next_unit(struct lthread *t, struct lconn *c, uint64_t now)
+{
+	enum load_mode m = t->e->cfg->mode;
+	if (m == MODE_CONNECT) {
+		c->st = C_HOLD;
+		return;
+	}
+	if (m == MODE_STREAM) {
+		c->st = t->e->stop ? C_DONE : C_SENDING;
+		c->off = 0;
+		return;
+	}
+	if (m == MODE_CRR && c->st != C_CONNECTING) {
+		conn_close(c); /* one request per connection; the loop reopens */
+		return;
+	}
+	if (take_request(t, c, now))
+		request_begin(t, c, now);
+	else if (t->e->cfg->rate > 0 && !t->e->stop)
+		idle_push(t, c);
+	else
+		c->st = C_IDLE;
+}
+
+static void on_connected(struct lthread *t, struct lconn *c, uint64_t now)
+{
+	int err = 0;
+	socklen_t len = sizeof err;
+	getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+	if (err) {
+		count_error(t, err, now);
+		if (measuring(t, c->t_conn))
+			t->s.conn_failed++;
+		conn_close(c);
+		return;
+	}
+	if (measuring(t, c->t_conn)) {
+		t->s.established++;
+		hist_record(&t->s.conn_lat, now - c->t_conn);
+		struct ival *iv = ival_at(t, now);
+		if (iv)
+			iv->connects++;
+	}
+	LIVE_INC(t->connects_live);
+	next_unit(t, c, now);
+}
+
+/* Drive one connection until the socket says EAGAIN. */
+static void step(struct lthread *t, struct lconn *c, uint32_t events)
+{
+	const struct engine *e = t->e;
+	uint64_t now = engine_now_ns();
+	if (c->st == C_CONNECTING) {
+		if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+			return;
+		on_connected(t, c, now);
+	}
+	for (;;) {
+		if (c->st == C_SENDING) {
+			size_t len = e->cfg->mode == MODE_STREAM ? e->cfg->send_size : e->reqlen;
+			ssize_t n = send(c->fd, e->reqbuf + c->off, len - c->off, MSG_NOSIGNAL);
+			if (n < 0) {
+				if (errno == EAGAIN || errno == EINTR)
+					return;
+				request_fail(t, c, errno, now);
+				return;
+			}
+			c->off += (uint64_t)n;
+			if (measuring(t, now)) {
+				t->s.bytes_out += (uint64_t)n;
+				if (e->cfg->mode == MODE_STREAM) {
+					struct ival *iv = ival_at(t, now);
+					if (iv)
+						iv->bytes += (uint64_t)n;
+				}
+			}
+			if (c->off < len)
+				continue;
+			if (e->cfg->mode == MODE_STREAM) {
+				now = engine_now_ns();
+				if (e->stop || (e->t_end && now >= e->t_end))
+					return;
+				c->off = 0;
+				continue;
+			}
+			c->st = C_RECEIVING;
+		}
+		if (c->st == C_RECEIVING || c->st == C_HOLD || c->st == C_IDLE) {
+			ssize_t n = recv(c->fd, t->scratch, SCRATCH, 0);
+			now = engine_now_ns();
+			if (n < 0) {
+				if (errno == EAGAIN || errno == EINTR)
+					return;
+				if (c->st == C_RECEIVING)
+					request_fail(t, c, errno, now);
+				else {
+					count_error(t, errno, now);
+					conn_close(c);
+				}
+				return;
+			}
+			if (n == 0) {
+				/* The server closed: mid-reply that is a short reply. */
+				if (c->st == C_RECEIVING)
+					request_fail(t, c, c->got ? LERR_SHORT_REPLY : LERR_EOF, now);
+				else {
+					count_error(t, LERR_EOF, now);
+					conn_close(c);
+				}
+				return;
+			}
+			if (c->st != C_RECEIVING) { /* bytes nobody asked for */
+				request_fail(t, c, LERR_INTEGRITY, now);
+				return;
+			}
+			size_t want = expect_len(e);
+			if (measuring(t, c->t_sched)) {
+				t->s.bytes_in += (uint64_t)n;
+				struct ival *iv = ival_at(t, now);
+				if (iv)
+					iv->bytes += (uint64_t)n;
+			}
+			/* Every byte is checked: the rr reply and the echo are
+			 * both the i % 251 pattern from offset 0. */
+			if (c->got + (uint64_t)n > want ||
+			    pattern_check(t->scratch, (size_t)n, c->got) != (size_t)n) {
+				request_fail(t, c, LERR_INTEGRITY, now);
+				return;
+			}
+			c->got += (uint64_t)n;
+			if (c->got < want)
+				continue;
+			request_done(t, c, now);
+			next_unit(t, c, now);
+			if (c->st == C_NONE || c->st == C_IDLE)
+				return;
+			continue;
+		}
+		return;
+	}
+}
+
+/* ---- the thread's loop ------------------------------------------------- */
+
+static void check_timeouts(struct lthread *t, uint64_t now)
+{
+	for (int i = 0; i < t->n; i++) {
+		struct lconn *c = &t->c[i];
+		if (c->st == C_CONNECTING && now >= c->deadline) {
+			count_error(t, LERR_CONNECT_TIMEOUT, now);
+			if (measuring(t, c->t_conn))
+				t->s.conn_failed++;
+			conn_close(c);
+			c->st = t->e->cfg->mode == MODE_CONNECT ? C_DONE : C_NONE;
+		} else if ((c->st == C_SENDING || c->st == C_RECEIVING) &&
+			   t->e->cfg->mode != MODE_STREAM && now >= c->deadline) {
+			request_fail(t, c, LERR_REQUEST_TIMEOUT, now);
+		}
+	}
+}
+
+static bool want_more(const struct lthread *t, uint64_t now)
+{
+	const struct engine *e = t->e;
+	if (e->stop || (e->t_end && now >= e->t_end))
+		return false;
+	if (e->cfg->requests && t->issued >= t->quota)
+		return false;
+	return true;
+}
+
+/* Open connections that are due: all at once, or on the --connect-rate
+ * schedule; reopen closed ones (after errors, or crr's next unit). */
+static void open_due(struct lthread *t, uint64_t now)
+{
+	const struct load_config *cfg = t->e->cfg;
+	for (int i = 0; i < t->n; i++) {
+		struct lconn *c = &t->c[i];
+		if (c->st != C_NONE)
+			continue;
+		if (cfg->mode == MODE_CONNECT && t->opened >= (int)t->conn_quota) {
+			c->st = C_DONE;
+			continue;
+		}
+		if (!want_more(t, now) && cfg->mode != MODE_CONNECT)
+			break;
+		uint64_t sched = now;
+		if (cfg->connect_rate > 0) {
+			if (now < t->cnext)
+				break;
+			sched = t->cnext;
+			t->cnext += t->cstep;
+		}
+		t->opened++;
+		if (conn_open(t, c, sched) < 0)
+			c->st = cfg->mode == MODE_CONNECT ? C_DONE : C_NONE;
+		if (c->st == C_NONE && cfg->connect_rate <= 0)
+			break; /* failing fast: retry on the next tick, not in a tight loop */
+	}
+}
+
+/* Open loop: requests come due at fixed intervals whatever the server
+ * does; one that waits for a free connection is still timed from its
+ * scheduled moment (coordinated omission corrected). */
+static void schedule_due(struct lthread *t, uint64_t now)
+{
+	if (t->e->cfg->rate <= 0)
+		return;
+	while (t->next <= now && want_more(t, t->next)) {
+		if (!t->pending)
+			t->first_pending = t->next;
+		t->pending++;
+		t->next += t->step;
+	}
+	while (t->pending && t->idle_top >= 0) {
+		struct lconn *c = &t->c[t->idle_top];
+		t->idle_top = c->next_idle;
+		if (c->st != C_IDLE || !take_request(t, c, now))
+			continue;
+		request_begin(t, c, now);
+		step(t, c, EPOLLOUT);
+	}
+}
+
+static bool thread_finished(struct lthread *t)
+{
+	const struct load_config *cfg = t->e->cfg;
+	if (cfg->requests)
+		return t->s.completed + t->s.req_failed >= t->quota;
+	return false;
+}
+
+static void *thread_main(void *arg)
+{
+	struct lthread *t = arg;
+	struct engine *e = t->e;
+	struct epoll_event ev[256];
+	uint64_t next_check = 0;
+	while (!__atomic_load_n(&e->stop, __ATOMIC_RELAXED)) {
+		uint64_t now = engine_now_ns();
+		/* Everything this thread wrote for earlier intervals is
+		 * visible to the controller once it sees this clock. */
+		__atomic_store_n(&t->loop_now, now, __ATOMIC_RELEASE);
+		if (e->t_end && now >= e->t_end)
+			break;
+		open_due(t, now);
+		schedule_due(t, now);
+		if (now >= next_check) {
+			check_timeouts(t, now);
+			next_check = now + TICK_NS;
+		}
+		if (thread_finished(t))
+			break;
+		uint64_t wait = TICK_NS;
+		if (e->cfg->rate > 0 && t->next > now && t->next - now < wait)
+			wait = t->next - now;
+		int n = epoll_wait(t->ep, ev, 256, (int)((wait + 999999) / 1000000));
+		for (int i = 0; i < n; i++)
+			step(t, ev[i].data.ptr, ev[i].events);
+	}
+	for (int i = 0; i < t->n; i++) {
+		struct lconn *c = &t->c[i];
+		if (c->st == C_SENDING || c->st == C_RECEIVING)
+			if (e->cfg->mode != MODE_STREAM && measuring(t, c->t_sched))
+				t->s.in_flight_at_end++;
+		if (c->fd >= 0)
+			close(c->fd);
+	}
+	struct rusage ru;
+	getrusage(RUSAGE_THREAD, &ru);
+	t->s.cpu_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
+		     (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+	__atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* ---- start, observe, stop ---------------------------------------------- */
+
+int engine_start(struct engine *e)
+{
+	const struct load_config *cfg = e->cfg;
+	int nt = cfg->threads < cfg->conns ? cfg->threads : cfg->conns;
+	e->nthreads = nt;
+	e->t = calloc((size_t)nt, sizeof *e->t);
+	if (!e->t)
+		return -ENOMEM;
+	/* Requests and reply patterns are made once, not per request. */
+	if (cfg->mode == MODE_RR || cfg->mode == MODE_CRR) {
+		e->reqlen = RR_HDR_LEN + cfg->req_size;
+		e->reqbuf = malloc(e->reqlen);
+		if (!e->reqbuf)
+			return -ENOMEM;
+		rr_header(e->reqbuf, cfg->req_size, cfg->resp_size);
+		pattern_fill(e->reqbuf + RR_HDR_LEN, cfg->req_size, 0);
+	} else {
+		e->reqlen = cfg->mode == MODE_STREAM ? cfg->send_size : cfg->req_size;
+		e->reqbuf = malloc(e->reqlen ? e->reqlen : 1);
+		if (!e->reqbuf)
+			return -ENOMEM;
+		pattern_fill(e->reqbuf, e->reqlen, 0);
+	}
+	uint64_t now = engine_now_ns();
+	e->t_begin = now;
+	e->t_measure = now + cfg->warmup_us * 1000;
+	e->t_end = cfg->requests ? 0 : e->t_measure + cfg->duration_us * 1000;
+	int g = 0;
+	for (int i = 0; i < nt; i++) {
+		struct lthread *t = &e->t[i];
+		t->e = e;
+		t->idx = i;
+		t->n = cfg->conns / nt + (i < cfg->conns % nt);
+		t->conn_quota = (uint64_t)t->n;
+		t->quota = cfg->requests / (uint64_t)nt + ((uint64_t)i < cfg->requests % (uint64_t)nt);
+		t->idle_top = -1;
+		t->c = calloc((size_t)t->n, sizeof *t->c);
+		t->scratch = malloc(SCRATCH);
+		t->ep = epoll_create1(EPOLL_CLOEXEC);
+		if (!t->c || !t->scratch || t->ep < 0)
+			return -ENOMEM;
+		for (int k = 0; k < t->n; k++, g++) {
+			t->c[k].fd = -1;
+			t->c[k].src = cfg->nsources ? g % cfg->nsources : 0;
+		}
+		hist_init(&t->s.conn_lat);
+		hist_init(&t->s.req_lat);
+		hist_init(&t->s.req_lat_unc);
+		if (cfg->rate > 0) {
+			t->step = (uint64_t)((double)nt * 1e9 / cfg->rate);
+			t->next = now + (uint64_t)((double)i * 1e9 / cfg->rate);
+		}
+		if (cfg->connect_rate > 0) {
+			t->cstep = (uint64_t)((double)nt * 1e9 / cfg->connect_rate);
+			t->cnext = now + (uint64_t)((double)i * 1e9 / cfg->connect_rate);
+		}
+	}
+	for (int i = 0; i < nt; i++) {
+		int r = pthread_create(&e->t[i].tid, NULL, thread_main, &e->t[i]);
+		if (r) {
+			e->stop = 1;
+			for (int k = 0; k < i; k++)
+				pthread_join(e->t[k].tid, NULL);
+			e->nthreads = 0;
+			return -r;
+		}
+	}
+	return 0;
+}
+
+uint64_t engine_completed(const struct engine *e)
+{
+	uint64_t n = 0;
+	for (int i = 0; i < e->nthreads; i++)
+		n += __atomic_load_n(&e->t[i].completed_live, __ATOMIC_RELAXED);
+	return n;
+}
+
+uint64_t engine_connects(const struct engine *e)
+{
+	uint64_t n = 0;
+	for (int i = 0; i < e->nthreads; i++)
+		n += __atomic_load_n(&e->t[i].connects_live, __ATOMIC_RELAXED);
+	return n;
+}
+
+int engine_done(const struct engine *e)
+{
+	for (int i = 0; i < e->nthreads; i++)
+		if (!__atomic_load_n(&e->t[i].done, __ATOMIC_ACQUIRE))
+			return 0;
+	return 1;
+}
+
+static void ival_add(struct ival *d, const struct ival *x)
+{
+	d->requests += x->requests;
+	d->connects += x->connects;
+	d->bytes += x->bytes;
+	d->errors += x->errors;
+	if (x->h) {
+		if (!d->h && (d->h = malloc(sizeof *d->h)))
+			hist_init(d->h);
+		if (d->h)
+			hist_merge(d->h, x->h);
+	}
+}
+
+static void merge_into(struct lstats *o, const struct lstats *s)
+{
+	o->attempted += s->attempted;
+	o->established += s->established;
+	o->conn_failed += s->conn_failed;
+	o->completed += s->completed;
+	o->req_failed += s->req_failed;
+	o->in_flight_at_end += s->in_flight_at_end;
+	o->bytes_out += s->bytes_out;
+	o->bytes_in += s->bytes_in;
+	for (int k = 0; k < LERR_KINDS; k++)
+		o->err[k] += s->err[k];
+	hist_merge(&o->conn_lat, &s->conn_lat);
+	hist_merge(&o->req_lat, &s->req_lat);
+	hist_merge(&o->req_lat_unc, &s->req_lat_unc);
+	for (int i = 0; i < s->niv; i++) {
+		struct ival *x = lstats_ival((struct lstats *)s, i, false);
+		struct ival *d = x ? lstats_ival(o, i, true) : NULL;
+		if (d)
+			ival_add(d, x);
+	}
+	if (s->cpu_s > o->cpu_s)
+		o->cpu_s = s->cpu_s; /* the busiest thread decides generator_bound */
+}
+
+void lstats_free(struct lstats *s)
+{
+	for (int c = 0; c < IV_CHUNKS; c++) {
+		if (!s->ivc[c])
+			continue;
+		for (int i = 0; i < IV_CHUNK; i++)
+			free(s->ivc[c][i].h);
+		free(s->ivc[c]);
+		s->ivc[c] = NULL;
+	}
+	s->niv = 0;
+}
+
+int engine_interval(struct engine *e, int i, struct ival *out)
+{
+	uint64_t end = e->t_measure + (uint64_t)(i + 1) * e->cfg->interval_us * 1000;
+	for (int k = 0; k < e->nthreads; k++)
+		if (!__atomic_load_n(&e->t[k].done, __ATOMIC_ACQUIRE) &&
+		    __atomic_load_n(&e->t[k].loop_now, __ATOMIC_ACQUIRE) < end)
+			return 0;
+	memset(out, 0, sizeof *out);
+	for (int k = 0; k < e->nthreads; k++) {
+		struct ival *x = i < IV_CHUNK * IV_CHUNKS && e->t[k].s.ivc[i / IV_CHUNK]
+					 ? &e->t[k].s.ivc[i / IV_CHUNK][i % IV_CHUNK]
+					 : NULL;
+		if (x)
+			ival_add(out, x);
+	}
+	return 1;
+}
+
+void engine_stop(struct engine *e, struct lstats *out)
+{
+	memset(out, 0, sizeof *out);
+	hist_init(&out->conn_lat);
+	hist_init(&out->req_lat);
+	hist_init(&out->req_lat_unc);
+	e->stop = 1;
+	for (int i = 0; i < e->nthreads; i++) {
+		struct lthread *t = &e->t[i];
+		pthread_join(t->tid, NULL);
+		merge_into(out, &t->s);
+		lstats_free(&t->s);
+		close(t->ep);
+		free(t->c);
+		free(t->scratch);
+	}
+	free(e->t);
+	e->t = NULL;
+	free(e->reqbuf);
+	e->reqbuf = NULL;
+}

@@ -1,0 +1,266 @@
+/* load.c - `sockbench load`: check, start the server, run the engine,
+ * watch the kernel, report. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sockbench/diag.h"
+#include "sockbench/engine.h"
+#include "sockbench/hist.h"
+#include "sockbench/kstat.h"
+#include "sockbench/report.h"
+#include "sockbench/spawn.h"
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static void sleep_ns(uint64_t ns)
+{
+	struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000ull), .tv_nsec = (long)(ns % 1000000000ull)};
+	nanosleep(&ts, NULL);
+}
+
+/* What would make the numbers lie, said before the run (SPEC section 4). */
+static void honesty_checks(struct run *r, const struct net_addr *target)
+{
+	const struct load_config *c = r->cfg;
+	struct rlimit rl;
+	long lim = net_raise_nofile();
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && (long)rl.rlim_cur < c->conns + 64)
+		run_warn(r,
+			 "RLIMIT_NOFILE is %ld, below --conns %d: connections will fail with EMFILE "
+			 "(raise the hard limit: ulimit -Hn)",
+			 lim, c->conns);
+	int lo, hi;
+	if (target->family != AF_UNIX && kstat_port_range(&lo, &hi) == 0) {
+		int ports = hi - lo + 1, per = c->nsources ? c->nsources : 1;
+		if (c->conns / per > ports)
+			run_warn(r,
+				 "%d connections per source address but only %d local ports "
+				 "(net.ipv4.ip_local_port_range %d-%d): expect EADDRNOTAVAIL; "
+				 "spread them with --source",
+				 c->conns / per, ports, lo, hi);
+	}
+}
+
+/* The accept queue can be watched when the listen socket lives in this
+ * network namespace: a server we started, or a loopback target. */
+static int queue_port(const struct net_addr *a, bool started)
+{
+	if (a->family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)&a->ss;
+		if (started || (ntohl(in->sin_addr.s_addr) >> 24) == 127)
+			return ntohs(in->sin_port);
+	} else if (a->family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&a->ss;
+		if (started || IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr))
+			return ntohs(in6->sin6_port);
+	}
+	return -1;
+}
+
+static void jsonl_line(FILE *f, int i, const struct ival *v, double step)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "t_s", json_real(step * (i + 1)));
+	json_object_set_new(o, "requests", json_integer((json_int_t)v->requests));
+	json_object_set_new(o, "connects", json_integer((json_int_t)v->connects));
+	json_object_set_new(o, "bytes", json_integer((json_int_t)v->bytes));
+	json_object_set_new(o, "p99_us", v->h && v->h->count
+						 ? json_real((double)hist_percentile(v->h, 99) / 1e3)
+						 : json_null());
+	json_object_set_new(o, "errors", json_integer((json_int_t)v->errors));
+	json_dumpf(o, f, JSON_COMPACT);
+	fputc('\n', f);
+	fflush(f);
+	json_decref(o);
+}
+
+/* The controller: sample the accept queue, emit intervals and the live
+ * line, until the run is over. */
+static void watch(struct run *r, struct engine *e, const struct net_addr *target, bool started,
+		  struct spawn *sp)
+{
+	const struct load_config *c = r->cfg;
+	int port = queue_port(target, started), nl = port > 0 ? diag_open() : -1;
+	bool tty = !c->quiet && isatty(STDOUT_FILENO);
+	FILE *jl = c->jsonl_path[0] ? fopen(c->jsonl_path, "w") : NULL;
+	if (c->jsonl_path[0] && !jl)
+		run_warn(r, "--jsonl %s: %s", c->jsonl_path, strerror(errno));
+	uint64_t step = c->queue_sample_us * 1000, next_live = e->t_begin + 1000000000ull;
+	int next_iv = 0;
+	double ivs = (double)c->interval_us / 1e6;
+	for (;;) {
+		uint64_t now = engine_now_ns();
+		if (nl >= 0) {
+			int q, lim;
+			if (diag_listen_queue(nl, target->family, (uint16_t)port, &q, &lim) == 0)
+				run_aq_sample(r, (int64_t)((now - e->t_begin) / 1000000), q, lim);
+		}
+		struct ival v;
+		while (engine_interval(e, next_iv, &v)) {
+			if (jl)
+				jsonl_line(jl, next_iv, &v, ivs);
+			free(v.h);
+			next_iv++;
+			if (!c->requests && e->t_measure + (uint64_t)next_iv * c->interval_us * 1000 >= e->t_end)
+				break;
+		}
+		if (tty && now >= next_live) {
+			printf("\r  %4.0f s  %llu requests  %llu connects   ",
+			       (double)(now - e->t_begin) / 1e9, (unsigned long long)engine_completed(e),
+			       (unsigned long long)engine_connects(e));
+			fflush(stdout);
+			next_live += 1000000000ull;
+		}
+		if (sp)
+			spawn_drain(sp);
+		if (interrupted || engine_done(e) || (e->t_end && now >= e->t_end))
+			break;
+		sleep_ns(step);
+	}
+	if (tty)
+		printf("\r%60s\r", "");
+	if (nl >= 0)
+		close(nl);
+	if (jl)
+		fclose(jl);
+}
+
+static int finish(struct run *r, int rc)
+{
+	const struct load_config *c = r->cfg;
+	char err[512];
+	json_t *j = run_json(r);
+	if (c->json_path[0] && json_write_atomic(j, c->json_path, err, sizeof err) < 0) {
+		fprintf(stderr, "sockbench load: --json %s\n", err);
+		rc = 1;
+	}
+	json_decref(j);
+	if (!c->quiet)
+		run_summary(r, stdout);
+	else if (r->error[0])
+		fprintf(stderr, "sockbench load: %s\n", r->error);
+	run_free(r);
+	return rc;
+}
+
+int load_main(int argc, char **argv)
+{
+	static struct load_config cfg;
+	static struct serve_config scfg;
+	static struct run r;
+	static struct engine e;
+	struct spawn sp = {.out_fd = -1};
+	char err[512];
+	load_defaults(&cfg);
+	int p = load_parse(&cfg, argc, argv, err, sizeof err);
+	if (p == 1) {
+		load_usage(stdout);
+		return 0;
+	}
+	if (p < 0) {
+		fprintf(stderr, "sockbench load: %s\n", err);
+		return 2;
+	}
+	run_init(&r, &cfg);
+	if (cfg.serve_opts[0]) {
+		/* Check the server's options here, so that a typo is a usage
+		 * error now and the JSON can record every effective setting. */
+		char **w;
+		int n;
+		serve_defaults(&scfg);
+		if (words_split(cfg.serve_opts, &w, &n, err, sizeof err) < 0) {
+			fprintf(stderr, "sockbench load: --serve: %s\n", err);
+			return 2;
+		}
+		char *args[n + 2];
+		args[0] = "serve";
+		memcpy(args + 1, w, (size_t)n * sizeof *w);
+		args[n + 1] = NULL;
+		int rc = serve_parse(&scfg, n + 1, args, err, sizeof err);
+		words_free(w);
+		if (rc != 0) {
+			fprintf(stderr, "sockbench load: --serve: %s\n", rc > 0 ? "--help is not a server option" : err);
+			return 2;
+		}
+		r.scfg = &scfg;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	time_t t0 = time(NULL);
+	strftime(r.started_at, sizeof r.started_at, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t0));
+	r.env = env_json();
+
+	int rc = 0;
+	bool started = false;
+	const char *target = cfg.target;
+	if (cfg.serve_opts[0] || cfg.server_cmd[0]) {
+		int s = cfg.serve_opts[0] ? spawn_serve(&sp, cfg.serve_opts, err, sizeof err)
+					  : spawn_cmd(&sp, cfg.server_cmd, 128, 1024, err, sizeof err);
+		if (s < 0) {
+			snprintf(r.error, sizeof r.error, "server did not start: %s", err);
+			spawn_stop(&sp, NULL, err, sizeof err);
+			return finish(&r, 1);
+		}
+		started = true;
+		target = sp.addr;
+	}
+	snprintf(r.target, sizeof r.target, "%s", target);
+	e.cfg = &cfg;
+	if (net_parse_hostport(target, &e.target, err, sizeof err) < 0) {
+		snprintf(r.error, sizeof r.error, "target %s: %s", target, err);
+		rc = 1;
+		goto out;
+	}
+	honesty_checks(&r, &e.target);
+	r.have_k = kstat_read(&r.k0) == 0;
+	int s = engine_start(&e);
+	if (s < 0) {
+		snprintf(r.error, sizeof r.error, "engine: %s", strerror(-s));
+		rc = 1;
+		goto out;
+	}
+	watch(&r, &e, &e.target, started, started ? &sp : NULL);
+	uint64_t t_stop = engine_now_ns();
+	engine_stop(&e, &r.ls);
+	r.ran = true;
+	uint64_t measured_from = e.t_measure < t_stop ? e.t_measure : t_stop;
+	r.duration_s = (double)(t_stop - measured_from) / 1e9;
+	if (e.t_end && t_stop > e.t_end)
+		r.duration_s = (double)cfg.duration_us / 1e6;
+	double wall = (double)(t_stop - e.t_begin) / 1e9;
+	if (wall > 0.2 && r.ls.cpu_s / wall >= 0.9) {
+		r.generator_bound = true;
+		run_warn(&r,
+			 "generator bound: its busiest thread used %.0f%% of a CPU",
+			 100 * r.ls.cpu_s / wall);
+	}
+	if (interrupted)
+		snprintf(r.error, sizeof r.error, "interrupted by a signal");
+out:
+	if (r.have_k)
+		r.have_k = kstat_read(&r.k1) == 0;
+	if (started && spawn_stop(&sp, &r.server, err, sizeof err) < 0) {
+		if (!r.error[0])
+			snprintf(r.error, sizeof r.error, "%s", err);
+		rc = 1;
+	}
+	if (r.ran)
+		run_explain(&r);
+	return finish(&r, rc);
+}

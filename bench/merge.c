@@ -1,0 +1,189 @@
+/* merge.c - `sockbench merge RUN.json...`: one result from several load
+ * generators that ran at the same time against one server.
+ *
+ * Counts add up; latency histograms merge bucket by bucket (exact: the
+ * percentiles of the merge are those of one histogram fed every sample),
+ * and the throughputs add (the generators ran side by side).  Histograms
+ * of different schemes are refused, never approximated.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "sockbench/hist.h"
+#include "sockbench/report.h"
+
+static json_t *get(json_t *o, const char *path)
+{
+	char buf[128], *save = NULL;
+	snprintf(buf, sizeof buf, "%s", path);
+	for (char *k = strtok_r(buf, ".", &save); k && o; k = strtok_r(NULL, ".", &save))
+		o = json_object_get(o, k);
+	return o;
+}
+
+static void add_int(json_t *dst, json_t *src, const char *path)
+{
+	json_t *a = get(dst, path), *b = get(src, path);
+	if (json_is_integer(a) && json_is_integer(b))
+		json_integer_set(a, json_integer_value(a) + json_integer_value(b));
+}
+
+static void add_real(json_t *dst, json_t *src, const char *path)
+{
+	json_t *a = get(dst, path), *b = get(src, path);
+	if (json_is_number(a) && json_is_number(b))
+		json_real_set(a, json_number_value(a) + json_number_value(b));
+}
+
+/* Merge the histogram under path.latency_us into *h; -1 on a bad one. */
+static int take_hist(json_t *run, const char *path, struct hist *h, const char *file, char *err,
+		     size_t errlen)
+{
+	json_t *lat = get(run, path);
+	if (json_is_null(lat) || !lat)
+		return 0;
+	json_t *hj = json_object_get(lat, "histogram");
+	if (!hj)
+		return 0; /* no samples: nothing to add */
+	struct hist x;
+	char e[256];
+	if (hist_from_json(&x, hj, e, sizeof e) < 0) {
+		snprintf(err, errlen, "%s: %s: %s", file, path, e);
+		return -1;
+	}
+	hist_merge(h, &x);
+	return 0;
+}
+
+static void merge_counts(json_t *out, json_t *in)
+{
+	static const char *const ints[] = {
+		"load.connections.attempted", "load.connections.established",
+		"load.connections.failed", "load.requests.completed", "load.requests.failed",
+		"load.requests.in_flight_at_end", "load.bytes_out", "load.bytes_in", NULL};
+	static const char *const reals[] = {"load.throughput.requests_per_s",
+					    "load.throughput.bytes_per_s",
+					    "load.throughput.connections_per_s", NULL};
+	for (int i = 0; ints[i]; i++)
+		add_int(out, in, ints[i]);
+	for (int i = 0; reals[i]; i++)
+		add_real(out, in, reals[i]);
+	const char *k;
+	json_t *v;
+	json_t *oe = get(out, "load.errors");
+	json_object_foreach(get(in, "load.errors"), k, v)
+	{
+		json_t *a = json_object_get(oe, k);
+		json_object_set_new(oe, k,
+				    json_integer(json_integer_value(a) + json_integer_value(v)));
+	}
+	json_t *od = get(out, "kernel.delta");
+	if (json_is_object(od))
+		json_object_foreach(get(in, "kernel.delta"), k, v)
+		{
+			json_t *a = json_object_get(od, k);
+			json_object_set_new(od, k,
+					    json_integer(json_integer_value(a) + json_integer_value(v)));
+		}
+	/* Intervals line up by index (each generator's t_s from its own start). */
+	json_t *oi = get(out, "load.intervals"), *ii = get(in, "load.intervals");
+	for (size_t i = 0; i < json_array_size(ii); i++) {
+		json_t *src = json_array_get(ii, i), *dst = json_array_get(oi, i);
+		if (!dst) {
+			json_array_append(oi, src);
+			continue;
+		}
+		static const char *const f[] = {"requests", "connects", "bytes", "errors", NULL};
+		for (int k2 = 0; f[k2]; k2++)
+			add_int(dst, src, f[k2]);
+		/* a p99 of parts is not the p99 of the whole: no histogram
+		 * per interval is kept, so the merged interval has none */
+		json_object_set_new(dst, "p99_us", json_null());
+	}
+	json_t *a = get(out, "duration_s"), *b = get(in, "duration_s");
+	if (json_number_value(b) > json_number_value(a))
+		json_object_set(out, "duration_s", b);
+	if (json_is_true(json_object_get(in, "generator_bound")))
+		json_object_set_new(out, "generator_bound", json_true());
+}
+
+int merge_main(int argc, char **argv)
+{
+	char err[512];
+	if (argc < 2 || !strcmp(argv[1], "--help")) {
+		FILE *f = argc < 2 ? stderr : stdout;
+		fprintf(f, "usage: sockbench merge RUN.json... [--json OUT]\n"
+			   "One result from several generators: counts added, histograms merged "
+			   "exactly.\n");
+		return argc < 2 ? 2 : 0;
+	}
+	const char *outpath = NULL;
+	json_t *out = NULL, *files = json_array();
+	struct hist conn, req, unc;
+	hist_init(&conn);
+	hist_init(&req);
+	hist_init(&unc);
+	int rc = 0;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			if (++i == argc) {
+				fprintf(stderr, "sockbench merge: --json: needs a value\n");
+				rc = 2;
+				goto done;
+			}
+			outpath = argv[i];
+			continue;
+		}
+		json_error_t je;
+		json_t *run = json_load_file(argv[i], 0, &je);
+		if (!run || !json_is_object(run) ||
+		    strcmp(json_string_value(json_object_get(run, "schema")) ?: "",
+			   "sockbench.run/1")) {
+			fprintf(stderr, "sockbench merge: %s: %s\n", argv[i],
+				run ? "not a sockbench.run/1 result" : je.text);
+			json_decref(run);
+			rc = 1;
+			goto done;
+		}
+		if (take_hist(run, "load.connections.latency_us", &conn, argv[i], err, sizeof err) ||
+		    take_hist(run, "load.requests.latency_us", &req, argv[i], err, sizeof err) ||
+		    take_hist(run, "load.requests.latency_uncorrected_us", &unc, argv[i], err,
+			      sizeof err)) {
+			fprintf(stderr, "sockbench merge: %s\n", err);
+			json_decref(run);
+			rc = 1;
+			goto done;
+		}
+		json_array_append_new(files, json_string(argv[i]));
+		if (!out)
+			out = run;
+		else {
+			merge_counts(out, run);
+			json_decref(run);
+		}
+	}
+	if (!out) {
+		fprintf(stderr, "sockbench merge: no result files given\n");
+		rc = 2;
+		goto done;
+	}
+	json_object_set_new(get(out, "load.connections"), "latency_us", hist_latency_json(&conn));
+	json_object_set_new(get(out, "load.requests"), "latency_us", hist_latency_json(&req));
+	if (!json_is_null(get(out, "load.requests.latency_uncorrected_us")))
+		json_object_set_new(get(out, "load.requests"), "latency_uncorrected_us",
+				    hist_latency_json(&unc));
+	json_object_set(out, "merged_from", files);
+	if (outpath) {
+		if (json_write_atomic(out, outpath, err, sizeof err) < 0) {
+			fprintf(stderr, "sockbench merge: --json %s\n", err);
+			rc = 1;
+		}
+	} else {
+		json_dumpf(out, stdout, JSON_INDENT(1) | JSON_REAL_PRECISION(9));
+		fputc('\n', stdout);
+	}
+done:
+	json_decref(out);
+	json_decref(files);
+	return rc;
+}

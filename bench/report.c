@@ -1,0 +1,406 @@
+/* report.c - a load run as JSON (SPEC section 6), as a human summary, and
+ * as plain sentences that say what the numbers mean. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sockbench/hist.h"
+#include "sockbench/report.h"
+#include "sockbench/server.h"
+
+#define SET(o, k, v) json_object_set_new(o, k, v)
+#define INT(x)       json_integer((json_int_t)(x))
+
+void run_init(struct run *r, const struct load_config *cfg)
+{
+	memset(r, 0, sizeof *r);
+	r->cfg = cfg;
+	r->warnings = json_array();
+	r->explain = json_array();
+	r->aq_limit = -1;
+	hist_init(&r->ls.conn_lat);
+	hist_init(&r->ls.req_lat);
+	hist_init(&r->ls.req_lat_unc);
+}
+
+void run_free(struct run *r)
+{
+	lstats_free(&r->ls);
+	json_decref(r->server);
+	json_decref(r->env);
+	json_decref(r->warnings);
+	json_decref(r->explain);
+	free(r->aq);
+}
+
+static void add_line(json_t *arr, const char *fmt, va_list ap)
+{
+	char buf[512];
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	json_array_append_new(arr, json_string(buf));
+}
+
+void run_warn(struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	add_line(r->warnings, fmt, ap);
+	va_end(ap);
+}
+
+static void explain(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void explain(struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	add_line(r->explain, fmt, ap);
+	va_end(ap);
+}
+
+void run_aq_sample(struct run *r, int64_t t_ms, int len, int limit)
+{
+	if (r->naq == r->aq_cap) {
+		int cap = r->aq_cap ? 2 * r->aq_cap : 1024;
+		int64_t(*v)[2] = realloc(r->aq, (size_t)cap * sizeof *v);
+		if (!v)
+			return;
+		r->aq = v;
+		r->aq_cap = cap;
+	}
+	r->aq[r->naq][0] = t_ms;
+	r->aq[r->naq][1] = len;
+	r->naq++;
+	r->have_aq = true;
+	if (len > r->aq_max)
+		r->aq_max = len;
+	r->aq_limit = limit;
+}
+
+static json_int_t jint(const json_t *o, const char *k)
+{
+	return json_integer_value(json_object_get(o, k));
+}
+
+static uint64_t errs(const struct run *r, int kind)
+{
+	return r->ls.err[kind];
+}
+
+/* Connections whose handshake took >= 0.9 s: a SYN was dropped (full
+ * accept queue, or SYN queue) and retransmitted after the 1 s timeout. */
+static uint64_t syn_retried(const struct hist *h)
+{
+	uint64_t n = 0;
+	for (unsigned i = 0; i < HIST_BUCKETS; i++)
+		if (h->b[i] && hist_bucket_upper(i) >= 900000000ull)
+			n += h->b[i];
+	return n;
+}
+
+void run_explain(struct run *r)
+{
+	const struct lstats *s = &r->ls;
+	uint64_t overflows = r->have_k ? kstat_delta(&r->k0, &r->k1, "ListenOverflows") : 0;
+	if (r->have_aq && r->aq_limit >= 0 && r->aq_max > 0) {
+		explain(r,
+			"backlog %d let %d connection%s wait in the accept queue (it holds backlog + 1)",
+			r->aq_limit, r->aq_max, r->aq_max == 1 ? "" : "s");
+	}
+	if (overflows)
+		explain(r,
+			"%llu SYNs or final ACKs were dropped because the accept queue was full "
+			"(ListenOverflows): the client retries a dropped SYN after 1 s",
+			(unsigned long long)overflows);
+	uint64_t slow = syn_retried(&s->conn_lat);
+	if (slow)
+		explain(r,
+			"%llu connection%s waited for a SYN retry: p99 connect %.2f s",
+			(unsigned long long)slow, slow == 1 ? "" : "s",
+			(double)hist_percentile(&s->conn_lat, 99) / 1e9);
+	if (errs(r, LERR_CONNECT_TIMEOUT))
+		explain(r, "%llu connection%s never completed within --connect-timeout %.1f s",
+			(unsigned long long)errs(r, LERR_CONNECT_TIMEOUT),
+			errs(r, LERR_CONNECT_TIMEOUT) == 1 ? "" : "s",
+			(double)r->cfg->connect_timeout_us / 1e6);
+	if (r->server) {
+		json_int_t acc = jint(r->server, "accepted");
+		if ((uint64_t)acc != s->established && r->cfg->mode == MODE_CONNECT)
+			explain(r,
+				"the client saw %llu connections established, the server accepted %lld: "
+				"a handshake completes in the kernel before accept(); the rest waited in "
+				"the accept queue, or their final ACK met a full queue and was dropped "
+				"(the client believes it is connected, the server never saw it)",
+				(unsigned long long)s->established, (long long)acc);
+		json_int_t ss = jint(r->server, "short_sends"), drop = jint(r->server, "bytes_dropped");
+		if (ss)
+			explain(r,
+				"the server's send() came up short %lld time%s and dropped %lld bytes "
+				"(--send send does not retry): clients saw short replies or timed out",
+				(long long)ss, ss == 1 ? "" : "s", (long long)drop);
+	}
+	if (errs(r, LERR_INTEGRITY))
+		explain(r, "%llu replies did not match the expected bytes (integrity errors)",
+			(unsigned long long)errs(r, LERR_INTEGRITY));
+	if (errs(r, LERR_SHORT_REPLY) || errs(r, LERR_REQUEST_TIMEOUT))
+		explain(r, "%llu replies were cut short and %llu never finished within --timeout",
+			(unsigned long long)errs(r, LERR_SHORT_REPLY),
+			(unsigned long long)errs(r, LERR_REQUEST_TIMEOUT));
+	if (errs(r, EADDRNOTAVAIL))
+		explain(r,
+			"%llu connects failed with EADDRNOTAVAIL: the local port range "
+			"(net.ipv4.ip_local_port_range) is used up for this destination; more "
+			"source addresses (--source) or a wider range help",
+			(unsigned long long)errs(r, EADDRNOTAVAIL));
+	if (r->generator_bound)
+		explain(r,
+			"the load generator itself was saturated (a thread at >= 90%% CPU): these "
+			"figures are its limit, not the server's");
+}
+
+json_t *serve_config_json(const struct serve_config *c)
+{
+	json_t *o = json_object();
+	SET(o, "model", json_string(c->model->name));
+	SET(o, "proto", json_string(proto_names[c->proto]));
+	SET(o, "bind", json_string(c->bind));
+	SET(o, "port", INT(c->port));
+	SET(o, "backlog", INT(c->backlog));
+	SET(o, "recv_size", INT(c->recv_size));
+	SET(o, "send", json_string(send_names[c->send]));
+	SET(o, "sndbuf", c->sndbuf ? INT(c->sndbuf) : json_null());
+	SET(o, "rcvbuf", c->rcvbuf ? INT(c->rcvbuf) : json_null());
+	SET(o, "workers", INT(c->workers));
+	SET(o, "accept_mode", json_string(accept_names[c->accept_mode]));
+	SET(o, "accept_delay_ms", INT(c->accept_delay_ms));
+	SET(o, "pause_accept", json_boolean(c->pause_accept));
+	SET(o, "work_us", INT(c->work_us));
+	SET(o, "max_msg", INT(c->max_msg));
+	SET(o, "max_conns", INT(c->max_conns));
+	SET(o, "idle_timeout_ms", INT(c->idle_timeout_ms));
+	return o;
+}
+
+json_t *load_config_json(const struct load_config *c)
+{
+	json_t *o = json_object();
+	SET(o, "mode", json_string(load_mode_names[c->mode]));
+	SET(o, "target", c->target[0] ? json_string(c->target) : json_null());
+	SET(o, "serve", c->serve_opts[0] ? json_string(c->serve_opts) : json_null());
+	SET(o, "server_cmd", c->server_cmd[0] ? json_string(c->server_cmd) : json_null());
+	SET(o, "conns", INT(c->conns));
+	SET(o, "threads", INT(c->threads));
+	SET(o, "duration", c->requests ? json_null() : json_real((double)c->duration_us / 1e6));
+	SET(o, "requests", c->requests ? INT(c->requests) : json_null());
+	SET(o, "warmup", json_real((double)c->warmup_us / 1e6));
+	SET(o, "rate", c->rate > 0 ? json_real(c->rate) : json_null());
+	SET(o, "connect_rate", c->connect_rate > 0 ? json_real(c->connect_rate) : json_null());
+	SET(o, "req_size", INT(c->req_size));
+	SET(o, "resp_size", INT(c->resp_size));
+	SET(o, "send_size", INT(c->send_size));
+	SET(o, "connect_timeout", INT(c->connect_timeout_us / 1000));
+	SET(o, "timeout", INT(c->timeout_us / 1000));
+	SET(o, "source", c->nsources ? json_string(c->sources_text) : json_null());
+	SET(o, "interval", json_real((double)c->interval_us / 1e6));
+	SET(o, "queue_sample", INT(c->queue_sample_us / 1000));
+	return o;
+}
+
+static json_t *errors_json(const struct lstats *s)
+{
+	json_t *o = json_object();
+	for (int k = 1; k < LERR_KINDS; k++) {
+		char buf[32];
+		if (s->err[k])
+			SET(o, lerr_name(k, buf, sizeof buf), INT(s->err[k]));
+	}
+	return o;
+}
+
+static json_t *intervals_json(const struct run *r)
+{
+	json_t *a = json_array();
+	double step = (double)r->cfg->interval_us / 1e6;
+	for (int i = 0; i < r->ls.niv; i++) {
+		struct ival *v = lstats_ival((struct lstats *)&r->ls, i, false);
+		json_t *o = json_object();
+		SET(o, "t_s", json_real(step * (i + 1)));
+		SET(o, "requests", INT(v ? v->requests : 0));
+		SET(o, "connects", INT(v ? v->connects : 0));
+		SET(o, "bytes", INT(v ? v->bytes : 0));
+		SET(o, "p99_us", v && v->h && v->h->count
+					? json_real((double)hist_percentile(v->h, 99) / 1e3)
+					: json_null());
+		SET(o, "errors", INT(v ? v->errors : 0));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+json_t *run_json(const struct run *r)
+{
+	const struct lstats *s = &r->ls;
+	json_t *o = json_object(), *tool = json_object(), *cfg = json_object();
+	SET(o, "schema", json_string("sockbench.run/1"));
+	SET(tool, "name", json_string("sockbench"));
+	SET(tool, "version", json_string(SOCKBENCH_VERSION));
+	SET(o, "tool", tool);
+	SET(o, "started_at", json_string(r->started_at));
+	SET(o, "duration_s", json_real(r->duration_s));
+	SET(o, "environment", r->env ? json_incref(r->env) : json_null());
+	SET(cfg, "server", r->scfg ? serve_config_json(r->scfg) : json_null());
+	SET(cfg, "load", load_config_json(r->cfg));
+	SET(cfg, "target", json_string(r->target));
+	SET(o, "config", cfg);
+
+	json_t *load = json_object(), *c = json_object(), *q = json_object(), *t = json_object();
+	SET(c, "attempted", INT(s->attempted));
+	SET(c, "established", INT(s->established));
+	SET(c, "failed", INT(s->conn_failed));
+	SET(c, "latency_us", hist_latency_json(&s->conn_lat));
+	SET(load, "connections", c);
+	SET(q, "completed", INT(s->completed));
+	SET(q, "failed", INT(s->req_failed));
+	SET(q, "in_flight_at_end", INT(s->in_flight_at_end));
+	SET(q, "latency_us", hist_latency_json(&s->req_lat));
+	SET(q, "latency_uncorrected_us",
+	    r->cfg->rate > 0 ? hist_latency_json(&s->req_lat_unc) : json_null());
+	SET(load, "requests", q);
+	double d = r->duration_s > 0 ? r->duration_s : 1;
+	SET(t, "requests_per_s", json_real((double)s->completed / d));
+	SET(t, "bytes_per_s", json_real((double)(s->bytes_in + s->bytes_out) / d));
+	SET(t, "connections_per_s", json_real((double)s->established / d));
+	SET(load, "throughput", t);
+	SET(load, "bytes_out", INT(s->bytes_out));
+	SET(load, "bytes_in", INT(s->bytes_in));
+	SET(load, "errors", errors_json(s));
+	SET(load, "intervals", intervals_json(r));
+	SET(load, "cpu_s_busiest_thread", json_real(s->cpu_s));
+	SET(o, "load", load);
+	SET(o, "server", r->server ? json_incref(r->server) : json_null());
+
+	json_t *k = json_object();
+	SET(k, "delta", r->have_k ? kstat_delta_json(&r->k0, &r->k1) : json_null());
+	SET(o, "kernel", k);
+	if (r->have_aq) {
+		json_t *aq = json_object(), *smp = json_array();
+		SET(aq, "max_seen", INT(r->aq_max));
+		SET(aq, "limit", INT(r->aq_limit));
+		for (int i = 0; i < r->naq; i++) {
+			json_t *p = json_array();
+			json_array_append_new(p, INT(r->aq[i][0]));
+			json_array_append_new(p, INT(r->aq[i][1]));
+			json_array_append_new(smp, p);
+		}
+		SET(aq, "samples", smp);
+		SET(o, "accept_queue", aq);
+	} else {
+		SET(o, "accept_queue", json_null());
+	}
+	SET(o, "explain", json_incref(r->explain));
+	SET(o, "warnings", json_incref(r->warnings));
+	SET(o, "generator_bound", json_boolean(r->generator_bound));
+	SET(o, "error", r->error[0] ? json_string(r->error) : json_null());
+	return o;
+}
+
+static const char *fmt_ns(uint64_t ns, char *buf, size_t len)
+{
+	if (ns < 1000)
+		snprintf(buf, len, "%lluns", (unsigned long long)ns);
+	else if (ns < 1000000)
+		snprintf(buf, len, "%.1fus", (double)ns / 1e3);
+	else if (ns < 1000000000)
+		snprintf(buf, len, "%.2fms", (double)ns / 1e6);
+	else
+		snprintf(buf, len, "%.2fs", (double)ns / 1e9);
+	return buf;
+}
+
+static void lat(FILE *f, const char *what, const struct hist *h)
+{
+	char a[5][24];
+	if (!h->count)
+		return;
+	fprintf(f, "  %-16s p50 %-9s p90 %-9s p99 %-9s p99.9 %-9s max %s\n", what,
+		fmt_ns(hist_percentile(h, 50), a[0], 24), fmt_ns(hist_percentile(h, 90), a[1], 24),
+		fmt_ns(hist_percentile(h, 99), a[2], 24), fmt_ns(hist_percentile(h, 99.9), a[3], 24),
+		fmt_ns(h->max, a[4], 24));
+}
+
+void run_summary(const struct run *r, FILE *f)
+{
+	const struct lstats *s = &r->ls;
+	const struct load_config *c = r->cfg;
+	fprintf(f, "sockbench load: %s, %d conns, %d threads, target %s\n",
+		load_mode_names[c->mode], c->conns, c->threads, r->target);
+	if (r->error[0])
+		fprintf(f, "  error: %s\n", r->error);
+	double d = r->duration_s > 0 ? r->duration_s : 1;
+	fprintf(f, "  %.2f s: %llu requests (%.0f/s), %.2f MB/s, connections %llu of %llu established\n",
+		r->duration_s, (unsigned long long)s->completed, (double)s->completed / d,
+		(double)(s->bytes_in + s->bytes_out) / d / 1e6, (unsigned long long)s->established,
+		(unsigned long long)s->attempted);
+	lat(f, "connect latency", &s->conn_lat);
+	lat(f, "request latency", &s->req_lat);
+	if (c->rate > 0)
+		lat(f, "  (uncorrected)", &s->req_lat_unc);
+	if (s->in_flight_at_end)
+		fprintf(f, "  in flight at end: %llu\n", (unsigned long long)s->in_flight_at_end);
+	bool any = false;
+	for (int k = 1; k < LERR_KINDS; k++) {
+		char buf[32];
+		if (!s->err[k])
+			continue;
+		fprintf(f, "%s %s %llu", any ? "," : "  errors:", lerr_name(k, buf, sizeof buf),
+			(unsigned long long)s->err[k]);
+		any = true;
+	}
+	if (any)
+		fputc('\n', f);
+	if (r->have_k) {
+		json_t *kd = kstat_delta_json(&r->k0, &r->k1);
+		const char *key;
+		json_t *v;
+		any = false;
+		json_object_foreach(kd, key, v)
+		{
+			if (!json_integer_value(v) || !strcmp(key, "CurrEstab"))
+				continue;
+			fprintf(f, "%s %s +%lld", any ? "," : "  kernel:", key,
+				(long long)json_integer_value(v));
+			any = true;
+		}
+		if (any)
+			fputc('\n', f);
+		json_decref(kd);
+	}
+	if (r->server)
+		fprintf(f, "  server: accepted %lld, requests %lld, short sends %lld, errors %s\n",
+			(long long)jint(r->server, "accepted"), (long long)jint(r->server, "requests"),
+			(long long)jint(r->server, "short_sends"),
+			json_object_size(json_object_get(r->server, "errors")) ? "(see JSON)" : "none");
+	size_t i;
+	json_t *v;
+	json_array_foreach(r->warnings, i, v) fprintf(f, "  warning: %s\n", json_string_value(v));
+	json_array_foreach(r->explain, i, v) fprintf(f, "  explain: %s\n", json_string_value(v));
+}
+
+int json_write_atomic(json_t *j, const char *path, char *err, size_t errlen)
+{
+	char tmp[1100];
+	snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
+	if (json_dump_file(j, tmp, JSON_INDENT(1) | JSON_REAL_PRECISION(9)) < 0) {
+		snprintf(err, errlen, "%s: cannot write (%s)", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	if (rename(tmp, path) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}

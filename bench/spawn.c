@@ -1,0 +1,371 @@
+/* spawn.c - start, watch and stop the server under test. */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sockbench/diag.h"
+#include "sockbench/spawn.h"
+
+#define READY_TIMEOUT_MS 5000
+#define STOP_GRACE_MS    2000
+
+int words_split(const char *s, char ***out, int *argc, char *err, size_t errlen)
+{
+	size_t cap = 8, n = 0, len = strlen(s);
+	char **v = calloc(cap, sizeof *v);
+	char *w = malloc(len + 1);
+	if (!v || !w)
+		goto oom;
+	const char *p = s;
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\n')
+			p++;
+		if (!*p)
+			break;
+		size_t k = 0;
+		while (*p && *p != ' ' && *p != '\t' && *p != '\n') {
+			if (*p == '\'') { /* '...': everything literal */
+				const char *e = strchr(p + 1, '\'');
+				if (!e)
+					goto unbalanced;
+				memcpy(w + k, p + 1, (size_t)(e - p - 1));
+				k += (size_t)(e - p - 1);
+				p = e + 1;
+			} else if (*p == '"') { /* "...": \" and \\ escaped */
+				for (p++; *p && *p != '"'; p++) {
+					if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
+						p++;
+					w[k++] = *p;
+				}
+				if (*p != '"')
+					goto unbalanced;
+				p++;
+			} else if (*p == '\\' && p[1]) {
+				w[k++] = p[1];
+				p += 2;
+			} else {
+				w[k++] = *p++;
+			}
+		}
+		w[k] = '\0';
+		if (n + 2 > cap) {
+			char **nv = realloc(v, (cap *= 2) * sizeof *v);
+			if (!nv)
+				goto oom;
+			v = nv;
+		}
+		if (!(v[n++] = strdup(w)))
+			goto oom;
+		v[n] = NULL;
+	}
+	free(w);
+	if (!n) {
+		snprintf(err, errlen, "empty command");
+		words_free(v);
+		return -1;
+	}
+	*out = v;
+	*argc = (int)n;
+	return 0;
+unbalanced:
+	snprintf(err, errlen, "unbalanced quote in '%s'", s);
+	free(w);
+	words_free(v);
+	return -1;
+oom:
+	snprintf(err, errlen, "out of memory");
+	free(w);
+	words_free(v);
+	return -1;
+}
+
+void words_free(char **argv)
+{
+	for (char **p = argv; p && *p; p++)
+		free(*p);
+	free(argv);
+}
+
+int words_fill(const char *word, char *out, size_t outlen, int port, int backlog,
+	       unsigned recv_size, const char *addr)
+{
+	size_t k = 0;
+	for (const char *p = word; *p;) {
+		char val[160];
+		const char *rep = NULL;
+		size_t skip = 0;
+		if (!strncmp(p, "{port}", 6))
+			snprintf(val, sizeof val, "%d", port), rep = val, skip = 6;
+		else if (!strncmp(p, "{backlog}", 9))
+			snprintf(val, sizeof val, "%d", backlog), rep = val, skip = 9;
+		else if (!strncmp(p, "{recv_size}", 11))
+			snprintf(val, sizeof val, "%u", recv_size), rep = val, skip = 11;
+		else if (!strncmp(p, "{addr}", 6))
+			rep = addr, skip = 6;
+		size_t add = rep ? strlen(rep) : 1;
+		if (k + add + 1 > outlen)
+			return -1;
+		memcpy(out + k, rep ? rep : p, add);
+		k += add;
+		p += rep ? skip : 1;
+	}
+	out[k] = '\0';
+	return 0;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int start(struct spawn *sp, char **argv, char *err, size_t errlen)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	sp->pid = fork();
+	if (sp->pid < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (sp->pid == 0) {
+		/* Own process group: stopping the server stops what it started. */
+		setpgid(0, 0);
+		dup2(p[1], STDOUT_FILENO);
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		execvp(argv[0], argv);
+		fprintf(stderr, "sockbench load: cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	setpgid(sp->pid, sp->pid);
+	close(p[1]);
+	sp->out_fd = p[0];
+	fcntl(sp->out_fd, F_SETFL, O_NONBLOCK);
+	return 0;
+}
+
+/* "READY model=.. addr=127.0.0.1 port=40123 ..." -> addr:port */
+static void parse_ready(struct spawn *sp, const char *line)
+{
+	const char *a = strstr(line, " addr="), *p = strstr(line, " port=");
+	char addr[128] = "127.0.0.1";
+	if (a)
+		sscanf(a + 6, "%127s", addr);
+	if (p)
+		sp->port = atoi(p + 6);
+	if (!strncmp(addr, "unix:", 5))
+		snprintf(sp->addr, sizeof sp->addr, "%s", addr);
+	else if (strchr(addr, ':'))
+		snprintf(sp->addr, sizeof sp->addr, "[%s]:%d", addr, sp->port);
+	else
+		snprintf(sp->addr, sizeof sp->addr, "%s:%d", addr, sp->port);
+}
+
+/* Wait for READY on stdout, or (port > 0) a LISTEN socket on the port. */
+static int wait_ready(struct spawn *sp, int port, char *err, size_t errlen)
+{
+	char line[1024];
+	size_t have = 0;
+	int nl = port > 0 ? diag_open() : -1;
+	uint64_t until = now_ms() + READY_TIMEOUT_MS;
+	int rc = -1;
+	while (now_ms() < until) {
+		struct pollfd pf = {.fd = sp->out_fd, .events = POLLIN};
+		poll(&pf, 1, 10);
+		ssize_t n = read(sp->out_fd, line + have, sizeof line - 1 - have);
+		if (n > 0) {
+			have += (size_t)n;
+			line[have] = '\0';
+			char *l = line;
+			for (char *e; (e = strchr(l, '\n')); l = e + 1) {
+				*e = '\0';
+				if (!strncmp(l, "READY", 5)) {
+					parse_ready(sp, l);
+					sp->ready_line = true;
+					rc = 0;
+					goto out;
+				}
+			}
+			have = strlen(l);
+			memmove(line, l, have);
+			if (have == sizeof line - 1)
+				have = 0; /* a long line without READY: forget it */
+		}
+		int status;
+		if (waitpid(sp->pid, &status, WNOHANG) == sp->pid) {
+			snprintf(err, errlen, "server exited before it was ready (%s %d)",
+				 WIFEXITED(status) ? "status" : "signal",
+				 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+			sp->pid = 0;
+			goto out;
+		}
+		int q, lim;
+		if (nl >= 0 && (diag_listen_queue(nl, AF_INET, (uint16_t)port, &q, &lim) == 0 ||
+				diag_listen_queue(nl, AF_INET6, (uint16_t)port, &q, &lim) == 0)) {
+			sp->port = port;
+			snprintf(sp->addr, sizeof sp->addr, "127.0.0.1:%d", port);
+			rc = 0;
+			goto out;
+		}
+	}
+	snprintf(err, errlen, "server not ready within %d s: no READY line%s", READY_TIMEOUT_MS / 1000,
+		 port > 0 ? " and no LISTEN socket on its port" : "");
+out:
+	if (nl >= 0)
+		close(nl);
+	return rc;
+}
+
+int spawn_serve(struct spawn *sp, const char *opts, char *err, size_t errlen)
+{
+	char self[512], **words = NULL;
+	int nw = 0;
+	memset(sp, 0, sizeof *sp);
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n <= 0) {
+		snprintf(err, errlen, "/proc/self/exe: %s", strerror(errno));
+		return -1;
+	}
+	self[n] = '\0';
+	snprintf(sp->tmpdir, sizeof sp->tmpdir, "/tmp/sockbench-load-XXXXXX");
+	if (!mkdtemp(sp->tmpdir)) {
+		snprintf(err, errlen, "mkdtemp: %s", strerror(errno));
+		return -1;
+	}
+	snprintf(sp->stats_path, sizeof sp->stats_path, "%s/server.json", sp->tmpdir);
+	if (words_split(opts, &words, &nw, err, errlen) < 0)
+		return -1;
+	/* --port 0 first, so that a --port in OPTS (later) wins. */
+	char **argv = calloc((size_t)nw + 8, sizeof *argv);
+	int k = 0;
+	argv[k++] = self;
+	argv[k++] = "serve";
+	argv[k++] = "--port";
+	argv[k++] = "0";
+	for (int i = 0; i < nw; i++)
+		argv[k++] = words[i];
+	argv[k++] = "--stats";
+	argv[k++] = sp->stats_path;
+	argv[k] = NULL;
+	int rc = start(sp, argv, err, errlen);
+	free(argv);
+	words_free(words);
+	return rc < 0 ? rc : wait_ready(sp, 0, err, errlen);
+}
+
+static int free_port(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof a;
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+		port = ntohs(a.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+int spawn_cmd(struct spawn *sp, const char *cmd, int backlog, unsigned recv_size, char *err,
+	      size_t errlen)
+{
+	char **words = NULL;
+	int nw = 0;
+	memset(sp, 0, sizeof *sp);
+	int port = free_port();
+	if (port < 0) {
+		snprintf(err, errlen, "no free port: %s", strerror(errno));
+		return -1;
+	}
+	if (words_split(cmd, &words, &nw, err, errlen) < 0)
+		return -1;
+	for (int i = 0; i < nw; i++) {
+		char buf[4096];
+		if (words_fill(words[i], buf, sizeof buf, port, backlog, recv_size, "127.0.0.1") < 0) {
+			snprintf(err, errlen, "word too long after filling placeholders: %s", words[i]);
+			words_free(words);
+			return -1;
+		}
+		free(words[i]);
+		words[i] = strdup(buf);
+	}
+	int rc = start(sp, words, err, errlen);
+	words_free(words);
+	if (rc < 0)
+		return rc;
+	sp->port = port;
+	return wait_ready(sp, port, err, errlen);
+}
+
+void spawn_drain(struct spawn *sp)
+{
+	char buf[4096];
+	if (sp->out_fd > 0)
+		while (read(sp->out_fd, buf, sizeof buf) > 0)
+			;
+}
+
+int spawn_stop(struct spawn *sp, json_t **stats, char *err, size_t errlen)
+{
+	int rc = 0, status = 0;
+	if (stats)
+		*stats = NULL;
+	if (sp->pid > 0) {
+		pid_t got = waitpid(sp->pid, &status, WNOHANG);
+		if (got == sp->pid) {
+			snprintf(err, errlen, "server died during the run (%s %d)",
+				 WIFEXITED(status) ? "status" : "signal",
+				 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+			rc = -1;
+		} else {
+			kill(-sp->pid, SIGTERM);
+			uint64_t until = now_ms() + STOP_GRACE_MS;
+			while ((got = waitpid(sp->pid, &status, WNOHANG)) == 0 && now_ms() < until) {
+				spawn_drain(sp);
+				struct timespec nap = {0, 5000000};
+				nanosleep(&nap, NULL);
+			}
+			if (got != sp->pid) {
+				/* Hung: no exit 2 s after SIGTERM. */
+				kill(-sp->pid, SIGKILL);
+				waitpid(sp->pid, &status, 0);
+				snprintf(err, errlen, "server did not stop within %d s of SIGTERM; killed",
+					 STOP_GRACE_MS / 1000);
+				rc = -1;
+			}
+		}
+		kill(-sp->pid, SIGKILL); /* anything it left behind */
+		sp->pid = 0;
+	}
+	if (sp->out_fd > 0)
+		close(sp->out_fd);
+	sp->out_fd = -1;
+	if (sp->stats_path[0]) {
+		json_error_t je;
+		json_t *j = json_load_file(sp->stats_path, 0, &je);
+		if (stats)
+			*stats = j;
+		else
+			json_decref(j);
+		unlink(sp->stats_path);
+		rmdir(sp->tmpdir);
+	}
+	return rc;
+}

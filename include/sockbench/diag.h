@@ -1,0 +1,40 @@
+/* diag.h - a listen socket's accept queue seen from outside, as `ss -lnt`
+ * and `ss -lx` see it: through NETLINK_SOCK_DIAG, without owning the socket
+ * and without connecting to it (a connection would take a place in the very
+ * queue being measured).
+ *
+ * For a LISTEN socket the kernel reports (tcp_diag_get_info,
+ * net/ipv4/tcp_diag.c; sk_diag_show_rqlen, net/unix/diag.c):
+ *   queued = sk_ack_backlog     connections waiting for accept() (ss Recv-Q)
+ *   limit  = sk_max_ack_backlog the backlog after the somaxconn clamp (Send-Q)
+ * The queue holds limit + 1: sk_acceptq_is_full() compares with '>'.
+ *
+ * sock_diag answers for the network namespace of the netlink socket, fixed
+ * when diag_open() created it. Library code: never prints; -errno.
+ */
+#ifndef SOCKBENCH_DIAG_H
+#define SOCKBENCH_DIAG_H
+
+#include <stdint.h>
+
+/* A NETLINK_SOCK_DIAG socket (close-on-exec): fd, or -errno. */
+int diag_open(void);
+
+/* The TCP LISTEN socket of `family` (AF_INET or AF_INET6) on local `port`,
+ * whatever its address. A dual-stack listener on [::] is AF_INET6 even for
+ * IPv4 clients. Several listeners on the port (SO_REUSEPORT, or one per
+ * address) are summed: each has its own queue, and together they hold what
+ * waits on the port.
+ * 0 found; -ENOENT nothing listening; -EAFNOSUPPORT for another family;
+ * -EPROTONOSUPPORT when the kernel has no TCP sock_diag (tcp_diag module);
+ * other -errno. Cheap enough to call every few ms: one dump restricted to
+ * listeners on that port, no allocation. */
+int diag_listen_queue(int nl, int family, uint16_t port, int *queued, int *limit);
+
+/* The same for a unix stream LISTEN socket bound to filesystem `path`
+ * (compared byte for byte with the path given to bind(); abstract names are
+ * not matched). 0, -ENOENT, or -errno. Not as cheap: the kernel has no
+ * filter for unix dumps, so every unix listener of the namespace is read. */
+int diag_unix_listen_queue(int nl, const char *path, int *queued, int *limit);
+
+#endif

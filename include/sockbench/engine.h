@@ -1,0 +1,76 @@
+/* engine.h - the load generator's event loops: --threads epoll loops, each
+ * owning its share of --conns connections; no locks on the hot path. */
+#ifndef SOCKBENCH_ENGINE_H
+#define SOCKBENCH_ENGINE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sockbench/hist.h"
+#include "sockbench/load.h"
+#include "sockbench/stats.h"
+
+/* Error kinds: errno values first, then the generator's own. */
+enum {
+	LERR_CONNECT_TIMEOUT = STATS_MAX_ERRNO,
+	LERR_REQUEST_TIMEOUT,
+	LERR_INTEGRITY,
+	LERR_SHORT_REPLY,
+	LERR_EOF,
+	LERR_KINDS
+};
+/* "ECONNREFUSED", "connect_timeout", ... */
+const char *lerr_name(int kind, char *buf, size_t len);
+
+struct ival {
+	uint64_t requests, connects, bytes, errors;
+	struct hist *h; /* request latency in this interval, made on first use */
+};
+
+#define IV_CHUNK  256
+#define IV_CHUNKS 4096
+
+/* One thread's counts; merged by the controller after the run. */
+struct lstats {
+	uint64_t attempted, established, conn_failed;
+	uint64_t completed, req_failed, in_flight_at_end;
+	uint64_t bytes_out, bytes_in;
+	uint64_t err[LERR_KINDS];
+	struct hist conn_lat, req_lat, req_lat_unc;
+	struct ival *ivc[IV_CHUNKS]; /* chunks never move: the controller reads
+				      * finished intervals while threads run */
+	int niv;                     /* intervals touched: highest index + 1 */
+	double cpu_s; /* this thread's CPU time (RUSAGE_THREAD) */
+};
+
+struct lthread;
+
+struct engine {
+	const struct load_config *cfg;
+	struct net_addr target;
+	int nthreads;
+	struct lthread *t;
+	uint64_t t_begin, t_measure, t_end; /* CLOCK_MONOTONIC ns; t_end 0 = --requests */
+	volatile int stop;
+	uint8_t *reqbuf; /* rr: header + payload; echo/stream: pattern */
+	size_t reqlen;
+};
+
+uint64_t engine_now_ns(void);
+/* Start the threads; -errno on failure. */
+int engine_start(struct engine *e);
+/* Live progress, read without locks (relaxed loads). */
+uint64_t engine_completed(const struct engine *e);
+uint64_t engine_connects(const struct engine *e);
+int engine_done(const struct engine *e); /* every thread finished its work */
+/* Ask the threads to stop, join them, merge their stats into *out. */
+void engine_stop(struct engine *e, struct lstats *out);
+void lstats_free(struct lstats *s);
+/* Interval i of s (NULL when absent; made when create). */
+struct ival *lstats_ival(struct lstats *s, int i, bool create);
+/* Interval i merged over the threads once every thread has moved past it:
+ * 1 and *out filled (out->h owned by the caller), 0 not yet. */
+int engine_interval(struct engine *e, int i, struct ival *out);
+
+#endif

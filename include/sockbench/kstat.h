@@ -1,0 +1,71 @@
+/* kstat.h - kernel TCP counters, sysctls and the environment of a run.
+ *
+ * The counters come from /proc/net/netstat ("TcpExt:") and /proc/net/snmp
+ * ("Tcp:"): each file holds pairs of lines, one of names and one of values,
+ * both starting with the same "Section:" prefix. Counters and sysctls belong
+ * to a network namespace: what a run reads is what happened in the namespace
+ * of the thread that reads, so read before and after in the same one.
+ *
+ * Library code: nothing here prints; errors are returned as -errno.
+ */
+#ifndef SOCKBENCH_KSTAT_H
+#define SOCKBENCH_KSTAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+/* The counters sockbench reads, NULL-terminated: TcpExt names first, then
+ * Tcp names (kernel Documentation/networking/snmp_counter.rst). */
+extern const char *const kstat_names[];
+
+#define KSTAT_MAX 40 /* room for kstat_names, which must stay shorter */
+
+/* v[i] is the value of kstat_names[i]; have[i] is false when this kernel
+ * does not print that counter. */
+struct kstat {
+	uint64_t v[KSTAT_MAX];
+	bool have[KSTAT_MAX];
+};
+
+/* Read /proc/thread-self/net/{netstat,snmp}: the network namespace of the
+ * calling thread. 0, or -errno (-EINVAL when the text is not as expected). */
+int kstat_read(struct kstat *k);
+/* The parser kstat_read uses, on the text of the two files (pure, for unit
+ * tests). 0, or -EINVAL when a section is missing, a names line has no values
+ * line, the two differ in length, or a value is not an integer. */
+int kstat_parse(struct kstat *k, const char *netstat_text, const char *snmp_text);
+/* {"ListenOverflows": after - before, ...} for every counter present in both.
+ * CurrEstab is a gauge, not a counter: its value is after's. A counter that
+ * went backwards (the two reads were in different namespaces) counts 0. */
+json_t *kstat_delta_json(const struct kstat *before, const struct kstat *after);
+/* One figure of kstat_delta_json; 0 for an unknown or absent name. */
+uint64_t kstat_delta(const struct kstat *before, const struct kstat *after, const char *name);
+/* Index of `name` in kstat_names, or -1. */
+int kstat_index(const char *name);
+
+/* {"kernel": "6.18.4", "cpus": 2, "netns": "private"|"host"|"unknown",
+ *  "sysctl": {"net.core.somaxconn": 4096, "net.ipv4.ip_local_port_range":
+ *  "32768 60999", ...}}: one integer becomes a number, anything else a string
+ * with whitespace runs made single spaces; null when unreadable.
+ * net.ipv4.tcp_syn_linear_timeouts appears only on kernels that have it. */
+json_t *env_json(void);
+/* "private" when the calling thread's network namespace is not the initial
+ * one, "host" when it is, "unknown" when that cannot be told. */
+const char *kstat_netns(void);
+
+/* Sysctls by dotted name ("net.core.somaxconn" is /proc/sys/net/core/somaxconn),
+ * per network namespace for net.*. All return 0 or -errno. */
+int sysctl_read_int(const char *dotted, long *out); /* -EINVAL unless one integer */
+/* The value with surrounding whitespace removed and inner runs of blanks and
+ * tabs made one space ("32768\t60999" -> "32768 60999"); -ERANGE if it does
+ * not fit in `len` bytes. */
+int sysctl_read_str(const char *dotted, char *buf, size_t len);
+/* Write `value` (for sweeps, inside a private network namespace). */
+int sysctl_write(const char *dotted, const char *value);
+/* net.ipv4.ip_local_port_range: the ephemeral ports connect() picks from. */
+int kstat_port_range(int *lo, int *hi);
+
+#endif

@@ -1,0 +1,49 @@
+/* load.h - `sockbench load`: the load generator's configuration. */
+#ifndef SOCKBENCH_LOAD_H
+#define SOCKBENCH_LOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sockbench/net.h"
+
+enum load_mode { MODE_RR, MODE_CRR, MODE_CONNECT, MODE_STREAM, MODE_ECHO, MODE_HTTP };
+extern const char *const load_mode_names[];
+
+#define LOAD_MAX_SOURCES 256
+
+struct load_config {
+	enum load_mode mode;
+	char target[256];      /* --target as given ("" when a server is started) */
+	char serve_opts[2048]; /* --serve "..." */
+	char server_cmd[2048]; /* --server-cmd '...' */
+	int conns;
+	int threads;
+	uint64_t duration_us;
+	uint64_t requests; /* 0: run for duration_us */
+	uint64_t warmup_us;
+	double rate;         /* requests/s, open loop; 0 = closed loop */
+	double connect_rate; /* connections/s for connect and crr; 0 = at once */
+	uint32_t req_size, resp_size, send_size;
+	uint64_t connect_timeout_us, timeout_us;
+	uint64_t interval_us;
+	uint64_t queue_sample_us;
+	struct net_addr sources[LOAD_MAX_SOURCES];
+	int nsources;
+	char sources_text[256];
+	char json_path[1024];
+	char jsonl_path[1024];
+	bool quiet;
+};
+
+void load_defaults(struct load_config *c);
+/* 0 ok; 1 --help; -1 bad usage with the one line in err. */
+int load_parse(struct load_config *c, int argc, char **argv, char *err, size_t errlen);
+void load_usage(FILE *f);
+int load_main(int argc, char **argv);
+/* `sockbench merge RUN.json...` */
+int merge_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,49 @@
+/* report.h - a load run's result: the JSON of SPEC section 6, the human
+ * summary and the `explain` sentences, all from one struct. */
+#ifndef SOCKBENCH_REPORT_H
+#define SOCKBENCH_REPORT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "sockbench/engine.h"
+#include "sockbench/kstat.h"
+#include "sockbench/load.h"
+#include "sockbench/serve.h"
+
+struct run {
+	const struct load_config *cfg;
+	const struct serve_config *scfg; /* --serve: the server's effective options */
+	char target[160];
+	char started_at[32];
+	double duration_s; /* measured, warm-up excluded */
+	struct lstats ls;
+	bool ran;
+	struct kstat k0, k1;
+	bool have_k;
+	json_t *server; /* the server's stats (NULL unless we started it) */
+	json_t *env;
+	int64_t (*aq)[2]; /* accept queue samples: [t_ms, length] */
+	int naq, aq_cap;
+	int aq_max, aq_limit;
+	bool have_aq;
+	json_t *warnings, *explain;
+	bool generator_bound;
+	char error[512];
+};
+
+void run_init(struct run *r, const struct load_config *cfg);
+void run_free(struct run *r);
+void run_warn(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void run_aq_sample(struct run *r, int64_t t_ms, int len, int limit);
+/* Derive the explain sentences from the numbers (call once, after the run). */
+void run_explain(struct run *r);
+json_t *run_json(const struct run *r);
+void run_summary(const struct run *r, FILE *f);
+/* temp file + rename: never a half-written result. */
+int json_write_atomic(json_t *j, const char *path, char *err, size_t errlen);
+json_t *serve_config_json(const struct serve_config *c);
+json_t *load_config_json(const struct load_config *c);
+
+#endif

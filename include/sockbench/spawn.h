@@ -1,0 +1,41 @@
+/* spawn.h - servers the load generator starts itself: `--serve` (a
+ * sockbench server) or `--server-cmd` (any program). */
+#ifndef SOCKBENCH_SPAWN_H
+#define SOCKBENCH_SPAWN_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct spawn {
+	pid_t pid;
+	int out_fd;            /* the child's stdout (drained, never blocks it) */
+	char addr[160];        /* where it listens: "127.0.0.1:40123", "unix:/p" */
+	int port;
+	bool ready_line;       /* READY seen (else: found its LISTEN socket) */
+	char stats_path[256];  /* --serve: the server writes its stats here */
+	char tmpdir[128];
+};
+
+/* Split a command line into words: shell-like quoting ('...', "...", \),
+ * no shell.  NULL-terminated argv in *out (free with words_free). */
+int words_split(const char *s, char ***out, int *argc, char *err, size_t errlen);
+void words_free(char **argv);
+/* Replace {port} {backlog} {recv_size} {addr} inside one word. */
+int words_fill(const char *word, char *out, size_t outlen, int port, int backlog,
+	       unsigned recv_size, const char *addr);
+
+/* Start `sockbench serve OPTS --port 0 --stats TMP` and wait for READY. */
+int spawn_serve(struct spawn *sp, const char *opts, char *err, size_t errlen);
+/* Start any command (placeholders filled) and wait until ready: a READY
+ * line, or a LISTEN socket on the port (sock_diag; never by connecting,
+ * which would take a place in the accept queue).  5 s, else failure. */
+int spawn_cmd(struct spawn *sp, const char *cmd, int backlog, unsigned recv_size, char *err,
+	      size_t errlen);
+/* Read and discard what the child printed (call now and then). */
+void spawn_drain(struct spawn *sp);
+/* SIGTERM, up to 2 s, then SIGKILL; *stats gets the --serve stats JSON
+ * (NULL otherwise).  Returns 0, or -1 with err saying how it ended. */
+int spawn_stop(struct spawn *sp, json_t **stats, char *err, size_t errlen);
+
+#endif
