@@ -679,8 +679,8 @@ def wait_eof(sock, timeout):
 # ----------------------------------------------------------- kernel view
 
 def listen_queue(port, path="/proc/net/tcp"):
-    """(accept queue length, ) of the LISTEN socket on port, from /proc
-    (rx_queue of a listener is its accept-queue length), or None."""
+    """Accept-queue length of the LISTEN socket on port, read from
+    /proc/net/tcp{,6} (a listener's rx_queue is its queue), or None."""
     for p in (path, path + "6") if path.endswith("tcp") else (path,):
         try:
             with open(p) as f:

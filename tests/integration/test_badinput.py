@@ -20,7 +20,8 @@ from sbtest import (finish, pattern, reset_close, rr_request,  # noqa: E402
                     transfer, wait_eof)
 
 IDLE_MODELS = {"epoll": 1000, "poll": 1000, "libevent": 1000,
-               "uring": 1000, "prefork": 1000, "select": 900}
+               "uring": 1000, "prefork": 1000, "select": 900,
+               "fork": 100, "thread": 100}
 MAXCONN_MODELS = ["epoll", "poll", "thread"]
 IDLE_TIMEOUT_MODELS = ["epoll", "thread"]
 
@@ -182,10 +183,32 @@ def test_idle_conns(t, model, n):
                  stats.get("rejected_fd_setsize"))
 
 
+def test_blocking_sigterm(t):
+    """blocking: one idle client being served, 5 more queued; SIGTERM must
+    still end the server at once (recv() is interrupted)."""
+    srv = sbtest.start_server(t, ["--model", "blocking", "--proto", "echo"],
+                              "blocking")
+    socks = []
+    with srv:
+        try:
+            for _ in range(6):
+                socks.append(srv.connect(timeout=5))
+            t.eq("echo on the served connection", b"ping",
+                 transfer(socks[0], b"ping", 4, 5))
+            t.eq("accept queue (5 waiting)", 5, sbtest.listen_queue(srv.port))
+            stats = sbtest.stop_server(t, srv, timeout=5)
+            t.note(f"exited {srv.exit_time:.2f}s after SIGTERM")
+        finally:
+            for s in socks:
+                s.close()
+        t.eq("stats accepted", 1, stats.get("accepted"))
+
+
 def closed_now(s):
     """True if the server closed s (EOF or reset is pending)."""
-    r, _, _ = select.select([s], [], [], 0)
-    if not r:
+    p = select.poll()   # not select(): client fds go past 1024 here
+    p.register(s.fileno(), select.POLLIN)
+    if not p.poll(0):
         return False
     try:
         return s.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
@@ -232,6 +255,37 @@ def test_max_conns(t, model):
         t.check((stats.get("peak_connections") or 0) <= 5,
                 "stats peak_connections", "<= 5",
                 stats.get("peak_connections"))
+
+
+def test_select_fd_setsize(t):
+    """1,100 connections to select: those whose fd would be >= FD_SETSIZE
+    are closed at once and counted; the others keep working."""
+    n = 1100
+    srv = sbtest.start_server(t, ["--model", "select", "--proto", "echo",
+                                  "--backlog", "2048"], "select")
+    socks = []
+    with srv:
+        try:
+            for i in range(n):
+                socks.append(srv.connect(timeout=5))
+            t.eq("accept queue length after the connects", 0,
+                 sbtest.wait_accept_queue_empty(srv.port, 10))
+            time.sleep(0.3)
+            closed = [i for i, s in enumerate(socks) if closed_now(s)]
+            t.check(60 <= len(closed) <= 200,
+                    "connections the server closed (fd >= FD_SETSIZE)",
+                    "60..200 of 1100", len(closed))
+            t.eq("closed connections are the last ones", True,
+                 closed == list(range(n - len(closed), n)))
+            got = transfer(socks[0], b"ping", 4, 5)
+            t.eq("echo on the first connection", b"ping", got)
+            t.require(srv.alive(), "server died")
+            stats = sbtest.stop_server(t, srv)
+        finally:
+            for s in socks:
+                s.close()
+        t.eq("stats rejected_fd_setsize (= connections the client saw "
+             "closed)", len(closed), stats.get("rejected_fd_setsize"))
 
 
 def test_idle_timeout(t, model):
@@ -286,6 +340,12 @@ def main():
         if model in args.models:
             runner.run(f"{model}/{n}-idle-then-sigterm", test_idle_conns,
                        model, n, timeout=60)
+    if "blocking" in args.models:
+        runner.run("blocking/idle-then-sigterm", test_blocking_sigterm,
+                   timeout=30)
+    if "select" in args.models:
+        runner.run("select/over-fd-setsize", test_select_fd_setsize,
+                   timeout=60)
     for model in MAXCONN_MODELS:
         if model in args.models:
             runner.run(f"{model}/max-conns-5", test_max_conns, model,

@@ -226,6 +226,118 @@ def test_rr_pipeline(t, model):
         t.eq("stats bytes_out", len(want) + 777, stats.get("bytes_out"))
 
 
+def test_prefork_accept_mode(t, mode):
+    """3 workers, 20 concurrent clients x 5 rr exchanges: every worker is
+    listed, their accepts add up."""
+    srv = sbtest.start_server(t, ["--model", "prefork", "--proto", "rr",
+                                  "--workers", "3", "--accept-mode", mode],
+                              "prefork")
+    with srv:
+        errors = []
+
+        def one(i):
+            try:
+                s = srv.connect(timeout=10)
+                for k in range(5):
+                    resp = 100 + 997 * k + i
+                    data = transfer(s, rr_request(10, resp), resp, 10)
+                    if data != pattern(resp):
+                        errors.append(f"client {i} exchange {k}: bad reply")
+                finish(s, 10)
+            except Exception as e:  # noqa: BLE001
+                errors.append(f"client {i}: {e!r}")
+        threads = [threading.Thread(target=one, args=(i,), daemon=True)
+                   for i in range(20)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join(timeout=30)
+        t.eq("client errors", [], errors[:5])
+        time.sleep(0.2)
+        stats = sbtest.stop_server(t, srv)
+        sbtest.check_stats_shape(t, stats, "prefork", "rr")
+        w = [x for x in stats.get("workers") or [] if isinstance(x, dict)]
+        t.eq("number of workers in stats", 3, len(w))
+        t.eq("distinct worker pids", 3, len({x.get("pid") for x in w}))
+        t.check(srv.proc.pid not in {x.get("pid") for x in w},
+                "worker pids", "child processes, not the parent",
+                [x.get("pid") for x in w])
+        t.eq("sum of workers[].accepts", 20,
+             sum(x.get("accepts", 0) for x in w))
+        t.eq("stats accepted", 20, stats.get("accepted"))
+        t.eq("stats closed", 20, stats.get("closed"))
+        t.eq("stats requests", 100, stats.get("requests"))
+
+
+def test_work_us(t):
+    srv = sbtest.start_server(t, ["--model", "epoll", "--proto", "rr",
+                                  "--work-us", "5000"])
+    with srv:
+        s = srv.connect(timeout=5)
+        t0 = time.monotonic()
+        for _ in range(10):
+            transfer(s, rr_request(0, 1), 1, 5)
+        took = time.monotonic() - t0
+        finish(s, 5)
+        t.check(took >= 0.045, "10 sequential requests with --work-us 5000",
+                ">= 0.05 s", f"{took:.3f}s")
+        stats = sbtest.stop_server(t, srv)
+        cpu = (stats.get("cpu_user_s") or 0) + (stats.get("cpu_sys_s") or 0)
+        t.check(cpu >= 0.04, "stats cpu_user_s + cpu_sys_s (busy work)",
+                ">= 0.04", cpu)
+
+
+def test_accept_delay(t):
+    srv = sbtest.start_server(t, ["--model", "epoll", "--proto", "echo",
+                                  "--accept-delay-ms", "200"])
+    with srv:
+        t0 = time.monotonic()
+        socks = [srv.connect(timeout=5) for _ in range(3)]
+        try:
+            for s in socks:
+                s.sendall(b"x")
+            done = []
+            for s in socks:
+                s.settimeout(5)
+                t.eq("echo", b"x", s.recv(1))
+                done.append(time.monotonic() - t0)
+            t.check(done[-1] >= 0.5,
+                    "time until the 3rd of 3 queued clients is served with "
+                    "--accept-delay-ms 200", ">= 0.5 s (3 x 200 ms)",
+                    f"{done[-1]:.3f}s")
+            for s in socks:
+                finish(s, 5)
+        finally:
+            for s in socks:
+                s.close()
+        stats = sbtest.stop_server(t, srv)
+        t.eq("stats accepted", 3, stats.get("accepted"))
+
+
+def test_recv_size_bufs(t):
+    srv = sbtest.start_server(t, ["--model", "epoll", "--proto", "sink",
+                                  "--recv-size", "64", "--rcvbuf", "65536",
+                                  "--sndbuf", "65536"])
+    with srv:
+        s = srv.connect(timeout=5)
+        data = (POOL * 3)[:256 * 1024]
+        s.sendall(data)
+        finish(s, 10)
+        time.sleep(0.2)
+        stats = sbtest.stop_server(t, srv)
+        t.eq("stats recv_size", 64, stats.get("recv_size"))
+        t.eq("stats bytes_in", len(data), stats.get("bytes_in"))
+        t.check((stats.get("recv_calls") or 0) >= 256 * 1024 // 64,
+                "stats recv_calls with --recv-size 64 for 256 KiB",
+                f">= {256 * 1024 // 64}", stats.get("recv_calls"))
+        t.eq("stats rcvbuf (getsockopt after SO_RCVBUF 65536)",
+             sbtest.expected_sockbuf(socket.SO_RCVBUF, 65536),
+             stats.get("rcvbuf"))
+        t.eq("stats sndbuf (getsockopt after SO_SNDBUF 65536)",
+             sbtest.expected_sockbuf(socket.SO_SNDBUF, 65536),
+             stats.get("sndbuf"))
+
+
 def main():
     global POOL
     args = sbtest.parse_args(__doc__)
@@ -238,6 +350,16 @@ def main():
         if "rr" in args.protos:
             runner.run(f"{model}/rr-pipeline", test_rr_pipeline, model,
                        timeout=30)
+    if "prefork" in args.models:
+        for mode in ("shared", "exclusive", "reuseport"):
+            runner.run(f"prefork/accept-mode-{mode}", test_prefork_accept_mode,
+                       mode, timeout=60)
+    if "epoll" in args.models:
+        runner.run("epoll/options/work-us", test_work_us, timeout=30)
+        runner.run("epoll/options/accept-delay-ms", test_accept_delay,
+                   timeout=30)
+        runner.run("epoll/options/recv-size-rcvbuf-sndbuf",
+                   test_recv_size_bufs, timeout=30)
     runner.finish()
 
 

@@ -5,10 +5,11 @@ SO_SNDBUF on the server and a client that reads slowly.
     python3 tests/integration/test_send.py --bin build/sockbench \
         [--models epoll,poll,blocking,thread] [-k NAME]
 
-Non-blocking models (epoll, poll): `send` makes one send(), which returns a
+Default models: epoll, poll, blocking, thread; --models names any others.
+Non-blocking models (epoll, poll, select, prefork, libevent, uring): `send` makes one send(), which returns a
 short count as soon as the send buffer is full; the rest is dropped and
 counted, the client gets a short reply. `sendall` delivers all of it.
-Blocking models (blocking, thread): even `send` delivers everything, because
+Blocking models (blocking, fork, thread): even `send` delivers everything, because
 a blocking send() on TCP returns only when every byte is queued.
 """
 
@@ -23,8 +24,10 @@ from sbtest import finish, pattern, rr_request, transfer  # noqa: E402
 
 REPLY = 8 * 1024 * 1024
 SNDBUF = 4096
-NONBLOCKING = ["epoll", "poll"]
-BLOCKING = ["blocking", "thread"]
+# Run by default; any model can be named with --models (blocking, fork and
+# thread use blocking sockets, the others non-blocking ones).
+DEFAULT_MODELS = ["epoll", "poll", "blocking", "thread"]
+BLOCKING_SOCKETS = {"blocking", "fork", "thread"}
 
 
 def slow_read(sock, want, slow_for=0.5, deadline_s=15.0, quiet=1.0):
@@ -146,16 +149,18 @@ def test_blocking_send(t, model):
 
 def main():
     args = sbtest.parse_args(__doc__)
+    explicit = any(a == "--models" or a.startswith("--models=")
+                   for a in sys.argv[1:])
+    models = args.models if explicit else DEFAULT_MODELS
     runner = sbtest.Runner("test_send")
-    for model in NONBLOCKING:
-        if model in args.models:
+    for model in models:
+        if model in BLOCKING_SOCKETS:
+            runner.run(f"{model}/send-blocking-complete", test_blocking_send,
+                       model, timeout=30)
+        else:
             runner.run(f"{model}/send-short", test_send_short, model,
                        timeout=30)
             runner.run(f"{model}/sendall", test_sendall, model, timeout=30)
-    for model in BLOCKING:
-        if model in args.models:
-            runner.run(f"{model}/send-blocking-complete", test_blocking_send,
-                       model, timeout=30)
     runner.finish()
 
 
