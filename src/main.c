@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sockbench/kstat.h"
 #include "sockbench/load.h"
 #include "sockbench/serve.h"
 #include "sockbench/server.h"
@@ -19,7 +20,7 @@ static void usage(FILE *f)
 		   "  plot     gnuplot figures from a sweep's JSON              (not built yet)\n"
 		   "  lesson   a ready sweep + plots for one teaching topic     (not built yet)\n"
 		   "  merge    one result from several generators (exact histogram merge)\n"
-		   "  sysinfo  kernel version and the sysctls that matter       (not built yet)\n\n"
+		   "  sysinfo  kernel version and the sysctls that matter\n\n"
 		   "server models (--model):\n");
 	for (int i = 0; server_models[i]; i++)
 		fprintf(f, "  %-9s %s\n", server_models[i]->name, server_models[i]->help);
@@ -45,6 +46,14 @@ int main(int argc, char **argv)
 		return serve_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "load"))
 		return load_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "sysinfo")) {
+		/* What a run records as its environment, for this namespace. */
+		json_t *env = env_json();
+		json_dumpf(env, stdout, JSON_INDENT(2));
+		putchar('\n');
+		json_decref(env);
+		return 0;
+	}
 	if (!strcmp(cmd, "merge"))
 		return merge_main(argc - 1, argv + 1);
 	fprintf(stderr, "sockbench: '%s': unknown command (see sockbench --help)\n", cmd);
