@@ -3,9 +3,16 @@
  * One request is one netlink "dump": the kernel walks its sockets, copies a
  * message for each one that passes the request's filters, and ends with
  * NLMSG_DONE. Asking only for LISTEN sockets keeps the walk to the listening
- * hash table: the established table is skipped (inet_diag_dump_icsk, which
- * tests idiag_states before each table), so the cost does not grow with the
- * number of connections of a run.
+ * hash: the table of established connections is skipped (the TCP dump tests
+ * idiag_states before each table; tcp_diag_dump in net/ipv4/tcp_diag.c,
+ * inet_diag_dump_icsk in older kernels), so the cost does not grow with the
+ * connections of a run. What it costs is the walk over every bucket of the
+ * listening hash, empty or not (16384 buckets on the 6.18 test machine,
+ * sized at boot from memory): 13 to 60 us a call there, idle to busy, and
+ * the same with 10,000 established connections as with none (printed by
+ * tests/unit/test_diag.c). A lookup of one exact address (no NLM_F_DUMP,
+ * inet_diag_find_one_icsk) would be a hash probe, but it needs the local
+ * address and finds only the one socket a SYN to that address would reach.
  */
 #include <arpa/inet.h>
 #include <errno.h>

@@ -25,12 +25,15 @@ const char *const kstat_names[] = {
     "SyncookiesFailed",	    /* ACKs whose cookie did not check out */
     "TCPTimeouts",	    /* retransmission timer expired (SYN and SYN-ACK too) */
     "TCPSynRetrans",	    /* SYNs and SYN-ACKs sent again */
-    "TCPAbortOnOverflow",   /* RST instead of drop: tcp_abort_on_overflow = 1 */
-    "TCPBacklogDrop",	    /* socket backlog (owner busy) full: segment dropped */
-    "TCPAbortOnData",	    /* RST: data came after our close(), or SO_LINGER 0 */
-    "TCPAbortOnClose",	    /* RST: close() with unread data in the receive queue */
-    "TCPAbortOnTimeout",    /* gave up: retransmits or keepalive probes ran out */
-    "TCPAbortOnLinger",	    /* RST: gave up waiting in FIN_WAIT2 (TCP_LINGER2) */
+    /* Linux has no such counter (checked on 6.18): with
+     * tcp_abort_on_overflow = 1 the RST is counted only in ListenOverflows
+     * and OutRsts (tcp_check_req). Stays have = false, out of the deltas. */
+    "TCPAbortOnOverflow",
+    "TCPBacklogDrop",	 /* socket backlog (owner busy) full: segment dropped */
+    "TCPAbortOnData",	 /* RST: data came after our close(), or SO_LINGER 0 */
+    "TCPAbortOnClose",	 /* RST: close() with unread data in the receive queue */
+    "TCPAbortOnTimeout", /* gave up: retransmits or keepalive probes ran out */
+    "TCPAbortOnLinger",	 /* RST: gave up waiting in FIN_WAIT2 (TCP_LINGER2) */
     /* Tcp, /proc/net/snmp */
     "ActiveOpens",  /* connect() sent a SYN */
     "PassiveOpens", /* handshake done and admitted: child socket created */

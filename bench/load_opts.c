@@ -96,14 +96,6 @@ void load_usage(FILE *f)
 		"Times: 500ms, 10s, 2m (bare number: seconds for durations). Sizes: 64, 64k, 1M.\n");
 }
 
-static const char *optname(int val)
-{
-	for (const struct option *o = longopts; o->name; o++)
-		if (o->val == val)
-			return o->name;
-	return "?";
-}
-
 /* 127.0.0.1-127.0.0.8 or a comma list of IPv4 literals. */
 static int parse_sources(struct load_config *c, const char *s, char *err, size_t errlen)
 {
@@ -143,32 +135,12 @@ bad:
 	return -1;
 }
 
-#define NAME optname(opt)
-#define GET_INT(dst, min, max)                                                             \
-	do {                                                                               \
-		int64_t v_;                                                                \
-		if (opt_int_arg(NAME, optarg, min, max, &v_, err, errlen) < 0)             \
-			return -1;                                                         \
-		dst = (__typeof__(dst))v_;                                                 \
-	} while (0)
-#define GET_SIZE(dst, min, max)                                                            \
-	do {                                                                               \
-		uint64_t v_;                                                               \
-		if (opt_size_arg(NAME, optarg, min, max, &v_, err, errlen) < 0)            \
-			return -1;                                                         \
-		dst = (__typeof__(dst))v_;                                                 \
-	} while (0)
-#define GET_TIME(dst, bare_ms, min_us)                                                     \
-	do {                                                                               \
-		if (opt_time_arg(NAME, optarg, bare_ms, min_us, &dst, err, errlen) < 0)   \
-			return -1;                                                         \
-	} while (0)
 #define GET_RATE(dst)                                                                      \
 	do {                                                                               \
 		char *e_;                                                                  \
 		dst = strtod(optarg, &e_);                                                 \
 		if (!*optarg || *e_ || !(dst > 0) || dst > 1e9)                            \
-			return opt_errf(err, errlen, NAME,                                 \
+			return opt_errf(err, errlen, OPT_NAME,                                 \
 					"expected a rate per second > 0, got '%s'", optarg);   \
 	} while (0)
 
@@ -180,11 +152,11 @@ int load_parse(struct load_config *c, int argc, char **argv, char *err, size_t e
 	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		switch (opt) {
 		case O_MODE: {
-			int i = opt_choice_arg(NAME, optarg, load_mode_names, err, errlen);
+			int i = opt_choice_arg(OPT_NAME, optarg, load_mode_names, err, errlen);
 			if (i < 0)
 				return -1;
 			if (i == MODE_HTTP)
-				return opt_errf(err, errlen, NAME, "http is not built yet");
+				return opt_errf(err, errlen, OPT_NAME, "http is not built yet");
 			c->mode = (enum load_mode)i;
 			break;
 		}
@@ -192,48 +164,48 @@ int load_parse(struct load_config *c, int argc, char **argv, char *err, size_t e
 			struct net_addr a;
 			char e[256];
 			if (net_parse_hostport(optarg, &a, e, sizeof e) < 0)
-				return opt_errf(err, errlen, NAME, "%s", e);
+				return opt_errf(err, errlen, OPT_NAME, "%s", e);
 			snprintf(c->target, sizeof c->target, "%s", optarg);
 			break;
 		}
 		case O_SERVE:
 			if (strlen(optarg) >= sizeof c->serve_opts)
-				return opt_errf(err, errlen, NAME, "too long");
+				return opt_errf(err, errlen, OPT_NAME, "too long");
 			strcpy(c->serve_opts, optarg);
 			break;
 		case O_SERVER_CMD:
 			if (!*optarg || strlen(optarg) >= sizeof c->server_cmd)
-				return opt_errf(err, errlen, NAME, "expected a command");
+				return opt_errf(err, errlen, OPT_NAME, "expected a command");
 			strcpy(c->server_cmd, optarg);
 			break;
-		case O_CONNS: GET_INT(c->conns, 1, 10000000); break;
-		case O_THREADS: GET_INT(c->threads, 1, 1024); break;
-		case O_DURATION: GET_TIME(c->duration_us, 1000, 1000); break;
-		case O_REQUESTS: GET_INT(c->requests, 1, INT64_MAX); break;
-		case O_WARMUP: GET_TIME(c->warmup_us, 1000, 0); break;
+		case O_CONNS: OPT_GET_INT(c->conns, 1, 10000000); break;
+		case O_THREADS: OPT_GET_INT(c->threads, 1, 1024); break;
+		case O_DURATION: OPT_GET_TIME(c->duration_us, 1000, 1000); break;
+		case O_REQUESTS: OPT_GET_INT(c->requests, 1, INT64_MAX); break;
+		case O_WARMUP: OPT_GET_TIME(c->warmup_us, 1000, 0); break;
 		case O_RATE: GET_RATE(c->rate); break;
 		case O_CONNECT_RATE: GET_RATE(c->connect_rate); break;
-		case O_REQ_SIZE: GET_SIZE(c->req_size, 0, 1u << 30); break;
-		case O_RESP_SIZE: GET_SIZE(c->resp_size, 1, 1u << 30); break;
-		case O_SEND_SIZE: GET_SIZE(c->send_size, 1, 64u << 20); break;
-		case O_CONNECT_TIMEOUT: GET_TIME(c->connect_timeout_us, 1, 1000); break;
-		case O_TIMEOUT: GET_TIME(c->timeout_us, 1, 1000); break;
+		case O_REQ_SIZE: OPT_GET_SIZE(c->req_size, 0, 1u << 30); break;
+		case O_RESP_SIZE: OPT_GET_SIZE(c->resp_size, 1, 1u << 30); break;
+		case O_SEND_SIZE: OPT_GET_SIZE(c->send_size, 1, 64u << 20); break;
+		case O_CONNECT_TIMEOUT: OPT_GET_TIME(c->connect_timeout_us, 1, 1000); break;
+		case O_TIMEOUT: OPT_GET_TIME(c->timeout_us, 1, 1000); break;
 		case O_SOURCE:
 			if (parse_sources(c, optarg, err, errlen) < 0)
 				return -1;
 			break;
 		case O_JSON:
 			if (!*optarg || strlen(optarg) >= sizeof c->json_path)
-				return opt_errf(err, errlen, NAME, "expected a file name");
+				return opt_errf(err, errlen, OPT_NAME, "expected a file name");
 			strcpy(c->json_path, optarg);
 			break;
 		case O_JSONL:
 			if (!*optarg || strlen(optarg) >= sizeof c->jsonl_path)
-				return opt_errf(err, errlen, NAME, "expected a file name");
+				return opt_errf(err, errlen, OPT_NAME, "expected a file name");
 			strcpy(c->jsonl_path, optarg);
 			break;
-		case O_INTERVAL: GET_TIME(c->interval_us, 1000, 10000); break;
-		case O_QUEUE_SAMPLE: GET_TIME(c->queue_sample_us, 1, 1000); break;
+		case O_INTERVAL: OPT_GET_TIME(c->interval_us, 1000, 10000); break;
+		case O_QUEUE_SAMPLE: OPT_GET_TIME(c->queue_sample_us, 1, 1000); break;
 		case O_QUIET: c->quiet = true; break;
 		case O_HELP: return 1;
 		default: opt_getopt_error(opt, argv, "load", err, errlen); return -1;

@@ -387,20 +387,3 @@ void run_summary(const struct run *r, FILE *f)
 	json_array_foreach(r->warnings, i, v) fprintf(f, "  warning: %s\n", json_string_value(v));
 	json_array_foreach(r->explain, i, v) fprintf(f, "  explain: %s\n", json_string_value(v));
 }
-
-int json_write_atomic(json_t *j, const char *path, char *err, size_t errlen)
-{
-	char tmp[1100];
-	snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
-	if (json_dump_file(j, tmp, JSON_INDENT(1) | JSON_REAL_PRECISION(9)) < 0) {
-		snprintf(err, errlen, "%s: cannot write (%s)", path, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	if (rename(tmp, path) < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
-}

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "sockbench/errname.h"
+#include "sockbench/jsonio.h"
 #include "sockbench/net.h"
 #include "sockbench/serve.h"
 #include "sockbench/server.h"
@@ -112,16 +113,10 @@ static int write_stats(const struct srv *s, int limit)
 	SET(o, "sndbuf_requested", json_integer(s->cfg->sndbuf));
 	SET(o, "rcvbuf_requested", json_integer(s->cfg->rcvbuf));
 	int rc = 0;
+	char err[1200];
 	if (s->cfg->stats_path[0]) {
-		char tmp[1100];
-		snprintf(tmp, sizeof tmp, "%s.tmp", s->cfg->stats_path);
-		/* temp + rename: a reader never sees half a file */
-		if (json_dump_file(o, tmp,
-				   JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(6)) < 0 ||
-		    rename(tmp, s->cfg->stats_path) < 0) {
-			fprintf(stderr, "sockbench serve: --stats %s: %s\n", s->cfg->stats_path,
-				strerror(errno));
-			unlink(tmp);
+		if (json_write_atomic(o, s->cfg->stats_path, err, sizeof err) < 0) {
+			fprintf(stderr, "sockbench serve: --stats %s\n", err);
 			rc = 1;
 		}
 	} else {

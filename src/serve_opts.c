@@ -108,38 +108,6 @@ void serve_usage(FILE *f)
 	    "  --help                this text\n");
 }
 
-static const char *optname(int val)
-{
-	for (const struct option *o = longopts; o->name; o++)
-		if (o->val == val)
-			return o->name;
-	return "?";
-}
-
-/* Each value checker fills err and returns -1; v holds the result. */
-#define NAME optname(opt)
-#define GET_INT(dst, min, max)                                                             \
-	do {                                                                               \
-		int64_t v_;                                                                \
-		if (opt_int_arg(NAME, optarg, min, max, &v_, err, errlen) < 0)             \
-			return -1;                                                         \
-		dst = (__typeof__(dst))v_;                                                 \
-	} while (0)
-#define GET_SIZE(dst, min, max)                                                            \
-	do {                                                                               \
-		uint64_t v_;                                                               \
-		if (opt_size_arg(NAME, optarg, min, max, &v_, err, errlen) < 0)            \
-			return -1;                                                         \
-		dst = (__typeof__(dst))v_;                                                 \
-	} while (0)
-#define GET_CHOICE(dst, names)                                                             \
-	do {                                                                               \
-		int i_ = opt_choice_arg(NAME, optarg, names, err, errlen);                 \
-		if (i_ < 0)                                                                \
-			return -1;                                                         \
-		dst = (__typeof__(dst))i_;                                                 \
-	} while (0)
-
 int serve_parse(struct serve_config *c, int argc, char **argv, char *err, size_t errlen)
 {
 	static const char *const protos_served[] = {"echo", "rr", "sink", NULL};
@@ -160,15 +128,15 @@ int serve_parse(struct serve_config *c, int argc, char **argv, char *err, size_t
 			}
 			break;
 		case O_PROTO:
-			GET_CHOICE(c->proto, protos_served);
+			OPT_GET_CHOICE(c->proto, protos_served);
 			break;
 		case O_BIND:
 			if (strlen(optarg) >= sizeof c->bind)
-				return opt_errf(err, errlen, NAME, "address too long");
+				return opt_errf(err, errlen, OPT_NAME, "address too long");
 			strcpy(c->bind, optarg);
 			break;
 		case O_PORT:
-			GET_INT(c->port, 0, 65535);
+			OPT_GET_INT(c->port, 0, 65535);
 			break;
 		case O_BACKLOG:
 			if (!strcmp(optarg, "max")) {
@@ -179,54 +147,54 @@ int serve_parse(struct serve_config *c, int argc, char **argv, char *err, size_t
 				int64_t v;
 				char e[160];
 				if (opt_int(optarg, 0, 1 << 30, &v, e, sizeof e) < 0)
-					return opt_errf(err, errlen, NAME,
+					return opt_errf(err, errlen, OPT_NAME,
 							"expected an integer >= 0 or 'max', got '%s'",
 							optarg);
 				c->backlog = (int)v;
 			}
 			break;
 		case O_RECV_SIZE:
-			GET_SIZE(c->recv_size, 1, 64u << 20);
+			OPT_GET_SIZE(c->recv_size, 1, 64u << 20);
 			break;
 		case O_SEND:
-			GET_CHOICE(c->send, send_names);
+			OPT_GET_CHOICE(c->send, send_names);
 			break;
 		case O_SNDBUF:
-			GET_SIZE(c->sndbuf, 1, 1u << 30);
+			OPT_GET_SIZE(c->sndbuf, 1, 1u << 30);
 			break;
 		case O_RCVBUF:
-			GET_SIZE(c->rcvbuf, 1, 1u << 30);
+			OPT_GET_SIZE(c->rcvbuf, 1, 1u << 30);
 			break;
 		case O_WORKERS:
-			GET_INT(c->workers, 1, STATS_MAX_WORKERS);
+			OPT_GET_INT(c->workers, 1, STATS_MAX_WORKERS);
 			break;
 		case O_ACCEPT_MODE:
-			GET_CHOICE(c->accept_mode, accept_names);
+			OPT_GET_CHOICE(c->accept_mode, accept_names);
 			break;
 		case O_ACCEPT_DELAY:
-			GET_INT(c->accept_delay_ms, 0, 3600000);
+			OPT_GET_INT(c->accept_delay_ms, 0, 3600000);
 			break;
 		case O_PAUSE:
 			c->pause_accept = true;
 			break;
 		case O_WORK_US:
-			GET_INT(c->work_us, 0, 60000000);
+			OPT_GET_INT(c->work_us, 0, 60000000);
 			break;
 		case O_MAX_MSG:
-			GET_SIZE(c->max_msg, 1, 1u << 30);
+			OPT_GET_SIZE(c->max_msg, 1, 1u << 30);
 			break;
 		case O_MAX_CONNS:
-			GET_INT(c->max_conns, 1, 100000000);
+			OPT_GET_INT(c->max_conns, 1, 100000000);
 			break;
 		case O_IDLE:
-			GET_INT(c->idle_timeout_ms, 0, 86400000);
+			OPT_GET_INT(c->idle_timeout_ms, 0, 86400000);
 			break;
 		case O_HTTP_BODY:
-			GET_SIZE(c->http_body, 0, 64u << 20);
+			OPT_GET_SIZE(c->http_body, 0, 64u << 20);
 			break;
 		case O_STATS:
 			if (!*optarg || strlen(optarg) >= sizeof c->stats_path)
-				return opt_errf(err, errlen, NAME, "expected a file name");
+				return opt_errf(err, errlen, OPT_NAME, "expected a file name");
 			strcpy(c->stats_path, optarg);
 			break;
 		case O_HELP:

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "sockbench/engine.h"
+#include "sockbench/jsonio.h"
 #include "sockbench/kstat.h"
 #include "sockbench/load.h"
 #include "sockbench/serve.h"
@@ -41,8 +42,6 @@ void run_aq_sample(struct run *r, int64_t t_ms, int len, int limit);
 void run_explain(struct run *r);
 json_t *run_json(const struct run *r);
 void run_summary(const struct run *r, FILE *f);
-/* temp file + rename: never a half-written result. */
-int json_write_atomic(json_t *j, const char *path, char *err, size_t errlen);
 json_t *serve_config_json(const struct serve_config *c);
 json_t *load_config_json(const struct load_config *c);
 
