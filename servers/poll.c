@@ -52,12 +52,7 @@ static int run(struct srv *s)
 			if (!pf[i].revents)
 				continue;
 			struct sess *c = conntab_get(&tab, pf[i].fd);
-			enum sess_want w =
-			    c->want == SESS_WRITE ? sess_on_write(c) : sess_on_read(c);
-			if (w == SESS_CLOSE)
-				conntab_del(&tab, c);
-			else
-				c->want = w;
+			conntab_serve(&tab, c);
 		}
 		/* Accept after serving: new sockets join the next round. */
 		if (pf[1].revents && !srv_stopping)

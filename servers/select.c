@@ -57,12 +57,7 @@ static int run(struct srv *s)
 			struct sess *c = tab.v[fd];
 			if (!c || !FD_ISSET(fd, c->want == SESS_WRITE ? &wr : &rd))
 				continue;
-			enum sess_want w =
-			    c->want == SESS_WRITE ? sess_on_write(c) : sess_on_read(c);
-			if (w == SESS_CLOSE)
-				conntab_del(&tab, c);
-			else
-				c->want = w;
+			conntab_serve(&tab, c);
 		}
 		if (k > 0 && FD_ISSET(lfd, &rd) && !srv_stopping)
 			srv_accept_ready(s, lfd, add_conn, &tab);

@@ -77,3 +77,12 @@ void conntab_sweep_idle(struct conntab *t, unsigned timeout_ms)
 		}
 	}
 }
+
+void conntab_serve(struct conntab *t, struct sess *c)
+{
+	enum sess_want w = c->want == SESS_WRITE ? sess_on_write(c) : sess_on_read(c);
+	if (w == SESS_CLOSE)
+		conntab_del(t, c);
+	else
+		c->want = w;
+}

@@ -84,6 +84,9 @@ struct sess *conntab_add(struct conntab *t, struct srv *s, int fd);
 struct sess *conntab_get(const struct conntab *t, int fd);
 void conntab_del(struct conntab *t, struct sess *c);
 void conntab_close_all(struct conntab *t);
+/* The socket is ready for what c->want says: read or write, then close
+ * the session or record what it waits for next. */
+void conntab_serve(struct conntab *t, struct sess *c);
 /* --idle-timeout-ms: shut down sessions idle that long.  The loop then sees
  * them readable (EOF) and closes them on its normal path. */
 void conntab_sweep_idle(struct conntab *t, unsigned timeout_ms);
