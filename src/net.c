@@ -2,20 +2,16 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/netlink.h>
-#include <linux/rtnetlink.h>
-#include <linux/sock_diag.h>
-#include <linux/unix_diag.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "sockbench/diag.h"
 #include "sockbench/net.h"
 
 int net_parse_host(const char *s, int port, struct net_addr *a, char *err, size_t errlen)
@@ -138,68 +134,17 @@ int net_local_port(int fd)
 	return 0;
 }
 
-/* Unix sockets have no TCP_INFO: ask sock_diag for this socket's inode,
- * with UDIAG_SHOW_RQLEN (for a listener: rqueue = waiting connections,
- * wqueue = sk_max_ack_backlog, as `ss -lx` shows). */
-static int unix_listen_queue(int fd, int *limit, int *queued)
+int net_listen_queue(int fd, const struct net_addr *a, int *limit, int *queued)
 {
-	struct stat st;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	int nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-	if (nl < 0)
-		return -errno;
-	struct {
-		struct nlmsghdr nh;
-		struct unix_diag_req r;
-	} req = {
-	    .nh = {.nlmsg_len = sizeof req,
-		   .nlmsg_type = SOCK_DIAG_BY_FAMILY,
-		   .nlmsg_flags = NLM_F_REQUEST},
-	    .r = {.sdiag_family = AF_UNIX,
-		  .udiag_states = -1U,
-		  .udiag_ino = (uint32_t)st.st_ino,
-		  .udiag_show = UDIAG_SHOW_RQLEN,
-		  .udiag_cookie = {-1U, -1U}},
-	};
-	int rc = -EIO;
-	if (send(nl, &req, sizeof req, 0) < 0) {
-		rc = -errno;
-		goto out;
+	if (a->family == AF_UNIX) {
+		/* Unix sockets have no TCP_INFO: ask sock_diag, as `ss -lx`. */
+		int nl = diag_open();
+		if (nl < 0)
+			return nl;
+		int r = diag_unix_listen_queue(nl, a->text + 5, queued, limit);
+		close(nl);
+		return r;
 	}
-	long buf[2048];
-	ssize_t n = recv(nl, buf, sizeof buf, 0);
-	if (n < 0) {
-		rc = -errno;
-		goto out;
-	}
-	for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
-		if (h->nlmsg_type == NLMSG_ERROR) {
-			rc = ((struct nlmsgerr *)NLMSG_DATA(h))->error;
-			break;
-		}
-		struct unix_diag_msg *m = NLMSG_DATA(h);
-		int len = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof *m));
-		for (struct rtattr *a = (struct rtattr *)(m + 1); RTA_OK(a, len);
-		     a = RTA_NEXT(a, len)) {
-			if (a->rta_type == UNIX_DIAG_RQLEN) {
-				struct unix_diag_rqlen *q = RTA_DATA(a);
-				*queued = (int)q->udiag_rqueue;
-				*limit = (int)q->udiag_wqueue;
-				rc = 0;
-			}
-		}
-		break;
-	}
-out:
-	close(nl);
-	return rc;
-}
-
-int net_listen_queue(int fd, int family, int *limit, int *queued)
-{
-	if (family == AF_UNIX)
-		return unix_listen_queue(fd, limit, queued);
 	/* On a LISTEN socket tcp_get_info() reports the accept queue length in
 	 * tcpi_unacked and the effective backlog in tcpi_sacked. */
 	struct tcp_info ti;

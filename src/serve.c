@@ -197,7 +197,7 @@ int serve_main(int argc, char **argv)
 		return 1;
 	}
 	int limit = -1, queued;
-	net_listen_queue(s.lfd[0], s.addr.family, &limit, &queued);
+	net_listen_queue(s.lfd[0], &s.addr, &limit, &queued);
 	printf("READY model=%s proto=%s addr=%s port=%d backlog=%d pid=%d\n", cfg.model->name,
 	       proto_names[cfg.proto], s.addr.text, net_local_port(s.lfd[0]), cfg.backlog,
 	       (int)getpid());

@@ -24,7 +24,7 @@ int net_listen(const struct net_addr *a, int backlog, bool reuseport, char *err,
 int net_local_port(int fd);
 /* The backlog the kernel enforces on a listening socket (ss's Send-Q),
  * read back from the kernel; -errno on failure.  *queued gets Recv-Q. */
-int net_listen_queue(int fd, int family, int *limit, int *queued);
+int net_listen_queue(int fd, const struct net_addr *a, int *limit, int *queued);
 int net_set_nonblock(int fd, bool on);
 /* Raise RLIMIT_NOFILE's soft limit to the hard limit; returns the new soft limit. */
 long net_raise_nofile(void);
