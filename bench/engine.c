@@ -30,13 +30,13 @@ struct lconn {
 	int fd;
 	enum cstate st;
 	int src;
-	uint64_t t_conn;     /* connect start: scheduled (--connect-rate) or actual */
-	uint64_t t_sched;    /* request: scheduled (open loop) or sent */
-	uint64_t t_sent;     /* request: first byte written */
-	uint64_t deadline;   /* connect or request timeout */
-	uint64_t off;        /* bytes of the current request sent */
-	uint64_t got;        /* bytes of the current reply received */
-	int next_idle;       /* open loop: stack of idle connections */
+	uint64_t t_conn;   /* connect start: scheduled (--connect-rate) or actual */
+	uint64_t t_sched;  /* request: scheduled (open loop) or sent */
+	uint64_t t_sent;   /* request: first byte written */
+	uint64_t deadline; /* connect or request timeout */
+	uint64_t off;	   /* bytes of the current request sent */
+	uint64_t got;	   /* bytes of the current reply received */
+	int next_idle;	   /* open loop: stack of idle connections */
 };
 
 struct lthread {
@@ -48,14 +48,14 @@ struct lthread {
 	uint8_t *scratch;
 	struct lstats s;
 	uint64_t quota, issued; /* --requests: this thread's share */
-	uint64_t conn_quota;    /* connect mode: connections to open */
+	uint64_t conn_quota;	/* connect mode: connections to open */
 	/* open loop: requests come due every `step` ns from `next` */
 	uint64_t step, next, pending, first_pending;
 	int idle_top;
 	/* --connect-rate: new connections due every cstep ns */
 	uint64_t cstep, cnext;
-	int opened; /* connections opened so far (connect-rate) */
-	int done;        /* atomic: the thread has left its loop */
+	int opened;	   /* connections opened so far (connect-rate) */
+	int done;	   /* atomic: the thread has left its loop */
 	uint64_t loop_now; /* atomic: the loop's clock, published each round */
 	uint64_t completed_live, connects_live;
 };
@@ -247,8 +247,10 @@ static void request_done(struct lthread *t, struct lconn *c, uint64_t now)
 static size_t expect_len(const struct engine *e)
 {
 	switch (e->cfg->mode) {
-	case MODE_ECHO: return e->cfg->req_size;
-	default: return e->cfg->resp_size;
+	case MODE_ECHO:
+		return e->cfg->req_size;
+	default:
+		return e->cfg->resp_size;
 	}
 }
 
@@ -357,7 +359,8 @@ static void step(struct lthread *t, struct lconn *c, uint32_t events)
 			if (n == 0) {
 				/* The server closed: mid-reply that is a short reply. */
 				if (c->st == C_RECEIVING)
-					request_fail(t, c, c->got ? LERR_SHORT_REPLY : LERR_EOF, now);
+					request_fail(t, c, c->got ? LERR_SHORT_REPLY : LERR_EOF,
+						     now);
 				else {
 					count_error(t, LERR_EOF, now);
 					conn_close(c);
@@ -565,7 +568,8 @@ int engine_start(struct engine *e)
 		t->idx = i;
 		t->n = cfg->conns / nt + (i < cfg->conns % nt);
 		t->conn_quota = (uint64_t)t->n;
-		t->quota = cfg->requests / (uint64_t)nt + ((uint64_t)i < cfg->requests % (uint64_t)nt);
+		t->quota =
+		    cfg->requests / (uint64_t)nt + ((uint64_t)i < cfg->requests % (uint64_t)nt);
 		t->idle_top = -1;
 		t->c = calloc((size_t)t->n, sizeof *t->c);
 		t->scratch = malloc(SCRATCH);
@@ -687,8 +691,8 @@ int engine_interval(struct engine *e, int i, struct ival *out)
 	memset(out, 0, sizeof *out);
 	for (int k = 0; k < e->nthreads; k++) {
 		struct ival *x = i < IV_CHUNK * IV_CHUNKS && e->t[k].s.ivc[i / IV_CHUNK]
-					 ? &e->t[k].s.ivc[i / IV_CHUNK][i % IV_CHUNK]
-					 : NULL;
+				     ? &e->t[k].s.ivc[i / IV_CHUNK][i % IV_CHUNK]
+				     : NULL;
 		if (x)
 			ival_add(out, x);
 	}

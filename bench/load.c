@@ -27,7 +27,8 @@ static void on_signal(int sig)
 
 static void sleep_ns(uint64_t ns)
 {
-	struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000ull), .tv_nsec = (long)(ns % 1000000000ull)};
+	struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000ull),
+			      .tv_nsec = (long)(ns % 1000000000ull)};
 	nanosleep(&ts, NULL);
 }
 
@@ -38,10 +39,11 @@ static void honesty_checks(struct run *r, const struct net_addr *target)
 	struct rlimit rl;
 	long lim = net_raise_nofile();
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && (long)rl.rlim_cur < c->conns + 64)
-		run_warn(r,
-			 "RLIMIT_NOFILE is %ld, below --conns %d: connections will fail with EMFILE "
-			 "(raise the hard limit: ulimit -Hn)",
-			 lim, c->conns);
+		run_warn(
+		    r,
+		    "RLIMIT_NOFILE is %ld, below --conns %d: connections will fail with EMFILE "
+		    "(raise the hard limit: ulimit -Hn)",
+		    lim, c->conns);
 	int lo, hi;
 	if (target->family != AF_UNIX && kstat_port_range(&lo, &hi) == 0) {
 		int ports = hi - lo + 1, per = c->nsources ? c->nsources : 1;
@@ -77,9 +79,9 @@ static void jsonl_line(FILE *f, int i, const struct ival *v, double step)
 	json_object_set_new(o, "requests", json_integer((json_int_t)v->requests));
 	json_object_set_new(o, "connects", json_integer((json_int_t)v->connects));
 	json_object_set_new(o, "bytes", json_integer((json_int_t)v->bytes));
-	json_object_set_new(o, "p99_us", v->h && v->h->count
-						 ? json_real((double)hist_percentile(v->h, 99) / 1e3)
-						 : json_null());
+	json_object_set_new(o, "p99_us",
+			    v->h && v->h->count ? json_real((double)hist_percentile(v->h, 99) / 1e3)
+						: json_null());
 	json_object_set_new(o, "errors", json_integer((json_int_t)v->errors));
 	json_dumpf(o, f, JSON_COMPACT);
 	fputc('\n', f);
@@ -114,12 +116,14 @@ static void watch(struct run *r, struct engine *e, const struct net_addr *target
 				jsonl_line(jl, next_iv, &v, ivs);
 			free(v.h);
 			next_iv++;
-			if (!c->requests && e->t_measure + (uint64_t)next_iv * c->interval_us * 1000 >= e->t_end)
+			if (!c->requests &&
+			    e->t_measure + (uint64_t)next_iv * c->interval_us * 1000 >= e->t_end)
 				break;
 		}
 		if (tty && now >= next_live) {
 			printf("\r  %4.0f s  %llu requests  %llu connects   ",
-			       (double)(now - e->t_begin) / 1e9, (unsigned long long)engine_completed(e),
+			       (double)(now - e->t_begin) / 1e9,
+			       (unsigned long long)engine_completed(e),
 			       (unsigned long long)engine_connects(e));
 			fflush(stdout);
 			next_live += 1000000000ull;
@@ -192,7 +196,8 @@ int load_main(int argc, char **argv)
 		int rc = serve_parse(&scfg, n + 1, args, err, sizeof err);
 		words_free(w);
 		if (rc != 0) {
-			fprintf(stderr, "sockbench load: --serve: %s\n", rc > 0 ? "--help is not a server option" : err);
+			fprintf(stderr, "sockbench load: --serve: %s\n",
+				rc > 0 ? "--help is not a server option" : err);
 			return 2;
 		}
 		r.scfg = &scfg;
@@ -210,8 +215,9 @@ int load_main(int argc, char **argv)
 	bool started = false;
 	const char *target = cfg.target;
 	if (cfg.serve_opts[0] || cfg.server_cmd[0]) {
-		int s = cfg.serve_opts[0] ? spawn_serve(&sp, cfg.serve_opts, err, sizeof err)
-					  : spawn_cmd(&sp, cfg.server_cmd, 128, 1024, err, sizeof err);
+		int s = cfg.serve_opts[0]
+			    ? spawn_serve(&sp, cfg.serve_opts, err, sizeof err)
+			    : spawn_cmd(&sp, cfg.server_cmd, 128, 1024, err, sizeof err);
 		if (s < 0) {
 			snprintf(r.error, sizeof r.error, "server did not start: %s", err);
 			spawn_stop(&sp, NULL, err, sizeof err);
@@ -246,8 +252,7 @@ int load_main(int argc, char **argv)
 	double wall = (double)(t_stop - e.t_begin) / 1e9;
 	if (wall > 0.2 && r.ls.cpu_s / wall >= 0.9) {
 		r.generator_bound = true;
-		run_warn(&r,
-			 "generator bound: its busiest thread used %.0f%% of a CPU",
+		run_warn(&r, "generator bound: its busiest thread used %.0f%% of a CPU",
 			 100 * r.ls.cpu_s / wall);
 	}
 	if (interrupted)

@@ -12,36 +12,56 @@
 const char *const load_mode_names[] = {"rr", "crr", "connect", "stream", "echo", "http", NULL};
 
 enum {
-	O_MODE = 1000, O_TARGET, O_SERVE, O_SERVER_CMD, O_CONNS, O_THREADS, O_DURATION, O_REQUESTS,
-	O_WARMUP, O_RATE, O_CONNECT_RATE, O_REQ_SIZE, O_RESP_SIZE, O_SEND_SIZE, O_CONNECT_TIMEOUT,
-	O_TIMEOUT, O_SOURCE, O_JSON, O_JSONL, O_INTERVAL, O_QUEUE_SAMPLE, O_QUIET, O_HELP
+	O_MODE = 1000,
+	O_TARGET,
+	O_SERVE,
+	O_SERVER_CMD,
+	O_CONNS,
+	O_THREADS,
+	O_DURATION,
+	O_REQUESTS,
+	O_WARMUP,
+	O_RATE,
+	O_CONNECT_RATE,
+	O_REQ_SIZE,
+	O_RESP_SIZE,
+	O_SEND_SIZE,
+	O_CONNECT_TIMEOUT,
+	O_TIMEOUT,
+	O_SOURCE,
+	O_JSON,
+	O_JSONL,
+	O_INTERVAL,
+	O_QUEUE_SAMPLE,
+	O_QUIET,
+	O_HELP
 };
 
 static const struct option longopts[] = {
-	{"mode", required_argument, NULL, O_MODE},
-	{"target", required_argument, NULL, O_TARGET},
-	{"serve", required_argument, NULL, O_SERVE},
-	{"server-cmd", required_argument, NULL, O_SERVER_CMD},
-	{"conns", required_argument, NULL, O_CONNS},
-	{"threads", required_argument, NULL, O_THREADS},
-	{"duration", required_argument, NULL, O_DURATION},
-	{"requests", required_argument, NULL, O_REQUESTS},
-	{"warmup", required_argument, NULL, O_WARMUP},
-	{"rate", required_argument, NULL, O_RATE},
-	{"connect-rate", required_argument, NULL, O_CONNECT_RATE},
-	{"req-size", required_argument, NULL, O_REQ_SIZE},
-	{"resp-size", required_argument, NULL, O_RESP_SIZE},
-	{"send-size", required_argument, NULL, O_SEND_SIZE},
-	{"connect-timeout", required_argument, NULL, O_CONNECT_TIMEOUT},
-	{"timeout", required_argument, NULL, O_TIMEOUT},
-	{"source", required_argument, NULL, O_SOURCE},
-	{"json", required_argument, NULL, O_JSON},
-	{"jsonl", required_argument, NULL, O_JSONL},
-	{"interval", required_argument, NULL, O_INTERVAL},
-	{"queue-sample", required_argument, NULL, O_QUEUE_SAMPLE},
-	{"quiet", no_argument, NULL, O_QUIET},
-	{"help", no_argument, NULL, O_HELP},
-	{NULL, 0, NULL, 0},
+    {"mode", required_argument, NULL, O_MODE},
+    {"target", required_argument, NULL, O_TARGET},
+    {"serve", required_argument, NULL, O_SERVE},
+    {"server-cmd", required_argument, NULL, O_SERVER_CMD},
+    {"conns", required_argument, NULL, O_CONNS},
+    {"threads", required_argument, NULL, O_THREADS},
+    {"duration", required_argument, NULL, O_DURATION},
+    {"requests", required_argument, NULL, O_REQUESTS},
+    {"warmup", required_argument, NULL, O_WARMUP},
+    {"rate", required_argument, NULL, O_RATE},
+    {"connect-rate", required_argument, NULL, O_CONNECT_RATE},
+    {"req-size", required_argument, NULL, O_REQ_SIZE},
+    {"resp-size", required_argument, NULL, O_RESP_SIZE},
+    {"send-size", required_argument, NULL, O_SEND_SIZE},
+    {"connect-timeout", required_argument, NULL, O_CONNECT_TIMEOUT},
+    {"timeout", required_argument, NULL, O_TIMEOUT},
+    {"source", required_argument, NULL, O_SOURCE},
+    {"json", required_argument, NULL, O_JSON},
+    {"jsonl", required_argument, NULL, O_JSONL},
+    {"interval", required_argument, NULL, O_INTERVAL},
+    {"queue-sample", required_argument, NULL, O_QUEUE_SAMPLE},
+    {"quiet", no_argument, NULL, O_QUIET},
+    {"help", no_argument, NULL, O_HELP},
+    {NULL, 0, NULL, 0},
 };
 
 void load_defaults(struct load_config *c)
@@ -63,37 +83,37 @@ void load_defaults(struct load_config *c)
 
 void load_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: sockbench load [options]\n\n"
-		"Drive a server, print a summary, write the run JSON.\n\n"
-		"target (one of):\n"
-		"  --target ADDR         any server: 127.0.0.1:80, [::1]:80, unix:/path\n"
-		"  --serve \"OPTS\"        start `sockbench serve OPTS` for the run (stats merged)\n"
-		"  --server-cmd 'CMD'    start any program; {port} {backlog} {recv_size} {addr}\n"
-		"                        are filled in; ready at a READY line or a LISTEN socket\n"
-		"load:\n"
-		"  --mode M              rr, crr, connect, stream, echo (default rr)\n"
-		"  --conns N             concurrent connections (default 10)\n"
-		"  --threads N           generator threads (default: number of cores)\n"
-		"  --duration T          run length (default 10s) ...\n"
-		"  --requests N          ... or exactly N requests over all connections\n"
-		"  --warmup T            run this long first, excluded from figures (default 0)\n"
-		"  --rate R              open loop: R requests/s on a fixed schedule; latency\n"
-		"                        from the scheduled time (coordinated omission corrected)\n"
-		"  --connect-rate R      connect/crr: R new connections/s on a fixed schedule\n"
-		"  --req-size N          request payload bytes (default 64)\n"
-		"  --resp-size N         reply bytes asked for, >= 1 (default 64)\n"
-		"  --send-size N         stream: bytes per send() (default 128k)\n"
-		"  --connect-timeout T   per connection (default 5s; bare number = ms)\n"
-		"  --timeout T           per request (default 5s; bare number = ms)\n"
-		"  --source A[-B]|A,B,.. spread connections over local IPv4 addresses\n"
-		"output:\n"
-		"  --json FILE           the run JSON (also written when the run fails)\n"
-		"  --jsonl FILE          one JSON line per interval, as it happens\n"
-		"  --interval T          time series step (default 1s)\n"
-		"  --queue-sample T      accept queue sampling step (default 10ms)\n"
-		"  --quiet               no summary on stdout\n"
-		"Times: 500ms, 10s, 2m (bare number: seconds for durations). Sizes: 64, 64k, 1M.\n");
+	fprintf(
+	    f, "usage: sockbench load [options]\n\n"
+	       "Drive a server, print a summary, write the run JSON.\n\n"
+	       "target (one of):\n"
+	       "  --target ADDR         any server: 127.0.0.1:80, [::1]:80, unix:/path\n"
+	       "  --serve \"OPTS\"        start `sockbench serve OPTS` for the run (stats merged)\n"
+	       "  --server-cmd 'CMD'    start any program; {port} {backlog} {recv_size} {addr}\n"
+	       "                        are filled in; ready at a READY line or a LISTEN socket\n"
+	       "load:\n"
+	       "  --mode M              rr, crr, connect, stream, echo (default rr)\n"
+	       "  --conns N             concurrent connections (default 10)\n"
+	       "  --threads N           generator threads (default: number of cores)\n"
+	       "  --duration T          run length (default 10s) ...\n"
+	       "  --requests N          ... or exactly N requests over all connections\n"
+	       "  --warmup T            run this long first, excluded from figures (default 0)\n"
+	       "  --rate R              open loop: R requests/s on a fixed schedule; latency\n"
+	       "                        from the scheduled time (coordinated omission corrected)\n"
+	       "  --connect-rate R      connect/crr: R new connections/s on a fixed schedule\n"
+	       "  --req-size N          request payload bytes (default 64)\n"
+	       "  --resp-size N         reply bytes asked for, >= 1 (default 64)\n"
+	       "  --send-size N         stream: bytes per send() (default 128k)\n"
+	       "  --connect-timeout T   per connection (default 5s; bare number = ms)\n"
+	       "  --timeout T           per request (default 5s; bare number = ms)\n"
+	       "  --source A[-B]|A,B,.. spread connections over local IPv4 addresses\n"
+	       "output:\n"
+	       "  --json FILE           the run JSON (also written when the run fails)\n"
+	       "  --jsonl FILE          one JSON line per interval, as it happens\n"
+	       "  --interval T          time series step (default 1s)\n"
+	       "  --queue-sample T      accept queue sampling step (default 10ms)\n"
+	       "  --quiet               no summary on stdout\n"
+	       "Times: 500ms, 10s, 2m (bare number: seconds for durations). Sizes: 64, 64k, 1M.\n");
 }
 
 /* 127.0.0.1-127.0.0.8 or a comma list of IPv4 literals. */
@@ -129,19 +149,20 @@ static int parse_sources(struct load_config *c, const char *s, char *err, size_t
 	}
 	return c->nsources ? 0 : -1;
 bad:
-	snprintf(err, errlen,
-		 "--source: expected A-B (an IPv4 range, at most %d addresses) or A,B,..., got '%s'",
-		 LOAD_MAX_SOURCES, s);
+	snprintf(
+	    err, errlen,
+	    "--source: expected A-B (an IPv4 range, at most %d addresses) or A,B,..., got '%s'",
+	    LOAD_MAX_SOURCES, s);
 	return -1;
 }
 
-#define GET_RATE(dst)                                                                      \
-	do {                                                                               \
-		char *e_;                                                                  \
-		dst = strtod(optarg, &e_);                                                 \
-		if (!*optarg || *e_ || !(dst > 0) || dst > 1e9)                            \
-			return opt_errf(err, errlen, OPT_NAME,                                 \
-					"expected a rate per second > 0, got '%s'", optarg);   \
+#define GET_RATE(dst)                                                                              \
+	do {                                                                                       \
+		char *e_;                                                                          \
+		dst = strtod(optarg, &e_);                                                         \
+		if (!*optarg || *e_ || !(dst > 0) || dst > 1e9)                                    \
+			return opt_errf(err, errlen, OPT_NAME,                                     \
+					"expected a rate per second > 0, got '%s'", optarg);       \
 	} while (0)
 
 int load_parse(struct load_config *c, int argc, char **argv, char *err, size_t errlen)
@@ -178,18 +199,42 @@ int load_parse(struct load_config *c, int argc, char **argv, char *err, size_t e
 				return opt_errf(err, errlen, OPT_NAME, "expected a command");
 			strcpy(c->server_cmd, optarg);
 			break;
-		case O_CONNS: OPT_GET_INT(c->conns, 1, 10000000); break;
-		case O_THREADS: OPT_GET_INT(c->threads, 1, 1024); break;
-		case O_DURATION: OPT_GET_TIME(c->duration_us, 1000, 1000); break;
-		case O_REQUESTS: OPT_GET_INT(c->requests, 1, INT64_MAX); break;
-		case O_WARMUP: OPT_GET_TIME(c->warmup_us, 1000, 0); break;
-		case O_RATE: GET_RATE(c->rate); break;
-		case O_CONNECT_RATE: GET_RATE(c->connect_rate); break;
-		case O_REQ_SIZE: OPT_GET_SIZE(c->req_size, 0, 1u << 30); break;
-		case O_RESP_SIZE: OPT_GET_SIZE(c->resp_size, 1, 1u << 30); break;
-		case O_SEND_SIZE: OPT_GET_SIZE(c->send_size, 1, 64u << 20); break;
-		case O_CONNECT_TIMEOUT: OPT_GET_TIME(c->connect_timeout_us, 1, 1000); break;
-		case O_TIMEOUT: OPT_GET_TIME(c->timeout_us, 1, 1000); break;
+		case O_CONNS:
+			OPT_GET_INT(c->conns, 1, 10000000);
+			break;
+		case O_THREADS:
+			OPT_GET_INT(c->threads, 1, 1024);
+			break;
+		case O_DURATION:
+			OPT_GET_TIME(c->duration_us, 1000, 1000);
+			break;
+		case O_REQUESTS:
+			OPT_GET_INT(c->requests, 1, INT64_MAX);
+			break;
+		case O_WARMUP:
+			OPT_GET_TIME(c->warmup_us, 1000, 0);
+			break;
+		case O_RATE:
+			GET_RATE(c->rate);
+			break;
+		case O_CONNECT_RATE:
+			GET_RATE(c->connect_rate);
+			break;
+		case O_REQ_SIZE:
+			OPT_GET_SIZE(c->req_size, 0, 1u << 30);
+			break;
+		case O_RESP_SIZE:
+			OPT_GET_SIZE(c->resp_size, 1, 1u << 30);
+			break;
+		case O_SEND_SIZE:
+			OPT_GET_SIZE(c->send_size, 1, 64u << 20);
+			break;
+		case O_CONNECT_TIMEOUT:
+			OPT_GET_TIME(c->connect_timeout_us, 1, 1000);
+			break;
+		case O_TIMEOUT:
+			OPT_GET_TIME(c->timeout_us, 1, 1000);
+			break;
 		case O_SOURCE:
 			if (parse_sources(c, optarg, err, errlen) < 0)
 				return -1;
@@ -204,11 +249,20 @@ int load_parse(struct load_config *c, int argc, char **argv, char *err, size_t e
 				return opt_errf(err, errlen, OPT_NAME, "expected a file name");
 			strcpy(c->jsonl_path, optarg);
 			break;
-		case O_INTERVAL: OPT_GET_TIME(c->interval_us, 1000, 10000); break;
-		case O_QUEUE_SAMPLE: OPT_GET_TIME(c->queue_sample_us, 1, 1000); break;
-		case O_QUIET: c->quiet = true; break;
-		case O_HELP: return 1;
-		default: opt_getopt_error(opt, argv, "load", err, errlen); return -1;
+		case O_INTERVAL:
+			OPT_GET_TIME(c->interval_us, 1000, 10000);
+			break;
+		case O_QUEUE_SAMPLE:
+			OPT_GET_TIME(c->queue_sample_us, 1, 1000);
+			break;
+		case O_QUIET:
+			c->quiet = true;
+			break;
+		case O_HELP:
+			return 1;
+		default:
+			opt_getopt_error(opt, argv, "load", err, errlen);
+			return -1;
 		}
 	}
 	if (optind < argc) {
@@ -218,8 +272,8 @@ int load_parse(struct load_config *c, int argc, char **argv, char *err, size_t e
 	}
 	int targets = !!c->target[0] + !!c->serve_opts[0] + !!c->server_cmd[0];
 	if (targets != 1) {
-		snprintf(err, errlen, "--target, --serve or --server-cmd: give exactly one (got %d)",
-			 targets);
+		snprintf(err, errlen,
+			 "--target, --serve or --server-cmd: give exactly one (got %d)", targets);
 		return -1;
 	}
 	if (c->requests && c->mode == MODE_CONNECT) {
@@ -231,7 +285,8 @@ int load_parse(struct load_config *c, int argc, char **argv, char *err, size_t e
 		return -1;
 	}
 	if (c->rate > 0 && c->mode != MODE_RR && c->mode != MODE_ECHO) {
-		snprintf(err, errlen, "--rate: only for the rr and echo modes (crr: --connect-rate)");
+		snprintf(err, errlen,
+			 "--rate: only for the rr and echo modes (crr: --connect-rate)");
 		return -1;
 	}
 	if (c->connect_rate > 0 && c->mode != MODE_CONNECT && c->mode != MODE_CRR) {

@@ -57,10 +57,15 @@ static int take_hist(json_t *run, const char *path, struct hist *h, const char *
 
 static void merge_counts(json_t *out, json_t *in)
 {
-	static const char *const ints[] = {
-		"load.connections.attempted", "load.connections.established",
-		"load.connections.failed", "load.requests.completed", "load.requests.failed",
-		"load.requests.in_flight_at_end", "load.bytes_out", "load.bytes_in", NULL};
+	static const char *const ints[] = {"load.connections.attempted",
+					   "load.connections.established",
+					   "load.connections.failed",
+					   "load.requests.completed",
+					   "load.requests.failed",
+					   "load.requests.in_flight_at_end",
+					   "load.bytes_out",
+					   "load.bytes_in",
+					   NULL};
 	static const char *const reals[] = {"load.throughput.requests_per_s",
 					    "load.throughput.bytes_per_s",
 					    "load.throughput.connections_per_s", NULL};
@@ -82,8 +87,8 @@ static void merge_counts(json_t *out, json_t *in)
 		json_object_foreach(get(in, "kernel.delta"), k, v)
 		{
 			json_t *a = json_object_get(od, k);
-			json_object_set_new(od, k,
-					    json_integer(json_integer_value(a) + json_integer_value(v)));
+			json_object_set_new(
+			    od, k, json_integer(json_integer_value(a) + json_integer_value(v)));
 		}
 	/* Intervals line up by index (each generator's t_s from its own start). */
 	json_t *oi = get(out, "load.intervals"), *ii = get(in, "load.intervals");
@@ -145,7 +150,8 @@ int merge_main(int argc, char **argv)
 			rc = 1;
 			goto done;
 		}
-		if (take_hist(run, "load.connections.latency_us", &conn, argv[i], err, sizeof err) ||
+		if (take_hist(run, "load.connections.latency_us", &conn, argv[i], err,
+			      sizeof err) ||
 		    take_hist(run, "load.requests.latency_us", &req, argv[i], err, sizeof err) ||
 		    take_hist(run, "load.requests.latency_uncorrected_us", &unc, argv[i], err,
 			      sizeof err)) {

@@ -12,7 +12,7 @@
 #include "sockbench/server.h"
 
 #define SET(o, k, v) json_object_set_new(o, k, v)
-#define INT(x)       json_integer((json_int_t)(x))
+#define INT(x)	     json_integer((json_int_t)(x))
 
 void run_init(struct run *r, const struct load_config *cfg)
 {
@@ -106,7 +106,8 @@ void run_explain(struct run *r)
 	uint64_t overflows = r->have_k ? kstat_delta(&r->k0, &r->k1, "ListenOverflows") : 0;
 	if (r->have_aq && r->aq_limit >= 0 && r->aq_max > 0) {
 		explain(r,
-			"backlog %d let %d connection%s wait in the accept queue (it holds backlog + 1)",
+			"backlog %d let %d connection%s wait in the accept queue (it holds backlog "
+			"+ 1)",
 			r->aq_limit, r->aq_max, r->aq_max == 1 ? "" : "s");
 	}
 	if (overflows)
@@ -116,8 +117,7 @@ void run_explain(struct run *r)
 			(unsigned long long)overflows);
 	uint64_t slow = syn_retried(&s->conn_lat);
 	if (slow)
-		explain(r,
-			"%llu connection%s waited for a SYN retry: p99 connect %.2f s",
+		explain(r, "%llu connection%s waited for a SYN retry: p99 connect %.2f s",
 			(unsigned long long)slow, slow == 1 ? "" : "s",
 			(double)hist_percentile(&s->conn_lat, 99) / 1e9);
 	if (errs(r, LERR_CONNECT_TIMEOUT))
@@ -128,18 +128,23 @@ void run_explain(struct run *r)
 	if (r->server) {
 		json_int_t acc = jint(r->server, "accepted");
 		if ((uint64_t)acc != s->established && r->cfg->mode == MODE_CONNECT)
-			explain(r,
-				"the client saw %llu connections established, the server accepted %lld: "
-				"a handshake completes in the kernel before accept(); the rest waited in "
-				"the accept queue, or their final ACK met a full queue and was dropped "
-				"(the client believes it is connected, the server never saw it)",
-				(unsigned long long)s->established, (long long)acc);
-		json_int_t ss = jint(r->server, "short_sends"), drop = jint(r->server, "bytes_dropped");
+			explain(
+			    r,
+			    "the client saw %llu connections established, the server accepted "
+			    "%lld: "
+			    "a handshake completes in the kernel before accept(); the rest waited "
+			    "in "
+			    "the accept queue, or their final ACK met a full queue and was dropped "
+			    "(the client believes it is connected, the server never saw it)",
+			    (unsigned long long)s->established, (long long)acc);
+		json_int_t ss = jint(r->server, "short_sends"),
+			   drop = jint(r->server, "bytes_dropped");
 		if (ss)
-			explain(r,
-				"the server's send() came up short %lld time%s and dropped %lld bytes "
-				"(--send send does not retry): clients saw short replies or timed out",
-				(long long)ss, ss == 1 ? "" : "s", (long long)drop);
+			explain(
+			    r,
+			    "the server's send() came up short %lld time%s and dropped %lld bytes "
+			    "(--send send does not retry): clients saw short replies or timed out",
+			    (long long)ss, ss == 1 ? "" : "s", (long long)drop);
 	}
 	if (errs(r, LERR_INTEGRITY))
 		explain(r, "%llu replies did not match the expected bytes (integrity errors)",
@@ -230,9 +235,9 @@ static json_t *intervals_json(const struct run *r)
 		SET(o, "requests", INT(v ? v->requests : 0));
 		SET(o, "connects", INT(v ? v->connects : 0));
 		SET(o, "bytes", INT(v ? v->bytes : 0));
-		SET(o, "p99_us", v && v->h && v->h->count
-					? json_real((double)hist_percentile(v->h, 99) / 1e3)
-					: json_null());
+		SET(o, "p99_us",
+		    v && v->h && v->h->count ? json_real((double)hist_percentile(v->h, 99) / 1e3)
+					     : json_null());
 		SET(o, "errors", INT(v ? v->errors : 0));
 		json_array_append_new(a, o);
 	}
@@ -326,8 +331,8 @@ static void lat(FILE *f, const char *what, const struct hist *h)
 		return;
 	fprintf(f, "  %-16s p50 %-9s p90 %-9s p99 %-9s p99.9 %-9s max %s\n", what,
 		fmt_ns(hist_percentile(h, 50), a[0], 24), fmt_ns(hist_percentile(h, 90), a[1], 24),
-		fmt_ns(hist_percentile(h, 99), a[2], 24), fmt_ns(hist_percentile(h, 99.9), a[3], 24),
-		fmt_ns(h->max, a[4], 24));
+		fmt_ns(hist_percentile(h, 99), a[2], 24),
+		fmt_ns(hist_percentile(h, 99.9), a[3], 24), fmt_ns(h->max, a[4], 24));
 }
 
 void run_summary(const struct run *r, FILE *f)
@@ -339,10 +344,12 @@ void run_summary(const struct run *r, FILE *f)
 	if (r->error[0])
 		fprintf(f, "  error: %s\n", r->error);
 	double d = r->duration_s > 0 ? r->duration_s : 1;
-	fprintf(f, "  %.2f s: %llu requests (%.0f/s), %.2f MB/s, connections %llu of %llu established\n",
-		r->duration_s, (unsigned long long)s->completed, (double)s->completed / d,
-		(double)(s->bytes_in + s->bytes_out) / d / 1e6, (unsigned long long)s->established,
-		(unsigned long long)s->attempted);
+	fprintf(
+	    f,
+	    "  %.2f s: %llu requests (%.0f/s), %.2f MB/s, connections %llu of %llu established\n",
+	    r->duration_s, (unsigned long long)s->completed, (double)s->completed / d,
+	    (double)(s->bytes_in + s->bytes_out) / d / 1e6, (unsigned long long)s->established,
+	    (unsigned long long)s->attempted);
 	lat(f, "connect latency", &s->conn_lat);
 	lat(f, "request latency", &s->req_lat);
 	if (c->rate > 0)
@@ -378,10 +385,11 @@ void run_summary(const struct run *r, FILE *f)
 		json_decref(kd);
 	}
 	if (r->server)
-		fprintf(f, "  server: accepted %lld, requests %lld, short sends %lld, errors %s\n",
-			(long long)jint(r->server, "accepted"), (long long)jint(r->server, "requests"),
-			(long long)jint(r->server, "short_sends"),
-			json_object_size(json_object_get(r->server, "errors")) ? "(see JSON)" : "none");
+		fprintf(
+		    f, "  server: accepted %lld, requests %lld, short sends %lld, errors %s\n",
+		    (long long)jint(r->server, "accepted"), (long long)jint(r->server, "requests"),
+		    (long long)jint(r->server, "short_sends"),
+		    json_object_size(json_object_get(r->server, "errors")) ? "(see JSON)" : "none");
 	size_t i;
 	json_t *v;
 	json_array_foreach(r->warnings, i, v) fprintf(f, "  warning: %s\n", json_string_value(v));

@@ -16,7 +16,7 @@
 #include "sockbench/spawn.h"
 
 #define READY_TIMEOUT_MS 5000
-#define STOP_GRACE_MS    2000
+#define STOP_GRACE_MS	 2000
 
 int words_split(const char *s, char ***out, int *argc, char *err, size_t errlen)
 {
@@ -225,8 +225,8 @@ static int wait_ready(struct spawn *sp, int port, char *err, size_t errlen)
 			goto out;
 		}
 	}
-	snprintf(err, errlen, "server not ready within %d s: no READY line%s", READY_TIMEOUT_MS / 1000,
-		 port > 0 ? " and no LISTEN socket on its port" : "");
+	snprintf(err, errlen, "server not ready within %d s: no READY line%s",
+		 READY_TIMEOUT_MS / 1000, port > 0 ? " and no LISTEN socket on its port" : "");
 out:
 	if (nl >= 0)
 		close(nl);
@@ -298,8 +298,10 @@ int spawn_cmd(struct spawn *sp, const char *cmd, int backlog, unsigned recv_size
 		return -1;
 	for (int i = 0; i < nw; i++) {
 		char buf[4096];
-		if (words_fill(words[i], buf, sizeof buf, port, backlog, recv_size, "127.0.0.1") < 0) {
-			snprintf(err, errlen, "word too long after filling placeholders: %s", words[i]);
+		if (words_fill(words[i], buf, sizeof buf, port, backlog, recv_size, "127.0.0.1") <
+		    0) {
+			snprintf(err, errlen, "word too long after filling placeholders: %s",
+				 words[i]);
 			words_free(words);
 			return -1;
 		}
@@ -337,7 +339,8 @@ int spawn_stop(struct spawn *sp, json_t **stats, char *err, size_t errlen)
 		} else {
 			kill(-sp->pid, SIGTERM);
 			uint64_t until = now_ms() + STOP_GRACE_MS;
-			while ((got = waitpid(sp->pid, &status, WNOHANG)) == 0 && now_ms() < until) {
+			while ((got = waitpid(sp->pid, &status, WNOHANG)) == 0 &&
+			       now_ms() < until) {
 				spawn_drain(sp);
 				struct timespec nap = {0, 5000000};
 				nanosleep(&nap, NULL);
@@ -346,7 +349,8 @@ int spawn_stop(struct spawn *sp, json_t **stats, char *err, size_t errlen)
 				/* Hung: no exit 2 s after SIGTERM. */
 				kill(-sp->pid, SIGKILL);
 				waitpid(sp->pid, &status, 0);
-				snprintf(err, errlen, "server did not stop within %d s of SIGTERM; killed",
+				snprintf(err, errlen,
+					 "server did not stop within %d s of SIGTERM; killed",
 					 STOP_GRACE_MS / 1000);
 				rc = -1;
 			}

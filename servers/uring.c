@@ -31,10 +31,6 @@
 #include "sockbench/server.h"
 #include "sockbench/sess.h"
 
-/* iovecs per sendmsg, as sess.c's flush(): `send` must hand the whole
- * reply to one call, `sendall` sends a window of it at a time. */
-#define IOV_SEND    1024
-#define IOV_SENDALL 64
 /* Accepts kept in flight on the listen socket (1 with --accept-delay-ms),
  * as the epoll model accepts up to 64 per wake-up.  One connection does not
  * wake them all: io_uring waits for accept with EPOLLEXCLUSIVE. */
@@ -84,13 +80,6 @@ struct loop {
 	bool stopping;
 	struct op acc[ACCEPT_DEPTH], lpoll, stop_op;
 };
-
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
 
 static struct io_uring_sqe *sqe_get(struct loop *l)
 {
@@ -196,7 +185,7 @@ static bool arm_accept(struct loop *l, struct op *op)
 {
 	struct srv *s = l->s;
 	if (s->cfg->accept_delay_ms)
-		sleep_ms(s->cfg->accept_delay_ms); /* a slow acceptor: the backlog fills */
+		srv_sleep_ms(s->cfg->accept_delay_ms); /* a slow acceptor: the backlog fills */
 	struct io_uring_sqe *sqe = sqe_get(l);
 	if (!sqe)
 		return false; /* tried again next round */
@@ -436,12 +425,23 @@ static int ring_init(struct loop *l)
 	return r;
 }
 
+/* Before READY: a kernel or sandbox that refuses io_uring is a failed
+ * start (one line, exit 1), not a server that announced itself and died. */
+static int probe(void)
+{
+	static struct loop l;
+	int r = ring_init(&l);
+	if (r == 0)
+		io_uring_queue_exit(&l.ring);
+	return r;
+}
+
 static int run(struct srv *s)
 {
 	struct loop l = {.s = s,
 			 .lpoll = {.kind = OP_LISTEN_POLL},
 			 .stop_op = {.kind = OP_STOP},
-			 .niov = s->cfg->send == SEND_SEND ? IOV_SEND : IOV_SENDALL};
+			 .niov = sess_iov_max(s)};
 	int depth = s->cfg->accept_delay_ms ? 1 : ACCEPT_DEPTH, tick = srv_tick_ms(s), r;
 	for (int i = 0; i < ACCEPT_DEPTH; i++)
 		l.acc[i].kind = OP_ACCEPT;
@@ -476,5 +476,6 @@ const struct server_model model_uring = {
     .name = "uring",
     .help = "one thread, io_uring: accept, recv and sendmsg submitted to the kernel",
     .event_loop = true,
+    .probe = probe,
     .run = run,
 };

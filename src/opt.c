@@ -146,7 +146,7 @@ int opt_int_arg(const char *name, const char *arg, int64_t min, int64_t max, int
 {
 	char e[200];
 	return opt_int(arg, min, max, out, e, sizeof e) < 0 ? opt_errf(err, errlen, name, "%s", e)
-							     : 0;
+							    : 0;
 }
 
 int opt_size_arg(const char *name, const char *arg, uint64_t min, uint64_t max, uint64_t *out,
@@ -154,7 +154,7 @@ int opt_size_arg(const char *name, const char *arg, uint64_t min, uint64_t max, 
 {
 	char e[200];
 	return opt_size(arg, min, max, out, e, sizeof e) < 0 ? opt_errf(err, errlen, name, "%s", e)
-							       : 0;
+							     : 0;
 }
 
 int opt_time_arg(const char *name, const char *arg, uint64_t bare_unit_ms, uint64_t min_us,

@@ -192,6 +192,10 @@ int serve_main(int argc, char **argv)
 	}
 	s.st->nworkers = 1;
 	s.st->workers[0].pid = getpid();
+	if (cfg.model->probe && (r = cfg.model->probe()) < 0) {
+		fprintf(stderr, "sockbench serve: model %s: %s\n", cfg.model->name, strerror(-r));
+		return 1;
+	}
 	if (open_listeners(&s, err, sizeof err) < 0) {
 		fprintf(stderr, "sockbench serve: %s\n", err);
 		return 1;

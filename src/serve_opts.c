@@ -147,9 +147,9 @@ int serve_parse(struct serve_config *c, int argc, char **argv, char *err, size_t
 				int64_t v;
 				char e[160];
 				if (opt_int(optarg, 0, 1 << 30, &v, e, sizeof e) < 0)
-					return opt_errf(err, errlen, OPT_NAME,
-							"expected an integer >= 0 or 'max', got '%s'",
-							optarg);
+					return opt_errf(
+					    err, errlen, OPT_NAME,
+					    "expected an integer >= 0 or 'max', got '%s'", optarg);
 				c->backlog = (int)v;
 			}
 			break;

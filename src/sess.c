@@ -27,9 +27,11 @@ void sess_work(unsigned us)
 	if (!us)
 		return;
 	struct timespec t0, t;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	do /* spin: --work-us stands for CPU work, not for waiting */
-		clock_gettime(CLOCK_MONOTONIC, &t);
+	/* Spin on this thread's CPU clock: --work-us is CPU work, so a
+	 * thread preempted halfway still does all of it, as real work would. */
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+	do
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
 	while ((t.tv_sec - t0.tv_sec) * 1000000 + (t.tv_nsec - t0.tv_nsec) / 1000 < us);
 }
 
@@ -176,6 +178,8 @@ enum sess_want sess_sent(struct sess *c, ssize_t n)
 		return SESS_CLOSE;
 	}
 	c->n.bytes_out += (uint64_t)n;
+	if (n > 0)
+		c->last_ms = sess_now_ms(); /* a slow reader being served is not idle */
 	if (cfg->send == SEND_SEND) {
 		/* `send`: one call per reply.  What the kernel did not take is
 		 * lost, and the connection goes on as if it had been sent. */
@@ -193,11 +197,16 @@ enum sess_want sess_sent(struct sess *c, ssize_t n)
 	return advance(c);
 }
 
+int sess_iov_max(const struct srv *s)
+{
+	return s->cfg->send == SEND_SEND ? IOV_SEND : IOV_SENDALL;
+}
+
 /* Send until the output is gone or the socket is full. */
 static enum sess_want flush(struct sess *c)
 {
 	struct iovec iov[IOV_SEND];
-	int max = c->srv->cfg->send == SEND_SEND ? IOV_SEND : IOV_SENDALL;
+	int max = sess_iov_max(c->srv);
 	enum sess_want w = SESS_WRITE;
 	while (w == SESS_WRITE) {
 		if (srv_stopping)

@@ -49,7 +49,7 @@ int srv_admit(struct srv *s, int fd)
 	return fd;
 }
 
-static void sleep_ms(unsigned ms)
+void srv_sleep_ms(unsigned ms)
 {
 	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR && !srv_stopping)
@@ -59,7 +59,7 @@ static void sleep_ms(unsigned ms)
 int srv_accept(struct srv *s, int lfd, bool nonblock)
 {
 	if (s->cfg->accept_delay_ms)
-		sleep_ms(s->cfg->accept_delay_ms);
+		srv_sleep_ms(s->cfg->accept_delay_ms);
 	if (srv_stopping)
 		return -EINTR;
 	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0));
@@ -77,6 +77,7 @@ int srv_accept(struct srv *s, int lfd, bool nonblock)
 		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd >= 0) {
 			STATS_ADD(s->st, accepted, 1);
+			STATS_ADD(s->st, workers[s->worker].accepts, 1);
 			STATS_ADD(s->st, closed, 1);
 			close(fd);
 		}

@@ -40,8 +40,8 @@ struct lstats {
 	struct hist conn_lat, req_lat, req_lat_unc;
 	struct ival *ivc[IV_CHUNKS]; /* chunks never move: the controller reads
 				      * finished intervals while threads run */
-	int niv;                     /* intervals touched: highest index + 1 */
-	double cpu_s; /* this thread's CPU time (RUSAGE_THREAD) */
+	int niv;		     /* intervals touched: highest index + 1 */
+	double cpu_s;		     /* this thread's CPU time (RUSAGE_THREAD) */
 };
 
 struct lthread;

@@ -20,11 +20,10 @@ int opt_time_us(const char *s, uint64_t bare_unit_ms, uint64_t *out_us, char *er
 /* Index of `s` in a NULL-terminated list of names, or -1 with `err` listing them. */
 int opt_choice(const char *s, const char *const *names, char *err, size_t errlen);
 
-
 /* The same, for a command-line option: on failure err reads
  * "--NAME: <what is allowed>" (the caller prints it and exits 2). */
 int opt_errf(char *err, size_t errlen, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 int opt_int_arg(const char *name, const char *arg, int64_t min, int64_t max, int64_t *out,
 		char *err, size_t errlen);
 int opt_size_arg(const char *name, const char *arg, uint64_t min, uint64_t max, uint64_t *out,
@@ -45,31 +44,31 @@ const char *opt_long_name(const struct option *opts, int val);
  * and `err`/`errlen` in scope: check optarg, store it in dst, or return -1
  * from the enclosing parser with "--NAME: what is allowed" in err. */
 #define OPT_NAME opt_long_name(longopts, opt)
-#define OPT_GET_INT(dst, min, max)                                                         \
-	do {                                                                               \
-		int64_t v_;                                                                \
-		if (opt_int_arg(OPT_NAME, optarg, min, max, &v_, err, errlen) < 0)         \
-			return -1;                                                         \
-		dst = (__typeof__(dst))v_;                                                 \
+#define OPT_GET_INT(dst, min, max)                                                                 \
+	do {                                                                                       \
+		int64_t v_;                                                                        \
+		if (opt_int_arg(OPT_NAME, optarg, min, max, &v_, err, errlen) < 0)                 \
+			return -1;                                                                 \
+		dst = (__typeof__(dst))v_;                                                         \
 	} while (0)
-#define OPT_GET_SIZE(dst, min, max)                                                        \
-	do {                                                                               \
-		uint64_t v_;                                                               \
-		if (opt_size_arg(OPT_NAME, optarg, min, max, &v_, err, errlen) < 0)        \
-			return -1;                                                         \
-		dst = (__typeof__(dst))v_;                                                 \
+#define OPT_GET_SIZE(dst, min, max)                                                                \
+	do {                                                                                       \
+		uint64_t v_;                                                                       \
+		if (opt_size_arg(OPT_NAME, optarg, min, max, &v_, err, errlen) < 0)                \
+			return -1;                                                                 \
+		dst = (__typeof__(dst))v_;                                                         \
 	} while (0)
-#define OPT_GET_TIME(dst, bare_ms, min_us)                                                 \
-	do {                                                                               \
-		if (opt_time_arg(OPT_NAME, optarg, bare_ms, min_us, &dst, err, errlen) < 0) \
-			return -1;                                                         \
+#define OPT_GET_TIME(dst, bare_ms, min_us)                                                         \
+	do {                                                                                       \
+		if (opt_time_arg(OPT_NAME, optarg, bare_ms, min_us, &dst, err, errlen) < 0)        \
+			return -1;                                                                 \
 	} while (0)
-#define OPT_GET_CHOICE(dst, names)                                                         \
-	do {                                                                               \
-		int i_ = opt_choice_arg(OPT_NAME, optarg, names, err, errlen);             \
-		if (i_ < 0)                                                                \
-			return -1;                                                         \
-		dst = (__typeof__(dst))i_;                                                 \
+#define OPT_GET_CHOICE(dst, names)                                                                 \
+	do {                                                                                       \
+		int i_ = opt_choice_arg(OPT_NAME, optarg, names, err, errlen);                     \
+		if (i_ < 0)                                                                        \
+			return -1;                                                                 \
+		dst = (__typeof__(dst))i_;                                                         \
 	} while (0)
 
 #endif

@@ -29,7 +29,8 @@ struct server_model {
 	const char *name;
 	const char *help;	   /* one line for --help */
 	bool event_loop;	   /* waits through stop_fd (signals blocked); else blocking */
-	int (*run)(struct srv *s); /* 0 clean stop; else -errno (s->why says more) */
+	int (*probe)(void);	   /* optional, before listen(): -errno if unusable here */
+	int (*run)(struct srv *s); /* 0 clean stop; else -errno */
 };
 
 extern const struct server_model *const server_models[]; /* NULL-terminated */
@@ -52,6 +53,8 @@ int srv_admit(struct srv *s, int fd);
  * number accepted or -EINTR when stopping. */
 int srv_accept_ready(struct srv *s, int lfd, int (*add)(struct srv *s, int fd, void *arg),
 		     void *arg);
+/* nanosleep that resumes after signals unless the server is stopping. */
+void srv_sleep_ms(unsigned ms);
 /* Drain stop_fd; true when the server must stop. */
 bool srv_stop_requested(struct srv *s);
 /* For blocking models: unblock SIGINT/SIGTERM and deliver them to a handler

@@ -42,7 +42,7 @@ struct sess {
 	bool out_echo;
 	uint64_t out_len, out_off;
 	struct rr_parser rr;
-	uint64_t last_ms; /* monotonic ms of the last byte received */
+	uint64_t last_ms; /* monotonic ms of the last byte received or sent */
 	struct sess_count n;
 };
 
@@ -56,6 +56,9 @@ void sess_close(struct sess *c);
 uint8_t *sess_rbuf(struct sess *c, size_t *room);
 /* Result of one recv() into sess_rbuf (n > 0 bytes, 0 EOF, < 0 -errno). */
 enum sess_want sess_received(struct sess *c, ssize_t n);
+/* iovecs one send should carry: `send` hands the whole reply to one call,
+ * `sendall` a window of it at a time. */
+int sess_iov_max(const struct srv *s);
 /* Pending output as iovecs (0: nothing pending). max >= 2. */
 int sess_out(struct sess *c, struct iovec *iov, int max);
 /* Result of one send of sess_out's iovecs (n >= 0 bytes, < 0 -errno). */

@@ -9,11 +9,11 @@
 
 struct spawn {
 	pid_t pid;
-	int out_fd;            /* the child's stdout (drained, never blocks it) */
-	char addr[160];        /* where it listens: "127.0.0.1:40123", "unix:/p" */
+	int out_fd;	/* the child's stdout (drained, never blocks it) */
+	char addr[160]; /* where it listens: "127.0.0.1:40123", "unix:/p" */
 	int port;
-	bool ready_line;       /* READY seen (else: found its LISTEN socket) */
-	char stats_path[256];  /* --serve: the server writes its stats here */
+	bool ready_line;      /* READY seen (else: found its LISTEN socket) */
+	char stats_path[256]; /* --serve: the server writes its stats here */
 	char tmpdir[128];
 };
 
