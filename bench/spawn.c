@@ -103,7 +103,7 @@ int words_fill(const char *word, char *out, size_t outlen, int port, int backlog
 		char val[160];
 		const char *rep = NULL;
 		size_t skip = 0;
-		if (!strncmp(p, "{port}", 6))
+		if (!strncmp(p, "{port}", 6) && port >= 0) /* < 0: left for later */
 			snprintf(val, sizeof val, "%d", port), rep = val, skip = 6;
 		else if (!strncmp(p, "{backlog}", 9))
 			snprintf(val, sizeof val, "%d", backlog), rep = val, skip = 9;

@@ -6,6 +6,7 @@
 #include "sockbench/load.h"
 #include "sockbench/serve.h"
 #include "sockbench/server.h"
+#include "sockbench/sweep.h"
 
 #ifndef SOCKBENCH_VERSION
 #define SOCKBENCH_VERSION "0.0.0"
@@ -16,7 +17,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: sockbench CMD [options]   (sockbench CMD --help for each)\n\n"
 		   "  serve    run one server model in the foreground\n"
 		   "  load     drive a server, print a summary, write JSON\n"
-		   "  sweep    cartesian product of settings, one JSON per run  (not built yet)\n"
+		   "  sweep    cartesian product of settings, one JSON per run\n"
 		   "  plot     gnuplot figures from a sweep's JSON              (not built yet)\n"
 		   "  lesson   a ready sweep + plots for one teaching topic     (not built yet)\n"
 		   "  merge    one result from several generators (exact histogram merge)\n"
@@ -54,6 +55,8 @@ int main(int argc, char **argv)
 		json_decref(env);
 		return 0;
 	}
+	if (!strcmp(cmd, "sweep"))
+		return sweep_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "merge"))
 		return merge_main(argc - 1, argv + 1);
 	fprintf(stderr, "sockbench: '%s': unknown command (see sockbench --help)\n", cmd);

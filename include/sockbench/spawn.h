@@ -21,7 +21,8 @@ struct spawn {
  * no shell.  NULL-terminated argv in *out (free with words_free). */
 int words_split(const char *s, char ***out, int *argc, char *err, size_t errlen);
 void words_free(char **argv);
-/* Replace {port} {backlog} {recv_size} {addr} inside one word. */
+/* Replace {port} {backlog} {recv_size} {addr} inside one word ({port}
+ * stays when port < 0). */
 int words_fill(const char *word, char *out, size_t outlen, int port, int backlog,
 	       unsigned recv_size, const char *addr);
 

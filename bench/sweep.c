@@ -1,0 +1,847 @@
+/* sweep.c - `sockbench sweep`: every cell x repeat as one `sockbench load`
+ * in a fresh private network namespace; results written atomically, a
+ * failed run recorded, never lost; Ctrl-C leaves every finished file. */
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sockbench/jsonio.h"
+#include "sockbench/kstat.h"
+#include "sockbench/load.h"
+#include "sockbench/netns.h"
+#include "sockbench/opt.h"
+#include "sockbench/serve.h"
+#include "sockbench/spawn.h"
+#include "sockbench/summ.h"
+#include "sockbench/sweep.h"
+#include "sockbench/sweep_spec.h"
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(
+	    f,
+	    "usage: sockbench sweep [options]\n\n"
+	    "Run `sockbench load` for every combination of the values given, each run in a\n"
+	    "fresh private network namespace (its own somaxconn, port range, counters).\n\n"
+	    "Every serve and load option is an axis: comma lists and ranges, e.g.\n"
+	    "  --models blocking,poll,epoll --backlog 1,8,64 --recv-size 64..65536x2\n"
+	    "  --conns 1..10+3 --send send,sendall --pause-accept --mode connect\n"
+	    "Per-namespace sysctls: --somaxconn, --syncookies, --abort-on-overflow,\n"
+	    "  --syn-retries, --port-range LO-HI, --tw-reuse\n\n"
+	    "  --repeat K        runs per cell (default 1)\n"
+	    "  --config FILE     the sweep as JSON: {\"models\": [...], \"backlog\": \"1..64x2\"}\n"
+	    "                    (the command line overrides it)\n"
+	    "  --server-cmd CMD  any server; {port} {backlog} {recv_size} {addr} filled in\n"
+	    "  --out DIR         results directory (default results/<date>-<time>-<axis>)\n"
+	    "  --resume          skip runs whose file exists\n"
+	    "  --dry-run         print the run list and an estimated duration\n"
+	    "  --host-netns      run on the host's network namespace (no sysctl axes)\n"
+	    "  --quiet           no progress output\n");
+}
+
+struct sweep {
+	struct sweep_spec sp;
+	char self[512];
+	char dir[600];
+	uint64_t ncells;
+	int nruns, done, failed, skipped;
+	double overhead_sum, overhead_max;
+	int overhead_n;
+	bool userns;
+	double t0;
+};
+
+/* --- one cell's command line ------------------------------------------ */
+
+static const char *cell_value(const struct sweep *w, const int *idx, const char *knob)
+{
+	for (int i = 0; i < w->sp.naxes; i++)
+		if (!strcmp(w->sp.knob[i]->name, knob) ||
+		    (w->sp.knob[i]->alias && !strcmp(w->sp.knob[i]->alias, knob)))
+			return w->sp.axes[i].v[idx[i]];
+	return NULL;
+}
+
+/* argv for `sockbench load` of this cell (NULL-terminated, strings owned
+ * by *buf which the caller frees). */
+static char **cell_argv(const struct sweep *w, const int *idx, const char *json, char **buf)
+{
+	size_t cap = 8192;
+	char *b = malloc(cap), **v = calloc(2 * SWEEP_MAX_AXES + 16, sizeof *v);
+	size_t k = 0;
+	int n = 0;
+	if (!b || !v) {
+		free(b);
+		free(v);
+		return NULL;
+	}
+#define PUT(s)                                                                                     \
+	do {                                                                                       \
+		v[n++] = b + k;                                                                    \
+		k += (size_t)snprintf(b + k, cap - k, "%s", s) + 1;                                \
+	} while (0)
+	PUT(w->self);
+	PUT("load");
+	char serve[4096] = "";
+	size_t sl = 0;
+	for (int i = 0; i < w->sp.naxes; i++) {
+		const struct knob *kn = w->sp.knob[i];
+		if (kn->kind != K_SERVE)
+			continue;
+		sl += (size_t)snprintf(serve + sl, sizeof serve - sl, "--%s '%s' ",
+				       kn->alias ? kn->alias : kn->name, w->sp.axes[i].v[idx[i]]);
+	}
+	if (w->sp.pause_accept)
+		sl += (size_t)snprintf(serve + sl, sizeof serve - sl, "--pause-accept ");
+	if (w->sp.server_cmd[0]) {
+		/* {backlog} and {recv_size} are the sweep's; {port} is load's */
+		char cmd[4096];
+		const char *bl = cell_value(w, idx, "backlog"),
+			   *rs = cell_value(w, idx, "recv-size");
+		char out[4096];
+		snprintf(cmd, sizeof cmd, "%s", w->sp.server_cmd);
+		words_fill(cmd, out, sizeof out, -1, bl ? atoi(bl) : 128,
+			   rs ? (unsigned)atoi(rs) : 1024u, "127.0.0.1");
+		PUT("--server-cmd");
+		PUT(out);
+	} else {
+		PUT("--serve");
+		PUT(serve);
+	}
+	for (int i = 0; i < w->sp.naxes; i++) {
+		const struct knob *kn = w->sp.knob[i];
+		if (kn->kind != K_LOAD && kn->kind != K_LOAD_FIXED)
+			continue;
+		char opt[80];
+		snprintf(opt, sizeof opt, "--%s", kn->name);
+		PUT(opt);
+		PUT(w->sp.axes[i].v[idx[i]]);
+	}
+	PUT("--quiet");
+	if (json) {
+		PUT("--json");
+		PUT(json);
+	}
+#undef PUT
+	v[n] = NULL;
+	*buf = b;
+	return v;
+}
+
+/* The value a sysctl axis writes: "32768-60999" -> "32768 60999". */
+static void sysctl_text(const char *v, char *out, size_t len)
+{
+	snprintf(out, len, "%s", v);
+	for (char *p = out; *p; p++)
+		if (*p == '-' && p != out)
+			*p = ' ';
+}
+
+/* In the child, inside its namespace: write the cell's sysctls. */
+static int set_sysctls(const struct sweep *w, const int *idx, char *err, size_t errlen)
+{
+	for (int i = 0; i < w->sp.naxes; i++) {
+		const struct knob *kn = w->sp.knob[i];
+		if (kn->kind != K_SYSCTL)
+			continue;
+		char val[128];
+		sysctl_text(w->sp.axes[i].v[idx[i]], val, sizeof val);
+		int r = sysctl_write(kn->alias, val);
+		if (r < 0) {
+			snprintf(
+			    err, errlen,
+			    "--%s: this kernel does not let the run's network namespace set %s "
+			    "to '%s': %s",
+			    kn->name, kn->alias, val, strerror(-r));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* --- checks before the first run ------------------------------------- */
+
+static int validate_cells(struct sweep *w, char *err, size_t errlen)
+{
+	int idx[SWEEP_MAX_AXES];
+	for (uint64_t c = 0; c < w->ncells; c++) {
+		axis_cell(w->sp.axes, w->sp.naxes, c, idx);
+		char *buf, **v = cell_argv(w, idx, NULL, &buf);
+		int n = 0;
+		while (v[n])
+			n++;
+		struct load_config lc;
+		char e[512];
+		load_defaults(&lc);
+		int r = load_parse(&lc, n - 1, v + 1, e, sizeof e);
+		if (r == 0 && !w->sp.server_cmd[0]) {
+			struct serve_config sc;
+			char **sw;
+			int sn;
+			serve_defaults(&sc);
+			if (words_split(lc.serve_opts, &sw, &sn, e, sizeof e) == 0) {
+				char *args[sn + 2];
+				args[0] = "serve";
+				memcpy(args + 1, sw, (size_t)sn * sizeof *sw);
+				args[sn + 1] = NULL;
+				r = serve_parse(&sc, sn + 1, args, e, sizeof e);
+				words_free(sw);
+			} else {
+				r = -1;
+			}
+		}
+		free(buf);
+		free(v);
+		if (r != 0) {
+			snprintf(err, errlen, "%s", e);
+			return -1;
+		}
+		for (int i = 0; i < w->sp.naxes; i++) {
+			if (w->sp.knob[i]->kind != K_SYSCTL)
+				continue;
+			char *end;
+			const char *val = w->sp.axes[i].v[idx[i]];
+			if (!strcmp(w->sp.knob[i]->name, "port-range")) {
+				long lo = strtol(val, &end, 10),
+				     hi = *end == '-' ? strtol(end + 1, &end, 10) : -1;
+				if (*end || lo < 1 || hi < lo || hi > 65535) {
+					snprintf(err, errlen,
+						 "--port-range: expected LO-HI (1-65535), got '%s'",
+						 val);
+					return -1;
+				}
+			} else if (strtol(val, &end, 10) < 0 || *end || !*val) {
+				snprintf(err, errlen, "--%s: expected an integer >= 0, got '%s'",
+					 w->sp.knob[i]->name, val);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Try every sysctl axis's values in a throw-away namespace, so that a
+ * kernel that refuses one says so before the sweep starts. */
+static int probe_sysctls(struct sweep *w, char *err, size_t errlen)
+{
+	bool any = false;
+	for (int i = 0; i < w->sp.naxes; i++)
+		any |= w->sp.knob[i]->kind == K_SYSCTL;
+	if (!any && w->sp.host_netns)
+		return 0;
+	int p[2];
+	if (pipe(p) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		char e[512] = "";
+		bool userns;
+		close(p[0]);
+		int idx[SWEEP_MAX_AXES];
+		int rc = 0;
+		if (!w->sp.host_netns && netns_enter_private(&userns, e, sizeof e) < 0)
+			rc = 1;
+		else if (!w->sp.host_netns)
+			for (uint64_t c = 0; c < w->ncells && !rc; c++) {
+				axis_cell(w->sp.axes, w->sp.naxes, c, idx);
+				rc = set_sysctls(w, idx, e, sizeof e) < 0;
+			}
+		if (!rc)
+			snprintf(e, sizeof e, "%s", userns ? "userns" : "root");
+		if (write(p[1], e, strlen(e)) < 0)
+			rc = 1;
+		_exit(rc);
+	}
+	close(p[1]);
+	char msg[512] = "";
+	ssize_t n = read(p[0], msg, sizeof msg - 1);
+	close(p[0]);
+	msg[n > 0 ? n : 0] = '\0';
+	int status = 0;
+	waitpid(pid, &status, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		snprintf(err, errlen, "%s", msg[0] ? msg : "namespace probe failed");
+		return -1;
+	}
+	w->userns = !strcmp(msg, "userns");
+	return 0;
+}
+
+/* --- one run ------------------------------------------------------------ */
+
+static json_t *values_json(const struct sweep *w, const int *idx)
+{
+	json_t *o = json_object();
+	for (int i = 0; i < w->sp.naxes; i++) {
+		char key[48];
+		snprintf(key, sizeof key, "%s", w->sp.knob[i]->name);
+		for (char *p = key; *p; p++)
+			if (*p == '-')
+				*p = '_';
+		json_object_set_new(o, key, json_string(w->sp.axes[i].v[idx[i]]));
+	}
+	return o;
+}
+
+static void run_name(const struct sweep *w, uint64_t cell, const int *idx, int rep, char *out,
+		     size_t len)
+{
+	char key[80];
+	axis_cell_key(w->sp.axes, w->sp.naxes, idx, key, sizeof key);
+	snprintf(out, len, "%04llu-%s-r%d.json", (unsigned long long)cell, key, rep);
+}
+
+/* A run that left no result of its own: every key present, error set. */
+static json_t *failed_run(const char *why)
+{
+	json_t *o =
+	    json_pack("{s:s, s:n, s:n, s:n, s:n, s:n, s:n, s:n, s:n, s:n, s:[], s:[], s:b, s:s}",
+		      "schema", "sockbench.run/1", "tool", "started_at", "duration_s",
+		      "environment", "config", "load", "server", "kernel", "accept_queue",
+		      "explain", "warnings", "generator_bound", 0, "error", why);
+	return o;
+}
+
+/* A headline figure for progress: what this kind of run is about. */
+static void headline(json_t *run, char *out, size_t len)
+{
+	json_t *ld = json_object_get(run, "load");
+	const char *mode = json_string_value(
+	    json_object_get(json_object_get(json_object_get(run, "config"), "load"), "mode"));
+	const char *err = json_string_value(json_object_get(run, "error"));
+	if (err)
+		snprintf(out, len, "error: %.60s", err);
+	else if (mode && !strcmp(mode, "connect"))
+		snprintf(out, len, "%lld established",
+			 (long long)json_integer_value(
+			     json_object_get(json_object_get(ld, "connections"), "established")));
+	else if (mode && !strcmp(mode, "stream"))
+		snprintf(out, len, "%.1f MB/s",
+			 json_number_value(
+			     json_object_get(json_object_get(ld, "throughput"), "bytes_per_s")) /
+			     1e6);
+	else
+		snprintf(out, len, "%.0f req/s",
+			 json_number_value(
+			     json_object_get(json_object_get(ld, "throughput"), "requests_per_s")));
+}
+
+static double run_timeout_s(const struct sweep *w, const int *idx)
+{
+	uint64_t us = 0;
+	char e[200];
+	const char *d = cell_value(w, idx, "duration"), *wu = cell_value(w, idx, "warmup");
+	uint64_t t = 10000000;
+	if (d)
+		opt_time_us(d, 1000, &t, e, sizeof e);
+	us += t;
+	if (wu && opt_time_us(wu, 1000, &t, e, sizeof e) == 0)
+		us += t;
+	if (cell_value(w, idx, "requests"))
+		us += 300000000;      /* a count, not a time: allow 5 minutes */
+	return (double)us / 1e6 + 30; /* + connect/request timeouts and start/stop */
+}
+
+static void kill_group(pid_t pid)
+{
+	kill(-pid, SIGTERM);
+	for (int i = 0; i < 200; i++) { /* 2 s, then SIGKILL */
+		if (waitpid(pid, NULL, WNOHANG) == pid)
+			goto reap;
+		struct timespec nap = {0, 10000000};
+		nanosleep(&nap, NULL);
+	}
+	kill(-pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+reap:
+	kill(-pid, SIGKILL); /* the server it started, if still there */
+}
+
+/* Run one cell x repeat; 0 done (ok or recorded failure), 1 skipped,
+ * -1 interrupted. */
+static int run_one(struct sweep *w, uint64_t cell, const int *idx, int rep, char *last,
+		   size_t lastlen)
+{
+	char name[160], final[800], tmp[800], errpath[800];
+	run_name(w, cell, idx, rep, name, sizeof name);
+	snprintf(final, sizeof final, "%s/runs/%s", w->dir, name);
+	snprintf(tmp, sizeof tmp, "%s/runs/.tmp/%s", w->dir, name);
+	snprintf(errpath, sizeof errpath, "%s/runs/.tmp/%s.stderr", w->dir, name);
+	if (w->sp.resume && access(final, F_OK) == 0)
+		return 1;
+	char *buf, **argv = cell_argv(w, idx, tmp, &buf);
+	double t0 = now_s();
+	pid_t pid = fork();
+	if (pid == 0) {
+		setpgid(0, 0);
+		int fd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd >= 0)
+			dup2(fd, STDERR_FILENO);
+		int nul = open("/dev/null", O_WRONLY);
+		if (nul >= 0)
+			dup2(nul, STDOUT_FILENO);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		char e[512];
+		bool userns;
+		if (!w->sp.host_netns && (netns_enter_private(&userns, e, sizeof e) < 0 ||
+					  set_sysctls(w, idx, e, sizeof e) < 0)) {
+			fprintf(stderr, "sockbench sweep: %s\n", e);
+			_exit(3);
+		}
+		execv(w->self, argv);
+		fprintf(stderr, "sockbench sweep: exec %s: %s\n", w->self, strerror(errno));
+		_exit(127);
+	}
+	free(buf);
+	free(argv);
+	if (pid < 0)
+		return -1;
+	setpgid(pid, pid);
+	double limit = run_timeout_s(w, idx);
+	int status = 0;
+	bool hung = false;
+	for (;;) {
+		pid_t got = waitpid(pid, &status, WNOHANG);
+		if (got == pid)
+			break;
+		if (interrupted) {
+			kill_group(pid);
+			unlink(tmp);
+			unlink(errpath);
+			return -1;
+		}
+		if (now_s() - t0 > limit) {
+			kill_group(pid);
+			hung = true;
+			break;
+		}
+		struct timespec nap = {0, 5000000};
+		nanosleep(&nap, NULL);
+	}
+	kill(-pid, SIGKILL); /* nothing of this run outlives it */
+	double wall = now_s() - t0;
+
+	json_error_t je;
+	json_t *run = hung ? NULL : json_load_file(tmp, 0, &je);
+	if (!run) {
+		char why[600], tail[400] = "";
+		FILE *ef = fopen(errpath, "r");
+		if (ef) {
+			size_t n = fread(tail, 1, sizeof tail - 1, ef);
+			tail[n] = '\0';
+			fclose(ef);
+			char *nl = strrchr(tail, '\n');
+			if (nl && !nl[1])
+				*nl = '\0';
+		}
+		if (hung)
+			snprintf(why, sizeof why, "run did not finish within %.0f s: killed",
+				 limit);
+		else
+			snprintf(why, sizeof why, "load %s %d%s%s",
+				 WIFEXITED(status) ? "exited with status" : "killed by signal",
+				 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+				 tail[0] ? ": " : "", tail);
+		run = failed_run(why);
+	}
+	json_t *meta = json_object();
+	json_object_set_new(meta, "cell", json_integer((json_int_t)cell));
+	json_object_set_new(meta, "repeat", json_integer(rep));
+	json_object_set_new(meta, "values", values_json(w, idx));
+	json_object_set_new(meta, "netns",
+			    json_string(w->sp.host_netns ? "host"
+					: w->userns	 ? "private (user namespace)"
+							 : "private"));
+	json_object_set_new(meta, "wall_s", json_real(wall));
+	json_object_set_new(run, "sweep", meta);
+	char err[600];
+	if (json_write_atomic(run, final, err, sizeof err) < 0) {
+		fprintf(stderr, "sockbench sweep: %s\n", err);
+		json_decref(run);
+		return -1;
+	}
+	unlink(tmp);
+	unlink(errpath);
+
+	bool failed = !json_is_null(json_object_get(run, "error"));
+	w->failed += failed;
+	double dur = json_number_value(json_object_get(run, "duration_s"));
+	if (!failed && dur > 0) {
+		/* what a run costs beyond its measured time: namespace,
+		 * server start and stop, exec, writing */
+		double wu = json_number_value(json_object_get(
+		    json_object_get(json_object_get(run, "config"), "load"), "warmup"));
+		double o = wall - dur - wu;
+		w->overhead_sum += o;
+		w->overhead_n++;
+		if (o > w->overhead_max)
+			w->overhead_max = o;
+	}
+	headline(run, last, lastlen);
+	json_t *line =
+	    json_pack("{s:s, s:I, s:i, s:O, s:O, s:s}", "run", name, "cell", (json_int_t)cell,
+		      "repeat", rep, "values", json_object_get(meta, "values"), "error",
+		      json_object_get(run, "error"), "headline", last);
+	char path[700];
+	snprintf(path, sizeof path, "%s/runs.jsonl", w->dir);
+	FILE *f = fopen(path, "a");
+	if (f) {
+		json_dumpf(line, f, JSON_COMPACT);
+		fputc('\n', f);
+		fclose(f);
+	}
+	json_decref(line);
+	json_decref(run);
+	return 0;
+}
+
+/* --- summary over repeats ---------------------------------------------- */
+
+static double jpath(json_t *o, const char *path)
+{
+	char buf[128], *save = NULL;
+	snprintf(buf, sizeof buf, "%s", path);
+	for (char *k = strtok_r(buf, ".", &save); k && o; k = strtok_r(NULL, ".", &save))
+		o = json_object_get(o, k);
+	return json_is_number(o) ? json_number_value(o) : NAN;
+}
+
+static double error_total(json_t *run)
+{
+	json_t *e = json_object_get(json_object_get(run, "load"), "errors");
+	const char *k;
+	json_t *v;
+	double n = 0;
+	if (!json_is_object(e))
+		return NAN;
+	json_object_foreach(e, k, v) n += json_number_value(v);
+	return n;
+}
+
+static const struct {
+	const char *name, *path;
+	double scale;
+} figures[] = {
+    {"requests_per_s", "load.throughput.requests_per_s", 1},
+    {"mb_per_s", "load.throughput.bytes_per_s", 1e-6},
+    {"p50_us", "load.requests.latency_us.p50", 1},
+    {"p99_us", "load.requests.latency_us.p99", 1},
+    {"connect_p99_us", "load.connections.latency_us.p99", 1},
+    {"established", "load.connections.established", 1},
+    {"accepted", "server.accepted", 1},
+    {"listen_overflows", "kernel.delta.ListenOverflows", 1},
+    {"errors", NULL, 1},
+};
+#define NFIG (sizeof figures / sizeof figures[0])
+
+static int write_summary(struct sweep *w, char *err, size_t errlen)
+{
+	json_t *cells = json_array();
+	int idx[SWEEP_MAX_AXES];
+	double *x = calloc((size_t)w->sp.repeat * NFIG, sizeof *x);
+	for (uint64_t c = 0; c < w->ncells && x; c++) {
+		axis_cell(w->sp.axes, w->sp.naxes, c, idx);
+		int n = 0, failed = 0, missing = 0;
+		for (int r = 1; r <= w->sp.repeat; r++) {
+			char name[160], path[800];
+			run_name(w, c, idx, r, name, sizeof name);
+			snprintf(path, sizeof path, "%s/runs/%s", w->dir, name);
+			json_t *run = json_load_file(path, 0, NULL);
+			if (!run) {
+				missing++;
+				continue;
+			}
+			if (!json_is_null(json_object_get(run, "error"))) {
+				failed++;
+				json_decref(run);
+				continue;
+			}
+			for (size_t f = 0; f < NFIG; f++)
+				x[f * (size_t)w->sp.repeat + (size_t)n] =
+				    figures[f].path ? jpath(run, figures[f].path) * figures[f].scale
+						    : error_total(run);
+			n++;
+			json_decref(run);
+		}
+		char key[80];
+		axis_cell_key(w->sp.axes, w->sp.naxes, idx, key, sizeof key);
+		json_t *fig = json_object();
+		for (size_t f = 0; f < NFIG; f++) {
+			struct summ s;
+			summ_compute(x + f * (size_t)w->sp.repeat, n, &s);
+			json_object_set_new(fig, figures[f].name, summ_json(&s));
+		}
+		json_array_append_new(cells, json_pack("{s:I, s:s, s:o, s:i, s:i, s:i, s:o}",
+						       "cell", (json_int_t)c, "key", key, "values",
+						       values_json(w, idx), "runs", n, "failed",
+						       failed, "missing", missing, "figures", fig));
+	}
+	free(x);
+	json_t *o = json_pack("{s:s, s:i, s:o}", "schema", "sockbench.summary/1", "repeat",
+			      w->sp.repeat, "cells", cells);
+	char path[700];
+	snprintf(path, sizeof path, "%s/summary.json", w->dir);
+	int rc = json_write_atomic(o, path, err, errlen);
+	json_decref(o);
+	return rc;
+}
+
+static int write_sweep_json(struct sweep *w, int argc, char **argv, bool finished, char *err,
+			    size_t errlen)
+{
+	json_t *axes = json_object(), *av = json_array(), *runs = json_array();
+	for (int i = 0; i < w->sp.naxes; i++) {
+		json_t *vals = json_array();
+		for (int k = 0; k < w->sp.axes[i].n; k++)
+			json_array_append_new(vals, json_string(w->sp.axes[i].v[k]));
+		json_object_set_new(axes, w->sp.knob[i]->name, vals);
+	}
+	for (int i = 0; i < argc; i++)
+		json_array_append_new(av, json_string(argv[i]));
+	int idx[SWEEP_MAX_AXES];
+	for (uint64_t c = 0; c < w->ncells; c++) {
+		axis_cell(w->sp.axes, w->sp.naxes, c, idx);
+		for (int r = 1; r <= w->sp.repeat; r++) {
+			char name[160];
+			run_name(w, c, idx, r, name, sizeof name);
+			json_array_append_new(runs, json_string(name));
+		}
+	}
+	time_t t = time(NULL);
+	char when[32];
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	json_t *o = json_pack(
+	    "{s:s, s:s, s:o, s:o, s:i, s:b, s:b, s:s, s:s?, s:o, s:I, s:o, s:b, s:i, s:i, s:i}",
+	    "schema", "sockbench.sweep/1", "written_at", when, "argv", av, "axes", axes, "repeat",
+	    w->sp.repeat, "pause_accept", w->sp.pause_accept, "host_netns", w->sp.host_netns,
+	    "netns",
+	    w->sp.host_netns ? "host"
+	    : w->userns	     ? "private (user namespace)"
+			     : "private",
+	    "server_cmd", w->sp.server_cmd[0] ? w->sp.server_cmd : NULL, "environment", env_json(),
+	    "cells", (json_int_t)w->ncells, "runs", runs, "finished", finished, "done", w->done,
+	    "failed", w->failed, "skipped", w->skipped);
+	json_object_set_new(o, "overhead_s",
+			    w->overhead_n ? json_pack("{s:f, s:f, s:i}", "mean",
+						      w->overhead_sum / w->overhead_n, "max",
+						      w->overhead_max, "runs", w->overhead_n)
+					  : json_null());
+	char path[700];
+	snprintf(path, sizeof path, "%s/sweep.json", w->dir);
+	int rc = json_write_atomic(o, path, err, errlen);
+	json_decref(o);
+	return rc;
+}
+
+/* --- progress ------------------------------------------------------------ */
+
+static void progress(struct sweep *w, int i, const char *cell, const char *last, bool tty)
+{
+	if (w->sp.quiet)
+		return;
+	double el = now_s() - w->t0;
+	int ran = w->done - w->skipped;
+	double eta = ran > 0 ? el / ran * (w->nruns - w->done) : 0;
+	if (tty) {
+		int width = 24, fill = w->nruns ? width * w->done / w->nruns : width;
+		fprintf(stderr, "\r[%.*s%*s] %d/%d  %02d:%02d  ETA %02d:%02d  %-28.28s  %-30.30s",
+			fill, "########################", width - fill, "", w->done, w->nruns,
+			(int)el / 60, (int)el % 60, (int)eta / 60, (int)eta % 60, cell, last);
+		fflush(stderr);
+	} else {
+		fprintf(stderr, "run %d/%d %s: %s\n", i, w->nruns, cell, last);
+	}
+}
+
+/* --- main ------------------------------------------------------------------ */
+
+static void clean_dir(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	char p[1100];
+	while (d && (e = readdir(d)))
+		if (e->d_name[0] != '.') {
+			snprintf(p, sizeof p, "%s/%s", path, e->d_name);
+			unlink(p);
+		}
+	if (d)
+		closedir(d);
+}
+
+static int make_dirs(struct sweep *w, char *err, size_t errlen)
+{
+	char p[700];
+	const char *parts[] = {"", "/runs", "/runs/.tmp"};
+	for (int i = 0; i < 3; i++) {
+		snprintf(p, sizeof p, "%s%s", w->dir, parts[i]);
+		if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+			snprintf(err, errlen, "--out %s: %s", p, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void default_out(struct sweep *w)
+{
+	const char *axis = "sweep";
+	for (int i = 0; i < w->sp.naxes; i++)
+		if (w->sp.axes[i].n > 1) {
+			axis = w->sp.knob[i]->name;
+			break;
+		}
+	time_t t = time(NULL);
+	char when[32];
+	strftime(when, sizeof when, "%Y%m%d-%H%M%S", localtime(&t));
+	mkdir("results", 0755);
+	snprintf(w->dir, sizeof w->dir, "results/%s-%s", when, axis);
+}
+
+int sweep_main(int argc, char **argv)
+{
+	static struct sweep w;
+	char err[1024];
+	if (spec_parse(&w.sp, argc, argv, err, sizeof err) < 0) {
+		fprintf(stderr, "sockbench sweep: %s\n", err);
+		return 2;
+	}
+	if (w.sp.help) {
+		usage(stdout);
+		return 0;
+	}
+	ssize_t n = readlink("/proc/self/exe", w.self, sizeof w.self - 1);
+	if (n <= 0) {
+		fprintf(stderr, "sockbench sweep: /proc/self/exe: %s\n", strerror(errno));
+		return 1;
+	}
+	w.self[n] = '\0';
+	w.ncells = axis_cells(w.sp.axes, w.sp.naxes);
+	if (!w.ncells || w.ncells * (uint64_t)w.sp.repeat > 1000000) {
+		fprintf(
+		    stderr,
+		    "sockbench sweep: %llu cells x %d repeats is too many (1,000,000 at most)\n",
+		    (unsigned long long)w.ncells, w.sp.repeat);
+		return 2;
+	}
+	w.nruns = (int)w.ncells * w.sp.repeat;
+	if (validate_cells(&w, err, sizeof err) < 0) {
+		fprintf(stderr, "sockbench sweep: %s\n", err);
+		return 2;
+	}
+	if (w.sp.dry_run) {
+		int idx[SWEEP_MAX_AXES];
+		double total = 0;
+		for (uint64_t c = 0; c < w.ncells; c++) {
+			axis_cell(w.sp.axes, w.sp.naxes, c, idx);
+			char *buf, **v = cell_argv(&w, idx, NULL, &buf), name[160];
+			run_name(&w, c, idx, 1, name, sizeof name);
+			printf("%s x%d:", name, w.sp.repeat);
+			for (int i = 1; v[i]; i++)
+				printf(strchr(v[i], ' ') ? " \"%s\"" : " %s", v[i]);
+			putchar('\n');
+			total += (run_timeout_s(&w, idx) - 30 + 0.2) * w.sp.repeat;
+			free(buf);
+			free(v);
+		}
+		printf("%d runs, about %.0f s (the runs' durations + 0.2 s each)\n", w.nruns,
+		       total);
+		spec_free(&w.sp);
+		return 0;
+	}
+	if (probe_sysctls(&w, err, sizeof err) < 0) {
+		fprintf(stderr, "sockbench sweep: %s\n", err);
+		return 1;
+	}
+	if (w.sp.out[0])
+		snprintf(w.dir, sizeof w.dir, "%s", w.sp.out);
+	else
+		default_out(&w);
+	if (make_dirs(&w, err, sizeof err) < 0 ||
+	    write_sweep_json(&w, argc, argv, false, err, sizeof err) < 0) {
+		fprintf(stderr, "sockbench sweep: %s\n", err);
+		return 1;
+	}
+	if (w.sp.resume) {
+		/* half-written files of an interrupted sweep */
+		char tmpdir[800];
+		snprintf(tmpdir, sizeof tmpdir, "%s/runs/.tmp", w.dir);
+		clean_dir(tmpdir);
+	}
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	bool tty = isatty(STDERR_FILENO);
+	w.t0 = now_s();
+	int idx[SWEEP_MAX_AXES], i = 0;
+	char last[128] = "";
+	for (uint64_t c = 0; c < w.ncells && !interrupted; c++) {
+		axis_cell(w.sp.axes, w.sp.naxes, c, idx);
+		char key[80];
+		axis_cell_key(w.sp.axes, w.sp.naxes, idx, key, sizeof key);
+		for (int r = 1; r <= w.sp.repeat && !interrupted; r++) {
+			int rc = run_one(&w, c, idx, r, last, sizeof last);
+			if (rc < 0)
+				break;
+			i++;
+			w.done++;
+			if (rc == 1) {
+				w.skipped++;
+				snprintf(last, sizeof last, "skipped (exists)");
+			}
+			progress(&w, i, key, last, tty);
+		}
+	}
+	if (tty && !w.sp.quiet)
+		fputc('\n', stderr);
+	int rc = w.failed ? 1 : 0;
+	if (write_summary(&w, err, sizeof err) < 0 ||
+	    write_sweep_json(&w, argc, argv, !interrupted, err, sizeof err) < 0) {
+		fprintf(stderr, "sockbench sweep: %s\n", err);
+		rc = 1;
+	}
+	if (interrupted) {
+		fprintf(
+		    stderr,
+		    "sockbench sweep: interrupted after %d of %d runs; finished files are kept.\n"
+		    "  resume with the same options plus: --out %s --resume\n",
+		    w.done, w.nruns, w.dir);
+		rc = 130;
+	} else if (!w.sp.quiet) {
+		fprintf(stderr, "sockbench sweep: %d runs (%d skipped), %d failed; results in %s\n",
+			w.nruns, w.skipped, w.failed, w.dir);
+		if (w.overhead_n)
+			fprintf(stderr,
+				"  per-run overhead (namespace, server start/stop, exec, "
+				"writes): mean %.3f s, max %.3f s\n",
+				w.overhead_sum / w.overhead_n, w.overhead_max);
+	}
+	spec_free(&w.sp);
+	return rc;
+}
