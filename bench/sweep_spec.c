@@ -187,7 +187,8 @@ int spec_load_config(struct sweep_spec *sp, const char *path, char *err, size_t 
 				sp->host_netns = false;
 			continue;
 		}
-		if (!strcmp(name, "description") || !strcmp(name, "figures"))
+		if (!strcmp(name, "description") || !strcmp(name, "figures") ||
+		    !strcmp(name, "quick"))
 			continue; /* read by lessons and plots */
 		const struct knob *k = knob_find(name);
 		if (!k) {

@@ -4,6 +4,7 @@
 
 #include "sockbench/kstat.h"
 #include "sockbench/load.h"
+#include "sockbench/plot.h"
 #include "sockbench/serve.h"
 #include "sockbench/server.h"
 #include "sockbench/sweep.h"
@@ -18,8 +19,8 @@ static void usage(FILE *f)
 		   "  serve    run one server model in the foreground\n"
 		   "  load     drive a server, print a summary, write JSON\n"
 		   "  sweep    cartesian product of settings, one JSON per run\n"
-		   "  plot     gnuplot figures from a sweep's JSON              (not built yet)\n"
-		   "  lesson   a ready sweep + plots for one teaching topic     (not built yet)\n"
+		   "  plot     gnuplot figures from a sweep's JSON\n"
+		   "  lesson   a ready sweep + plots for one teaching topic (--list)\n"
 		   "  merge    one result from several generators (exact histogram merge)\n"
 		   "  sysinfo  kernel version and the sysctls that matter\n\n"
 		   "server models (--model):\n");
@@ -57,6 +58,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "sweep"))
 		return sweep_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "plot"))
+		return plot_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "lesson"))
+		return lesson_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "merge"))
 		return merge_main(argc - 1, argv + 1);
 	fprintf(stderr, "sockbench: '%s': unknown command (see sockbench --help)\n", cmd);

@@ -1,0 +1,116 @@
+/* lesson.c - `sockbench lesson NAME`: a ready sweep (a JSON file in
+ * scripts/lessons/, data not code) plus its figures. */
+#include <dirent.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "sockbench/plot.h"
+#include "sockbench/sweep.h"
+
+static void lesson_path(const char *name, char *out, size_t len)
+{
+	snprintf(out, len, "%s/lessons/%s.json", plot_datadir(), name);
+}
+
+static int list(void)
+{
+	static const char *const order[] = {"backlog", "somaxconn",	  "models", "recv-size",
+					    "send",    "thundering-herd", "ports",  NULL};
+	for (int i = 0; order[i]; i++) {
+		char path[600];
+		lesson_path(order[i], path, sizeof path);
+		json_t *j = json_load_file(path, 0, NULL);
+		if (!j)
+			continue;
+		printf("%-16s %s\n", order[i],
+		       json_string_value(json_object_get(j, "description")));
+		json_decref(j);
+	}
+	return 0;
+}
+
+int lesson_main(int argc, char **argv)
+{
+	const char *name = NULL, *out = NULL;
+	bool quick = false;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--list"))
+			return list();
+		if (!strcmp(argv[i], "--help")) {
+			printf("usage: sockbench lesson NAME [--quick] [--out DIR]   (--list: the "
+			       "lessons)\n"
+			       "A ready sweep and its figures for one teaching topic.\n");
+			return 0;
+		}
+		if (!strcmp(argv[i], "--quick"))
+			quick = true;
+		else if (!strcmp(argv[i], "--out") && i + 1 < argc)
+			out = argv[++i];
+		else if (argv[i][0] != '-' && !name)
+			name = argv[i];
+		else {
+			fprintf(stderr, "sockbench lesson: %s: unexpected argument (see --help)\n",
+				argv[i]);
+			return 2;
+		}
+	}
+	if (!name) {
+		fprintf(stderr, "sockbench lesson: NAME missing (sockbench lesson --list)\n");
+		return 2;
+	}
+	char path[600], dir[600];
+	lesson_path(name, path, sizeof path);
+	json_error_t je;
+	json_t *j = json_load_file(path, 0, &je);
+	if (!j) {
+		fprintf(stderr, "sockbench lesson: %s: no such lesson (%s; see --list)\n", name,
+			je.text);
+		return 2;
+	}
+	if (out) {
+		snprintf(dir, sizeof dir, "%s", out);
+	} else {
+		time_t t = time(NULL);
+		char when[32];
+		strftime(when, sizeof when, "%Y%m%d-%H%M%S", localtime(&t));
+		mkdir("results", 0755);
+		snprintf(dir, sizeof dir, "results/%s-lesson-%s%s", when, name,
+			 quick ? "-quick" : "");
+	}
+	/* The sweep reads the lesson file; --quick's smaller values go on its
+	 * command line, which overrides the file. */
+	char *args[128], vals[64][512];
+	int n = 0, nv = 0;
+	args[n++] = "sweep";
+	args[n++] = "--config";
+	args[n++] = path;
+	const char *k;
+	json_t *v;
+	if (quick)
+		json_object_foreach(json_object_get(j, "quick"), k, v)
+		{
+			if (n > 120 || nv > 60)
+				break;
+			snprintf(vals[nv], sizeof vals[nv], "--%s", k);
+			args[n++] = vals[nv++];
+			snprintf(vals[nv], sizeof vals[nv], "%s", json_string_value(v) ?: "");
+			args[n++] = vals[nv++];
+		}
+	args[n++] = "--out";
+	args[n++] = dir;
+	args[n] = NULL;
+	printf("lesson %s: %s\n", name, json_string_value(json_object_get(j, "description")));
+	fflush(stdout);
+	json_decref(j);
+	int rc = sweep_main(n, args);
+	if (rc == 2 || rc == 130)
+		return rc;
+	int prc = plot_run(dir, NULL);
+	printf("lesson %s: open %s/plots/index.html\n", name, dir);
+	return rc ? rc : prc;
+}

@@ -1,0 +1,680 @@
+/* plot.c - from a sweep's JSON to gnuplot figures a viewer understands at
+ * a glance: data files, one gnuplot script per figure kind
+ * (scripts/plots/), PNG + SVG, and an index.html with captions computed
+ * from the numbers. */
+#include <errno.h>
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "sockbench/hist.h"
+#include "sockbench/plot.h"
+#include "sockbench/summ.h"
+
+#ifndef SOCKBENCH_DATADIR
+#define SOCKBENCH_DATADIR "scripts"
+#endif
+
+#define MAX_SERIES   64
+#define SYN_RETRY_NS 900000000ull /* >= 0.9 s: the handshake needed a SYN retry */
+
+struct prun {
+	json_t *j;	/* the run JSON */
+	json_t *values; /* sweep.values */
+	int cell, repeat;
+};
+
+struct plot {
+	const char *dir;
+	char pdir[700], ddir[700];
+	struct prun *r;
+	int n;
+	json_t *varying; /* axis names (underscored) with more than one value */
+	json_t *figs;	 /* [{name, caption}] for index.html */
+	const char *only;
+	int failed;
+	char term[16];
+};
+
+const char *plot_datadir(void)
+{
+	const char *d = getenv("SOCKBENCH_DATA");
+	return d && *d ? d : SOCKBENCH_DATADIR;
+}
+
+static json_t *jget(json_t *o, const char *path)
+{
+	char buf[160], *save = NULL;
+	snprintf(buf, sizeof buf, "%s", path);
+	for (char *k = strtok_r(buf, ".", &save); k && o; k = strtok_r(NULL, ".", &save))
+		o = json_object_get(o, k);
+	return o;
+}
+
+static double jnum(json_t *o, const char *path)
+{
+	json_t *v = jget(o, path);
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static const char *val(const struct prun *r, const char *axis)
+{
+	return json_string_value(json_object_get(r->values, axis));
+}
+
+static bool varies(const struct plot *p, const char *axis)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(p->varying, i, v) if (!strcmp(json_string_value(v), axis)) return true;
+	return false;
+}
+
+static bool has_axis(const struct plot *p, const char *axis)
+{
+	return p->n && val(&p->r[0], axis);
+}
+
+/* --- reading the sweep ----------------------------------------------- */
+
+static int cmp_run(const void *a, const void *b)
+{
+	const struct prun *x = a, *y = b;
+	return x->cell != y->cell ? x->cell - y->cell : x->repeat - y->repeat;
+}
+
+static int load_runs(struct plot *p, char *err, size_t errlen)
+{
+	char path[800];
+	snprintf(path, sizeof path, "%s/runs", p->dir);
+	DIR *d = opendir(path);
+	if (!d) {
+		snprintf(err, errlen, "%s: %s (not a sweep's results directory?)", path,
+			 strerror(errno));
+		return -1;
+	}
+	struct dirent *e;
+	int cap = 0;
+	while ((e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+		if (e->d_name[0] == '.' || l < 6 || strcmp(e->d_name + l - 5, ".json"))
+			continue;
+		snprintf(path, sizeof path, "%s/runs/%s", p->dir, e->d_name);
+		json_t *j = json_load_file(path, 0, NULL);
+		json_t *sw = json_object_get(j, "sweep");
+		if (!j || !sw) {
+			json_decref(j);
+			continue;
+		}
+		if (!json_is_null(json_object_get(j, "error"))) {
+			p->failed++;
+			json_decref(j);
+			continue;
+		}
+		if (p->n == cap) {
+			cap = cap ? 2 * cap : 64;
+			struct prun *r = realloc(p->r, (size_t)cap * sizeof *r);
+			if (!r) {
+				json_decref(j);
+				break;
+			}
+			p->r = r;
+		}
+		p->r[p->n++] =
+		    (struct prun){j, json_object_get(sw, "values"),
+				  (int)json_integer_value(json_object_get(sw, "cell")),
+				  (int)json_integer_value(json_object_get(sw, "repeat"))};
+	}
+	closedir(d);
+	if (!p->n) {
+		snprintf(err, errlen, "%s/runs: no finished runs to plot", p->dir);
+		return -1;
+	}
+	qsort(p->r, (size_t)p->n, sizeof *p->r, cmp_run);
+	/* an axis varies when two runs disagree on it */
+	p->varying = json_array();
+	const char *k;
+	json_t *v;
+	json_object_foreach(p->r[0].values, k, v)
+	{
+		for (int i = 1; i < p->n; i++) {
+			const char *o = val(&p->r[i], k);
+			if (!o || strcmp(o, json_string_value(v))) {
+				json_array_append_new(p->varying, json_string(k));
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
+/* "backlog=8" / "epoll" / "somaxconn=4,send=send": the varying axes but x. */
+static void series_of(const struct plot *p, const struct prun *r, const char *x, char *out,
+		      size_t len)
+{
+	size_t i, k = 0;
+	json_t *a;
+	out[0] = '\0';
+	json_array_foreach(p->varying, i, a)
+	{
+		const char *name = json_string_value(a);
+		if (x && !strcmp(name, x))
+			continue;
+		const char *v = val(r, name);
+		if (!strcmp(name, "models") || !strcmp(name, "model") || !strcmp(name, "send"))
+			k += (size_t)snprintf(out + k, len - k, "%s%s", k ? "," : "", v);
+		else
+			k += (size_t)snprintf(out + k, len - k, "%s%s=%s", k ? "," : "", name, v);
+	}
+	if (!out[0])
+		snprintf(out, len, "all");
+	for (char *c = out; *c; c++)
+		if (*c == ' ' || *c == '\'')
+			*c = '_';
+}
+
+/* --- running gnuplot --------------------------------------------------- */
+
+static int gnuplot(struct plot *p, const char *script, const char *name, const char *title,
+		   const char *files, const char *titles, const char *caption)
+{
+	char cmd[8192], sp[700], out[800];
+	if (!strcmp(p->term, "none"))
+		return -1;
+	snprintf(sp, sizeof sp, "%s/plots/%s.gp", plot_datadir(), script);
+	snprintf(out, sizeof out, "%s/%s", p->pdir, name);
+	snprintf(cmd, sizeof cmd,
+		 "gnuplot -e \"dir='%s/plots'; files='%s'; titles='%s'; out='%s'; title='%s'; "
+		 "term='%s'\" '%s' 2>&1",
+		 plot_datadir(), files, titles, out, title, p->term, sp);
+	FILE *f = popen(cmd, "r");
+	char msg[2048] = "";
+	size_t n = f ? fread(msg, 1, sizeof msg - 1, f) : 0;
+	msg[n] = '\0';
+	int st = f ? pclose(f) : -1;
+	if (st != 0) {
+		fprintf(stderr, "sockbench plot: gnuplot failed on %s: %s\n", sp,
+			msg[0] ? msg : "(no output)");
+		return -1;
+	}
+	json_array_append_new(p->figs, json_pack("{s:s, s:s, s:s}", "name", name, "title", title,
+						 "caption", caption));
+	return 0;
+}
+
+/* --- figures over an x axis (median over repeats, min-max bars) ------- */
+
+typedef double (*yfn)(json_t *run);
+
+static double y_established_fast(json_t *run)
+{
+	/* connections whose handshake needed no SYN retry */
+	struct hist h;
+	json_t *hj = jget(run, "load.connections.latency_us.histogram");
+	if (!hj || hist_from_json(&h, hj, NULL, 0) < 0)
+		return jnum(run, "load.connections.established");
+	double n = 0;
+	for (unsigned i = 0; i < HIST_BUCKETS; i++)
+		if (h.b[i] && hist_bucket_upper(i) < SYN_RETRY_NS)
+			n += (double)h.b[i];
+	return n;
+}
+static double y_overflows(json_t *r)
+{
+	return jnum(r, "kernel.delta.ListenOverflows");
+}
+static double y_rps(json_t *r)
+{
+	return jnum(r, "load.throughput.requests_per_s");
+}
+static double y_p99(json_t *r)
+{
+	return jnum(r, "load.requests.latency_us.p99");
+}
+static double y_mbps(json_t *r)
+{
+	return jnum(r, "load.throughput.bytes_per_s") / 1e6;
+}
+static double y_recv_calls(json_t *r)
+{
+	return jnum(r, "server.recv_calls") / jnum(r, "duration_s");
+}
+static double y_completed(json_t *r)
+{
+	return jnum(r, "load.requests.completed");
+}
+static double y_cut(json_t *r)
+{
+	/* replies that never came whole: cut short, or still missing at --timeout */
+	double a = jnum(r, "load.errors.short_reply"), b = jnum(r, "load.errors.request_timeout");
+	return (isnan(a) ? 0 : a) + (isnan(b) ? 0 : b);
+}
+
+struct row {
+	double x;
+	struct summ y;
+	double extra;
+};
+
+static int cmp_row(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	return (x->x > y->x) - (x->x < y->x);
+}
+
+/* Write one data file per series: x median min max [extra median].
+ * Returns the number of series; names and files into the lists. */
+static int xy_series(struct plot *p, const char *fig, const char *x, yfn y, yfn extra, char *files,
+		     char *titles, size_t len, json_t *rows_out)
+{
+	char names[MAX_SERIES][128];
+	int ns = 0;
+	files[0] = titles[0] = '\0';
+	size_t fk = 0, tk = 0;
+	for (int i = 0; i < p->n; i++) {
+		char s[128];
+		series_of(p, &p->r[i], x, s, sizeof s);
+		int k;
+		for (k = 0; k < ns && strcmp(names[k], s); k++)
+			;
+		if (k == ns && ns < MAX_SERIES)
+			snprintf(names[ns++], 128, "%s", s);
+	}
+	for (int k = 0; k < ns; k++) {
+		struct row rows[512];
+		int nr = 0;
+		for (int i = 0;
+		     i < p->n;) { /* runs are sorted by cell: a cell's repeats are adjacent */
+			int j = i;
+			double ys[256], es[256];
+			int m = 0;
+			char s[128];
+			series_of(p, &p->r[i], x, s, sizeof s);
+			while (j < p->n && p->r[j].cell == p->r[i].cell) {
+				if (m < 256) {
+					ys[m] = y(p->r[j].j);
+					es[m] = extra ? extra(p->r[j].j) : NAN;
+					m++;
+				}
+				j++;
+			}
+			if (!strcmp(s, names[k]) && nr < 512) {
+				const char *xv = val(&p->r[i], x);
+				rows[nr].x = xv ? strtod(xv, NULL) : 0;
+				summ_compute(ys, m, &rows[nr].y);
+				struct summ es_s;
+				summ_compute(es, m, &es_s);
+				rows[nr].extra = es_s.median;
+				nr++;
+			}
+			i = j;
+		}
+		qsort(rows, (size_t)nr, sizeof *rows, cmp_row);
+		char path[900];
+		snprintf(path, sizeof path, "%s/%s-%d.dat", p->ddir, fig, k);
+		FILE *f = fopen(path, "w");
+		if (!f)
+			return -1;
+		fprintf(f, "# %s: %s median min max%s (series %s)\n", fig, x, extra ? " extra" : "",
+			names[k]);
+		json_t *sr = json_array();
+		for (int r = 0; r < nr; r++) {
+			fprintf(f, "%g %g %g %g", rows[r].x, rows[r].y.median, rows[r].y.min,
+				rows[r].y.max);
+			if (extra)
+				fprintf(f, " %g", rows[r].extra);
+			fputc('\n', f);
+			json_array_append_new(sr, json_pack("[f,f]", rows[r].x, rows[r].y.median));
+		}
+		fclose(f);
+		if (rows_out)
+			json_object_set_new(rows_out, names[k], sr);
+		fk += (size_t)snprintf(files + fk, len - fk, "%s%s", k ? " " : "", path);
+		tk += (size_t)snprintf(titles + tk, len - tk, "%s%s", k ? " " : "", names[k]);
+	}
+	return ns;
+}
+
+/* The last (largest x) point of each series, as "name V at X" phrases. */
+static void last_points(json_t *rows, const char *xname, const char *fmt, char *out, size_t len)
+{
+	const char *k;
+	json_t *v;
+	size_t n = 0;
+	out[0] = '\0';
+	json_object_foreach(rows, k, v)
+	{
+		json_t *last = json_array_get(v, json_array_size(v) - 1);
+		if (!last)
+			continue;
+		char num[64];
+		snprintf(num, sizeof num, fmt, json_number_value(json_array_get(last, 1)));
+		n += (size_t)snprintf(out + n, len - n, "%s%s: %s at %s %g", n ? "; " : "", k, num,
+				      xname, json_number_value(json_array_get(last, 0)));
+	}
+}
+
+static void fig_xy(struct plot *p, const char *fig, const char *script, const char *x, yfn y,
+		   yfn extra, const char *title, const char *lead, const char *fmt)
+{
+	char files[8192], titles[4096], phr[2048], cap[2600];
+	json_t *rows = json_object();
+	if (xy_series(p, fig, x, y, extra, files, titles, sizeof titles, rows) > 0) {
+		last_points(rows, x, fmt, phr, sizeof phr);
+		snprintf(cap, sizeof cap, "%s %s.", lead, phr);
+		gnuplot(p, script, fig, title, files, titles, cap);
+	}
+	json_decref(rows);
+}
+
+/* Connect-time CDF per cell, from the exact histograms of its repeats. */
+static void fig_connect_cdf(struct plot *p)
+{
+	char files[8192] = "", titles[4096] = "", cap[1024] = "";
+	size_t fk = 0, tk = 0;
+	int ns = 0;
+	for (int i = 0; i < p->n && ns < MAX_SERIES;) {
+		struct hist h, x;
+		hist_init(&h);
+		int j = i;
+		for (; j < p->n && p->r[j].cell == p->r[i].cell; j++) {
+			json_t *hj = jget(p->r[j].j, "load.connections.latency_us.histogram");
+			if (hj && hist_from_json(&x, hj, NULL, 0) == 0)
+				hist_merge(&h, &x);
+		}
+		double attempted = jnum(p->r[i].j, "load.connections.attempted") * (j - i);
+		if (h.count && attempted > 0) {
+			char path[900], s[128];
+			series_of(p, &p->r[i], NULL, s, sizeof s);
+			snprintf(path, sizeof path, "%s/connect_cdf-%d.dat", p->ddir, ns);
+			FILE *f = fopen(path, "w");
+			if (!f)
+				return;
+			/* fraction of all attempted connections: those that never
+			 * connected keep the curve below 1 */
+			fprintf(f, "# connect time (ms), fraction of %g attempted (%s)\n",
+				attempted, s);
+			double cum = 0, fast = 0;
+			fprintf(f, "%g 0\n", (double)h.min / 1e6 * 0.999);
+			for (unsigned b = 0; b < HIST_BUCKETS; b++) {
+				if (!h.b[b])
+					continue;
+				cum += (double)h.b[b];
+				if (hist_bucket_upper(b) < SYN_RETRY_NS)
+					fast += (double)h.b[b];
+				fprintf(f, "%g %g\n", (double)hist_bucket_upper(b) / 1e6,
+					cum / attempted);
+			}
+			fclose(f);
+			if (!ns) {
+				double runs = j - i;
+				snprintf(
+				    cap, sizeof cap,
+				    "%s: %g connections completed at once (under 0.9 s), %g waited "
+				    ">= 1 s for a SYN retry and %g never connected%s",
+				    s, fast / runs, (cum - fast) / runs, (attempted - cum) / runs,
+				    runs > 1 ? " (per run, mean over repeats)" : "");
+			}
+			fk += (size_t)snprintf(files + fk, sizeof files - fk, "%s%s", ns ? " " : "",
+					       path);
+			tk += (size_t)snprintf(titles + tk, sizeof titles - tk, "%s%s",
+					       ns ? " " : "", s);
+			ns++;
+		}
+		i = j;
+	}
+	if (ns)
+		gnuplot(p, "connect_cdf", "connect_cdf", "Connect latency: the SYN retry steps",
+			files, titles, cap);
+}
+
+/* Accept queue over time, first repeat of each cell. */
+static void fig_accept_queue(struct plot *p)
+{
+	char files[8192] = "", titles[4096] = "", cap[1024] = "";
+	size_t fk = 0, tk = 0;
+	int ns = 0;
+	for (int i = 0; i < p->n && ns < MAX_SERIES; i++) {
+		if (p->r[i].repeat != 1)
+			continue;
+		json_t *aq = json_object_get(p->r[i].j, "accept_queue"),
+		       *smp = json_object_get(aq, "samples");
+		if (!json_array_size(smp))
+			continue;
+		char path[900], s[128];
+		series_of(p, &p->r[i], NULL, s, sizeof s);
+		snprintf(path, sizeof path, "%s/accept_queue-%d.dat", p->ddir, ns);
+		FILE *f = fopen(path, "w");
+		if (!f)
+			return;
+		long limit = (long)json_integer_value(json_object_get(aq, "limit"));
+		fprintf(f, "# t_s queue_len limit (%s)\n", s);
+		size_t k;
+		json_t *v;
+		json_array_foreach(smp, k, v) fprintf(
+		    f, "%g %lld %ld\n", (double)json_integer_value(json_array_get(v, 0)) / 1e3,
+		    (long long)json_integer_value(json_array_get(v, 1)), limit);
+		fclose(f);
+		if (!ns)
+			snprintf(
+			    cap, sizeof cap,
+			    "%s: the accept queue peaked at %lld connections with a limit of %ld "
+			    "(it holds limit + 1)",
+			    s, (long long)json_integer_value(json_object_get(aq, "max_seen")),
+			    limit);
+		fk += (size_t)snprintf(files + fk, sizeof files - fk, "%s%s", ns ? " " : "", path);
+		tk += (size_t)snprintf(titles + tk, sizeof titles - tk, "%s%s", ns ? " " : "", s);
+		ns++;
+	}
+	if (ns)
+		gnuplot(p, "accept_queue", "accept_queue", "The accept queue during the run", files,
+			titles, cap);
+}
+
+static bool want(const struct plot *p, const char *fig)
+{
+	return !p->only || !strcmp(p->only, fig);
+}
+
+static void figures(struct plot *p)
+{
+	const char *mode = val(&p->r[0], "mode");
+	bool connect = mode && !strcmp(mode, "connect");
+	if (want(p, "connect_cdf") && (connect || varies(p, "backlog")))
+		fig_connect_cdf(p);
+	if (want(p, "established") && varies(p, "backlog"))
+		fig_xy(p, "established", "established", "backlog", y_established_fast, NULL,
+		       "Connections completed without a SYN retry",
+		       "The accept queue holds min(backlog, somaxconn) + 1;", "%g");
+	if (want(p, "overflows") && varies(p, "backlog"))
+		fig_xy(p, "overflows", "overflows", "backlog", y_overflows, NULL,
+		       "SYNs and ACKs dropped on a full accept queue",
+		       "ListenOverflows counts each SYN or final ACK dropped;", "%g");
+	if (want(p, "models") && varies(p, "conns") && !connect)
+		fig_xy(p, "models", "models", "conns", y_rps, NULL, "Requests per second by model",
+		       "Requests/s at the highest concurrency -", "%.0f/s");
+	if (want(p, "tail") && varies(p, "conns") && !connect)
+		fig_xy(p, "tail", "tail", "conns", y_p99, NULL, "p99 latency by model",
+		       "p99 latency at the highest concurrency -", "%.0f us");
+	if (want(p, "recv_size") && varies(p, "recv_size"))
+		fig_xy(p, "recv_size", "recv_size", "recv_size", y_mbps, y_recv_calls,
+		       "Throughput and recv() calls by recv size",
+		       "Bigger recv() sizes mean fewer system calls for the same bytes -",
+		       "%.1f MB/s");
+	if (want(p, "send") && varies(p, "send") && has_axis(p, "resp_size"))
+		fig_xy(p, "send", "send", "resp_size", y_completed, y_cut,
+		       "send() vs sendall: complete replies",
+		       "Complete replies at the largest reply size -", "%g");
+	if (want(p, "accept_queue") && connect)
+		fig_accept_queue(p);
+}
+
+/* --- index.html ------------------------------------------------------- */
+
+static void html_escape(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		if (*s == '<')
+			fputs("&lt;", f);
+		else if (*s == '>')
+			fputs("&gt;", f);
+		else if (*s == '&')
+			fputs("&amp;", f);
+		else
+			fputc(*s, f);
+}
+
+static int write_index(struct plot *p, char *err, size_t errlen)
+{
+	char path[800];
+	snprintf(path, sizeof path, "%s/index.html", p->pdir);
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	fprintf(f,
+		"<!doctype html>\n<meta charset=utf-8>\n<title>sockbench: %s</title>\n"
+		"<style>body{font-family:sans-serif;max-width:1320px;margin:auto}"
+		"figure{margin:2em 0}img{width:100%%}figcaption{font-size:1.2em}"
+		"code{background:#eee}</style>\n<h1>sockbench results</h1>\n<p>",
+		p->dir);
+	json_t *sw = json_load_file(strcat(strcpy(path, p->dir), "/sweep.json"), 0, NULL);
+	const char *k;
+	json_t *v;
+	fputs("Settings: ", f);
+	json_object_foreach(json_object_get(sw, "axes"), k, v)
+	{
+		fprintf(f, "<code>--%s ", k);
+		size_t i;
+		json_t *x;
+		json_array_foreach(v, i, x)
+		{
+			fputs(i ? "," : "", f);
+			html_escape(f, json_string_value(x));
+		}
+		fputs("</code> ", f);
+	}
+	fprintf(f,
+		" &middot; repeats: %lld &middot; network namespace: %s &middot; kernel %s</p>\n",
+		(long long)json_integer_value(json_object_get(sw, "repeat")),
+		json_string_value(json_object_get(sw, "netns")) ?: "?",
+		json_string_value(jget(sw, "environment.kernel")) ?: "?");
+	json_decref(sw);
+	size_t i;
+	json_array_foreach(p->figs, i, v)
+	{
+		const char *name = json_string_value(json_object_get(v, "name"));
+		fprintf(f, "<figure id=\"%s\"><img src=\"%s.png\" alt=\"", name, name);
+		html_escape(f, json_string_value(json_object_get(v, "title")));
+		fputs("\"><figcaption>", f);
+		html_escape(f, json_string_value(json_object_get(v, "caption")));
+		fprintf(f, " <a href=\"%s.svg\">SVG</a></figcaption></figure>\n", name);
+	}
+	fclose(f);
+	return 0;
+}
+
+static bool have_gnuplot(char *term, size_t len)
+{
+	FILE *f = popen("gnuplot -e 'set terminal' 2>&1", "r");
+	char buf[65536];
+	size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+	int st = f ? pclose(f) : -1;
+	buf[n] = '\0';
+	if (!f || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		return false;
+	snprintf(term, len, "%s", strstr(buf, "pngcairo") ? "pngcairo" : "png");
+	return true;
+}
+
+int plot_run(const char *dir, const char *only)
+{
+	static struct plot p;
+	char err[1024];
+	memset(&p, 0, sizeof p);
+	p.dir = dir;
+	p.only = only;
+	p.figs = json_array();
+	if (load_runs(&p, err, sizeof err) < 0) {
+		fprintf(stderr, "sockbench plot: %s\n", err);
+		return 1;
+	}
+	snprintf(p.pdir, sizeof p.pdir, "%s/plots", dir);
+	snprintf(p.ddir, sizeof p.ddir, "%s/plots/data", dir);
+	mkdir(p.pdir, 0755);
+	if (mkdir(p.ddir, 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr, "sockbench plot: %s: %s\n", p.ddir, strerror(errno));
+		return 1;
+	}
+	bool gp = have_gnuplot(p.term, sizeof p.term);
+	if (!gp) /* the data files are still written: any plotting tool reads them */
+		snprintf(p.term, sizeof p.term, "none");
+	figures(&p);
+	int rc = 0;
+	if (!gp) {
+		fprintf(stderr,
+			"sockbench plot: gnuplot not found on PATH (apt-get install gnuplot-nox); "
+			"data files are in %s\n",
+			p.ddir);
+		rc = 1;
+	} else if (write_index(&p, err, sizeof err) < 0) {
+		fprintf(stderr, "sockbench plot: %s\n", err);
+		rc = 1;
+	} else if (!json_array_size(p.figs)) {
+		fprintf(stderr, "sockbench plot: no figure fits the axes this sweep varied%s\n",
+			only ? " (or --figure names none)" : "");
+		rc = 1;
+	} else {
+		printf("sockbench plot: %zu figures in %s/index.html\n", json_array_size(p.figs),
+		       p.pdir);
+		size_t i;
+		json_t *v;
+		json_array_foreach(p.figs, i, v)
+		    printf("  %s: %s\n", json_string_value(json_object_get(v, "name")),
+			   json_string_value(json_object_get(v, "caption")));
+	}
+	for (int i = 0; i < p.n; i++)
+		json_decref(p.r[i].j);
+	free(p.r);
+	json_decref(p.varying);
+	json_decref(p.figs);
+	return rc;
+}
+
+int plot_main(int argc, char **argv)
+{
+	const char *dir = NULL, *only = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help")) {
+			printf(
+			    "usage: sockbench plot RESULTS_DIR [--figure NAME]\n"
+			    "Figures (those that fit the axes the sweep varied): connect_cdf, "
+			    "established,\noverflows, models, tail, recv_size, send, accept_queue. "
+			    "Writes DIR/plots/*.png, *.svg,\nindex.html and the data files in "
+			    "DIR/plots/data/.\n");
+			return 0;
+		} else if (!strcmp(argv[i], "--figure") && i + 1 < argc) {
+			only = argv[++i];
+		} else if (argv[i][0] == '-' || dir) {
+			fprintf(stderr, "sockbench plot: %s: unexpected argument (see --help)\n",
+				argv[i]);
+			return 2;
+		} else {
+			dir = argv[i];
+		}
+	}
+	if (!dir) {
+		fprintf(stderr,
+			"sockbench plot: RESULTS_DIR: missing (a sweep's --out directory)\n");
+		return 2;
+	}
+	return plot_run(dir, only);
+}

@@ -1,0 +1,12 @@
+/* plot.h - `sockbench plot DIR` and `sockbench lesson NAME`. */
+#ifndef SOCKBENCH_PLOT_H
+#define SOCKBENCH_PLOT_H
+
+int plot_main(int argc, char **argv);
+/* Plot a sweep's results directory: 0, or 1 (message printed). */
+int plot_run(const char *dir, const char *only);
+int lesson_main(int argc, char **argv);
+/* Where scripts/ lives: $SOCKBENCH_DATA, else the source tree it was built from. */
+const char *plot_datadir(void);
+
+#endif
