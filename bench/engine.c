@@ -104,8 +104,8 @@ struct ival *lstats_ival(struct lstats *s, int i, bool create)
 static struct ival *ival_at(struct lthread *t, uint64_t now)
 {
 	const struct engine *e = t->e;
-	if (now < e->t_measure)
-		return NULL;
+	if (now < e->t_measure || (e->t_end && now >= e->t_end))
+		return NULL; /* warm-up, or bytes arriving after the end */
 	return lstats_ival(&t->s, (int)((now - e->t_measure) / (e->cfg->interval_us * 1000)), true);
 }
 
@@ -271,12 +271,18 @@ static void next_unit(struct lthread *t, struct lconn *c, uint64_t now)
 		conn_close(c); /* one request per connection; the loop reopens */
 		return;
 	}
-	if (take_request(t, c, now))
+	if (take_request(t, c, now)) {
 		request_begin(t, c, now);
-	else if (t->e->cfg->rate > 0 && !t->e->stop)
+	} else if (t->e->cfg->requests && t->issued >= t->quota) {
+		/* This thread's share is done: close rather than idle, or a
+		 * one-at-a-time server would wait on us while others queue. */
+		conn_close(c);
+		c->st = C_DONE;
+	} else if (t->e->cfg->rate > 0 && !t->e->stop) {
 		idle_push(t, c);
-	else
+	} else {
 		c->st = C_IDLE;
+	}
 }
 
 static void on_connected(struct lthread *t, struct lconn *c, uint64_t now)
@@ -388,6 +394,8 @@ static void step(struct lthread *t, struct lconn *c, uint32_t events)
 			c->got += (uint64_t)n;
 			if (c->got < want)
 				continue;
+			if (e->t_end && now >= e->t_end)
+				return; /* finished after the end: counted in flight, not done */
 			request_done(t, c, now);
 			next_unit(t, c, now);
 			if (c->st == C_NONE || c->st == C_IDLE)

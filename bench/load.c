@@ -111,14 +111,16 @@ static void watch(struct run *r, struct engine *e, const struct net_addr *target
 				run_aq_sample(r, (int64_t)((now - e->t_begin) / 1000000), q, lim);
 		}
 		struct ival v;
-		while (engine_interval(e, next_iv, &v)) {
+		/* An interval is emitted once it has ended and every thread has
+		 * moved past it; none starts after the run's end. */
+		while (e->t_measure + (uint64_t)(next_iv + 1) * c->interval_us * 1000 <= now &&
+		       (!e->t_end ||
+			e->t_measure + (uint64_t)next_iv * c->interval_us * 1000 < e->t_end) &&
+		       engine_interval(e, next_iv, &v)) {
 			if (jl)
 				jsonl_line(jl, next_iv, &v, ivs);
 			free(v.h);
 			next_iv++;
-			if (!c->requests &&
-			    e->t_measure + (uint64_t)next_iv * c->interval_us * 1000 >= e->t_end)
-				break;
 		}
 		if (tty && now >= next_live) {
 			printf("\r  %4.0f s  %llu requests  %llu connects   ",

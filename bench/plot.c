@@ -356,8 +356,10 @@ static void last_points(json_t *rows, const char *xname, const char *fmt, char *
 			continue;
 		char num[64];
 		snprintf(num, sizeof num, fmt, json_number_value(json_array_get(last, 1)));
-		n += (size_t)snprintf(out + n, len - n, "%s%s: %s at %s %g", n ? "; " : "", k, num,
-				      xname, json_number_value(json_array_get(last, 0)));
+		bool one = !strcmp(k, "all"); /* a single series needs no name */
+		n += (size_t)snprintf(out + n, len - n, "%s%s%s%s at %s %g", n ? "; " : "",
+				      one ? "" : k, one ? "" : ": ", num, xname,
+				      json_number_value(json_array_get(last, 0)));
 	}
 }
 
