@@ -41,6 +41,7 @@ struct plot {
 	const char *only;
 	int failed;
 	char term[16];
+	int linear; /* net.ipv4.tcp_syn_linear_timeouts of the runs (0: absent) */
 };
 
 const char *plot_datadir(void)
@@ -138,6 +139,10 @@ static int load_runs(struct plot *p, char *err, size_t errlen)
 		return -1;
 	}
 	qsort(p->r, (size_t)p->n, sizeof *p->r, cmp_run);
+	/* sysctl names hold dots: look the key up whole */
+	json_t *lin = json_object_get(jget(p->r[0].j, "environment.sysctl"),
+				      "net.ipv4.tcp_syn_linear_timeouts");
+	p->linear = json_is_integer(lin) ? (int)json_integer_value(lin) : 0;
 	/* an axis varies when two runs disagree on it */
 	p->varying = json_array();
 	const char *k;
@@ -192,8 +197,8 @@ static int gnuplot(struct plot *p, const char *script, const char *name, const c
 	snprintf(out, sizeof out, "%s/%s", p->pdir, name);
 	snprintf(cmd, sizeof cmd,
 		 "gnuplot -e \"dir='%s/plots'; files='%s'; titles='%s'; out='%s'; title='%s'; "
-		 "term='%s'\" '%s' 2>&1",
-		 plot_datadir(), files, titles, out, title, p->term, sp);
+		 "term='%s'; linear=%d\" '%s' 2>&1",
+		 plot_datadir(), files, titles, out, title, p->term, p->linear, sp);
 	FILE *f = popen(cmd, "r");
 	char msg[2048] = "";
 	size_t n = f ? fread(msg, 1, sizeof msg - 1, f) : 0;

@@ -1,0 +1,18 @@
+# models.gp -- requests/s vs concurrent connections, one series per server model.
+#
+# data (one file per series): conns median min max   (requests/s over repeats)
+# call: gnuplot -e "files='...'; titles='epoll poll'; out='...'; title='...'; \
+#                   term='pngcairo'; dir='...'" models.gp
+if (!exists("dir")) { dir = '.'; if (exists("ARG0")) { do for [k=strlen(ARG0):1:-1] { if (ARG0[k:k] eq '/') { dir = (k > 1) ? ARG0[1:k-1] : '/'; break } } } }
+load dir.'/common.gp'
+
+set logscale x 10
+eval tics_log10('x', '1 2 5')
+set yrange [0:*]
+set format y "%.0f"
+set xlabel "concurrent connections"
+set ylabel "requests/s"
+
+@BEGIN_PNG
+plot for [i=1:N] f(i) using 1:2:3:4 with yerrorlines lw LW pt pt(i) ps PS lc rgb col(i) title ttl(i)
+@END_SVG

@@ -1,0 +1,27 @@
+# send.gp -- complete replies (left axis, solid with min-max bars) and replies
+# cut short / timed out (right axis, dashed, open points) vs reply size;
+# one colour per send strategy (send, sendall, send(blocking), ...).
+#
+# data (one file per series):
+#   reply_size complete_median complete_min complete_max errors_median
+# call: gnuplot -e "files='...'; titles='send sendall'; out='...'; title='...'; \
+#                   term='pngcairo'; dir='...'" send.gp
+if (!exists("dir")) { dir = '.'; if (exists("ARG0")) { do for [k=strlen(ARG0):1:-1] { if (ARG0[k:k] eq '/') { dir = (k > 1) ? ARG0[1:k-1] : '/'; break } } } }
+load dir.'/common.gp'
+
+set logscale x 2
+eval tics_pow2('x', 2, 'bytes')
+set yrange [0:*]
+set link y2            # same scale: every reply is either complete or cut short
+set format y "%.0f"
+set format y2 "%.0f"
+set y2tics nomirror out
+set border 11 lw 1.5
+set xlabel "reply size (bytes)"
+set ylabel "complete replies  (solid, bars: min–max)"
+set y2label "replies cut short / timed out  (dashed)"
+
+@BEGIN_PNG
+plot for [i=1:N] f(i) using 1:2:3:4 axes x1y1 with yerrorlines lw LW pt pt(i) ps PS lc rgb col(i) title ttl(i), \
+     for [i=1:N] f(i) using 1:5 axes x1y2 with linespoints dt (10, 6) lw LW2 pt pto(i) ps PS lc rgb col(i) notitle
+@END_SVG
