@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""`sockbench plot` and `sockbench lesson --quick`: real sweeps, real figures.
+
+Each lesson runs its --quick sweep (each run in its own network
+namespace) and plots it; the test checks every PNG (1280x720, by its IHDR
+header) and SVG exists, that index.html shows each figure, and that the
+captions carry the numbers of the lesson's own run files. Then gnuplot is
+taken off PATH: plot must exit 1 naming it, with the data files written.
+"""
+import argparse, glob, json, os, re, shutil, struct, subprocess, sys, tempfile, time
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--bin", default=os.environ.get("SOCKBENCH_BIN", "build/sockbench"))
+ap.add_argument("--lessons", default="backlog,somaxconn,models,recv-size,send")
+args = ap.parse_args()
+BIN = os.path.abspath(args.bin)
+passed = failed = 0
+
+
+def check(ok, what, expected, actual):
+    global passed, failed
+    if ok:
+        passed += 1
+    else:
+        failed += 1
+        print(f"    FAIL: {what}: expected {expected}, actual {actual}")
+
+
+def png_size(path):
+    with open(path, "rb") as f:
+        head = f.read(24)
+    if head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
+        return None
+    return struct.unpack(">II", head[16:24])
+
+
+def runs_of(d):
+    return [json.load(open(p)) for p in sorted(glob.glob(os.path.join(d, "runs", "*.json")))]
+
+
+# What each lesson must draw (SPEC section 8 figures that fit its axes).
+EXPECT = {
+    "backlog": ["connect_cdf", "established", "overflows", "accept_queue"],
+    "somaxconn": ["connect_cdf", "established", "overflows", "accept_queue"],
+    "models": ["models", "tail"],
+    "recv-size": ["recv_size"],
+    "send": ["send"],
+}
+
+tmp = tempfile.mkdtemp(prefix="sockbench-plot-")
+try:
+    for lesson in args.lessons.split(","):
+        print(f"RUN  lesson {lesson} --quick")
+        out = os.path.join(tmp, lesson)
+        t0 = time.monotonic()
+        p = subprocess.run([BIN, "lesson", lesson, "--quick", "--out", out],
+                           capture_output=True, text=True, timeout=120)
+        took = time.monotonic() - t0
+        check(p.returncode == 0, f"{lesson}: exit status", 0,
+              f"{p.returncode}: {p.stderr.strip()[-400:]}")
+        check(took < 20, f"{lesson}: --quick duration", "< 20 s", f"{took:.1f} s")
+        html = open(os.path.join(out, "plots", "index.html")).read() \
+            if os.path.exists(os.path.join(out, "plots", "index.html")) else ""
+        for fig in EXPECT[lesson]:
+            png = os.path.join(out, "plots", fig + ".png")
+            svg = os.path.join(out, "plots", fig + ".svg")
+            check(os.path.exists(png) and png_size(png) == (1280, 720),
+                  f"{lesson}: {fig}.png is a 1280x720 PNG", (1280, 720),
+                  png_size(png) if os.path.exists(png) else "missing")
+            check(os.path.exists(svg) and "<svg" in open(svg).read(2000),
+                  f"{lesson}: {fig}.svg", "an SVG file", os.path.exists(svg))
+            check(f'src="{fig}.png"' in html, f"{lesson}: index.html shows {fig}",
+                  "an <img> for it", "absent")
+        runs = runs_of(out)
+        # Captions computed from the data, checked against the run files.
+        if lesson == "backlog":
+            r = [x for x in runs if x["sweep"]["values"]["backlog"] == "1"][0]
+            est = r["load"]["connections"]["established"]
+            fast = sum(c for up, c in r["load"]["connections"]["latency_us"]["histogram"]["buckets"]
+                       if up < 900_000_000)
+            check(f"backlog=1: {fast} connections completed at once" in p.stdout,
+                  "backlog caption: connections completed at once", fast, p.stdout[-600:])
+            check(fast == 2, "backlog 1: the queue held backlog + 1 at once", 2, fast)
+            check(est >= fast, "established includes the retried ones", f">= {fast}", est)
+        if lesson == "somaxconn":
+            for r in runs:
+                v = r["sweep"]["values"]
+                want = min(int(v["backlog"]), int(v["somaxconn"])) + 1
+                check(r["load"]["connections"]["established"] == want,
+                      f"somaxconn {v['somaxconn']} backlog {v['backlog']}: established",
+                      want, r["load"]["connections"]["established"])
+            big = [r for r in runs if r["sweep"]["values"]["backlog"] == "1024"]
+            for r in big:
+                s = r["sweep"]["values"]["somaxconn"]
+                phrase = f"somaxconn={s}: {int(s) + 1} at backlog 1024"
+                check(phrase in p.stdout, "somaxconn caption names the clamp", phrase,
+                      [l for l in p.stdout.splitlines() if "established" in l])
+        if lesson == "models":
+            m = re.search(r"models: .*", p.stdout)
+            for r in runs:
+                v = r["sweep"]["values"]
+                if v["conns"] == "10":
+                    rps = r["load"]["throughput"]["requests_per_s"]
+                    check(m and f"{v['models']}: {rps:.0f}/s at conns 10" in m.group(0),
+                          f"models caption carries {v['models']}'s req/s", f"{rps:.0f}/s",
+                          m.group(0) if m else None)
+        if lesson == "recv-size":
+            mb = {int(r["sweep"]["values"]["recv_size"]):
+                  r["load"]["throughput"]["bytes_per_s"] / 1e6 for r in runs}
+            check(mb[65536] > mb[64] * 3, "recv 64 KiB streams much faster than 64 B",
+                  f"> 3 x {mb[64]:.1f} MB/s", f"{mb[65536]:.1f} MB/s")
+            calls = {int(r["sweep"]["values"]["recv_size"]): r["server"]["recv_calls"] for r in runs}
+            check(calls[64] > calls[65536], "more recv() calls at 64 B than at 64 KiB",
+                  f"> {calls[65536]}", calls[64])
+        if lesson == "send":
+            big = [r for r in runs if r["sweep"]["values"]["resp_size"] == "1048576"]
+            by = {r["sweep"]["values"]["send"]: r for r in big}
+            check(by["send"]["server"]["short_sends"] > 0, "send: short sends on 1 MiB replies",
+                  "> 0", by["send"]["server"]["short_sends"])
+            check(by["sendall"]["server"]["short_sends"] == 0 and
+                  not by["sendall"]["load"]["errors"], "sendall: no short sends, no errors",
+                  "0 and {}", (by["sendall"]["server"]["short_sends"], by["sendall"]["load"]["errors"]))
+        print(f"{'PASS' if not failed else 'DONE'} lesson {lesson} ({took:.1f}s)")
+
+    # gnuplot missing: a clear message, exit 1, data files still there.
+    print("RUN  plot without gnuplot")
+    src = os.path.join(tmp, args.lessons.split(",")[0])
+    shutil.rmtree(os.path.join(src, "plots"), ignore_errors=True)
+    env = dict(os.environ, PATH="/nonexistent")
+    p = subprocess.run([BIN, "plot", src], capture_output=True, text=True, timeout=60, env=env)
+    check(p.returncode == 1, "plot without gnuplot: exit status", 1, p.returncode)
+    check("gnuplot" in p.stderr and p.stderr.count("\n") == 1,
+          "one message naming gnuplot", "1 line", p.stderr)
+    dats = glob.glob(os.path.join(src, "plots", "data", "*.dat"))
+    check(len(dats) > 0, "data files written without gnuplot", "> 0", len(dats))
+    check(not glob.glob(os.path.join(src, "plots", "*.png")), "no PNG without gnuplot", [], "PNGs")
+    p = subprocess.run([BIN, "plot", os.path.join(tmp, "nonexistent")], capture_output=True,
+                       text=True, timeout=30)
+    check(p.returncode == 1 and p.stderr.count("\n") == 1, "plot of a missing directory",
+          "exit 1, one line", (p.returncode, p.stderr))
+finally:
+    shutil.rmtree(tmp, ignore_errors=True)
+
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
