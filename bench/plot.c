@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "sockbench/hist.h"
+#include "sockbench/opt.h"
 #include "sockbench/plot.h"
 #include "sockbench/summ.h"
 
@@ -253,13 +254,48 @@ static double y_recv_calls(json_t *r)
 }
 static double y_completed(json_t *r)
 {
-	return jnum(r, "load.requests.completed");
+	/* percent of the replies asked for that arrived whole */
+	double ok = jnum(r, "load.requests.completed"), bad = jnum(r, "load.requests.failed");
+	return ok + bad > 0 ? 100 * ok / (ok + bad) : NAN;
 }
 static double y_cut(json_t *r)
 {
 	/* replies that never came whole: cut short, or still missing at --timeout */
 	double a = jnum(r, "load.errors.short_reply"), b = jnum(r, "load.errors.request_timeout");
 	return (isnan(a) ? 0 : a) + (isnan(b) ? 0 : b);
+}
+
+static double y_established(json_t *r)
+{
+	return jnum(r, "load.connections.established");
+}
+static double y_eaddrnotavail(json_t *r)
+{
+	double v = jnum(r, "load.errors.EADDRNOTAVAIL");
+	return isnan(v) ? 0 : v;
+}
+
+/* Sum, max or min over the server's workers of one counter. */
+static double workers(json_t *r, const char *key, int how)
+{
+	size_t i;
+	json_t *w;
+	double acc = how == 0 ? 0 : how > 0 ? -1 : 1e300;
+	json_array_foreach(jget(r, "server.workers"), i, w)
+	{
+		double v = json_number_value(json_object_get(w, key));
+		acc = how == 0 ? acc + v : how > 0 ? fmax(acc, v) : fmin(acc, v);
+	}
+	return acc;
+}
+
+/* An axis value as a number: "4M" and "4194304" alike (sizes in
+ * powers of 1024, as on the command line). */
+static double xnum(const char *v)
+{
+	uint64_t n;
+	char e[128];
+	return opt_size(v, 0, UINT64_MAX, &n, e, sizeof e) == 0 ? (double)n : strtod(v, NULL);
 }
 
 struct row {
@@ -312,7 +348,7 @@ static int xy_series(struct plot *p, const char *fig, const char *x, yfn y, yfn 
 			}
 			if (!strcmp(s, names[k]) && nr < 512) {
 				const char *xv = val(&p->r[i], x);
-				rows[nr].x = xv ? strtod(xv, NULL) : 0;
+				rows[nr].x = xv ? xnum(xv) : 0;
 				summ_compute(ys, m, &rows[nr].y);
 				struct summ es_s;
 				summ_compute(es, m, &es_s);
@@ -362,7 +398,7 @@ static void last_points(json_t *rows, const char *xname, const char *fmt, char *
 		char num[64];
 		snprintf(num, sizeof num, fmt, json_number_value(json_array_get(last, 1)));
 		bool one = !strcmp(k, "all"); /* a single series needs no name */
-		n += (size_t)snprintf(out + n, len - n, "%s%s%s%s at %s %g", n ? "; " : "",
+		n += (size_t)snprintf(out + n, len - n, "%s%s%s%s at %s %.0f", n ? "; " : "",
 				      one ? "" : k, one ? "" : ": ", num, xname,
 				      json_number_value(json_array_get(last, 0)));
 	}
@@ -485,6 +521,49 @@ static void fig_accept_queue(struct plot *p)
 			titles, cap);
 }
 
+/* Thundering herd: one bar per accept mode. */
+static void fig_herd(struct plot *p)
+{
+	char path[900], cap[1024] = "";
+	snprintf(path, sizeof path, "%s/herd-0.dat", p->ddir);
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return;
+	fprintf(f,
+		"# index mode empty_median empty_min empty_max accepts_busiest accepts_idlest\n");
+	int k = 0;
+	size_t cn = 0;
+	for (int i = 0; i < p->n;) {
+		double e[256], hi[256], lo[256];
+		int m = 0, j = i;
+		for (; j < p->n && p->r[j].cell == p->r[i].cell; j++)
+			if (m < 256) {
+				e[m] = workers(p->r[j].j, "empty_wakeups", 0);
+				hi[m] = workers(p->r[j].j, "accepts", 1);
+				lo[m] = workers(p->r[j].j, "accepts", -1);
+				m++;
+			}
+		struct summ se, sh, sl;
+		summ_compute(e, m, &se);
+		summ_compute(hi, m, &sh);
+		summ_compute(lo, m, &sl);
+		const char *mode = val(&p->r[i], "accept_mode");
+		fprintf(f, "%d %s %g %g %g %g %g\n", ++k, mode ? mode : "?", se.median, se.min,
+			se.max, sh.median, sl.median);
+		cn += (size_t)snprintf(cap + cn, sizeof cap - cn,
+				       "%s%s: %g empty wake-ups, accepts "
+				       "per worker %g to %g",
+				       cn ? "; " : "", mode ? mode : "?", se.median, sl.median,
+				       sh.median);
+		i = j;
+	}
+	fclose(f);
+	char full[1200];
+	snprintf(full, sizeof full, "Every worker woken for each connection, one wins: %s.", cap);
+	gnuplot(p, "herd", "herd", "The thundering herd: prefork accept modes", path, "prefork",
+		full);
+}
+
 static bool want(const struct plot *p, const char *fig)
 {
 	return !p->only || !strcmp(p->only, fig);
@@ -494,7 +573,7 @@ static void figures(struct plot *p)
 {
 	const char *mode = val(&p->r[0], "mode");
 	bool connect = mode && !strcmp(mode, "connect");
-	if (want(p, "connect_cdf") && (connect || varies(p, "backlog")))
+	if (want(p, "connect_cdf") && (connect || varies(p, "backlog")) && !varies(p, "conns"))
 		fig_connect_cdf(p);
 	if (want(p, "established") && varies(p, "backlog"))
 		fig_xy(p, "established", "established", "backlog", y_established_fast, NULL,
@@ -518,9 +597,15 @@ static void figures(struct plot *p)
 	if (want(p, "send") && varies(p, "send") && has_axis(p, "resp_size"))
 		fig_xy(p, "send", "send", "resp_size", y_completed, y_cut,
 		       "send() vs sendall: complete replies",
-		       "Complete replies at the largest reply size -", "%g");
-	if (want(p, "accept_queue") && connect)
+		       "Replies that arrived whole at the largest reply size -", "%.0f%%");
+	if (want(p, "accept_queue") && connect && !varies(p, "conns"))
 		fig_accept_queue(p);
+	if (want(p, "ports") && connect && varies(p, "conns"))
+		fig_xy(p, "ports", "ports", "conns", y_established, y_eaddrnotavail,
+		       "Out of local ports: EADDRNOTAVAIL",
+		       "Connections established when the port range runs out -", "%g");
+	if (want(p, "herd") && varies(p, "accept_mode"))
+		fig_herd(p);
 }
 
 /* --- index.html ------------------------------------------------------- */

@@ -3,7 +3,7 @@
 # one colour per send strategy (send, sendall, send(blocking), ...).
 #
 # data (one file per series):
-#   reply_size complete_median complete_min complete_max errors_median
+#   reply_size complete_pct_median complete_pct_min complete_pct_max errors_median
 # call: gnuplot -e "files='...'; titles='send sendall'; out='...'; title='...'; \
 #                   term='pngcairo'; dir='...'" send.gp
 if (!exists("dir")) { dir = '.'; if (exists("ARG0")) { do for [k=strlen(ARG0):1:-1] { if (ARG0[k:k] eq '/') { dir = (k > 1) ? ARG0[1:k-1] : '/'; break } } } }
@@ -11,14 +11,14 @@ load dir.'/common.gp'
 
 set logscale x 2
 eval tics_pow2('x', 2, 'bytes')
-set yrange [0:*]
-set link y2            # same scale: every reply is either complete or cut short
+set yrange [0:105]
+set y2range [0:*]
 set format y "%.0f"
 set format y2 "%.0f"
 set y2tics nomirror out
 set border 11 lw 1.5
 set xlabel "reply size (bytes)"
-set ylabel "complete replies  (solid, bars: min–max)"
+set ylabel "replies that arrived whole (%)  (solid)"
 set y2label "replies cut short / timed out  (dashed)"
 
 @BEGIN_PNG
