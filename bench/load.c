@@ -181,7 +181,16 @@ int load_main(int argc, char **argv)
 		return 2;
 	}
 	run_init(&r, &cfg);
-	if (cfg.serve_opts[0]) {
+	if (cfg.serve && !strstr(cfg.serve_opts, "--proto")) {
+		/* The server speaks what the mode sends, unless told otherwise:
+		 * rr and crr frames, a stream into a sink, echo and connect as echo. */
+		const char *proto = cfg.mode == MODE_RR || cfg.mode == MODE_CRR ? "rr"
+				    : cfg.mode == MODE_STREAM			? "sink"
+										: "echo";
+		size_t l = strlen(cfg.serve_opts);
+		snprintf(cfg.serve_opts + l, sizeof cfg.serve_opts - l, " --proto %s", proto);
+	}
+	if (cfg.serve) {
 		/* Check the server's options here, so that a typo is a usage
 		 * error now and the JSON can record every effective setting. */
 		char **w;
@@ -216,10 +225,9 @@ int load_main(int argc, char **argv)
 	int rc = 0;
 	bool started = false;
 	const char *target = cfg.target;
-	if (cfg.serve_opts[0] || cfg.server_cmd[0]) {
-		int s = cfg.serve_opts[0]
-			    ? spawn_serve(&sp, cfg.serve_opts, err, sizeof err)
-			    : spawn_cmd(&sp, cfg.server_cmd, 128, 1024, err, sizeof err);
+	if (cfg.serve || cfg.server_cmd[0]) {
+		int s = cfg.serve ? spawn_serve(&sp, cfg.serve_opts, err, sizeof err)
+				  : spawn_cmd(&sp, cfg.server_cmd, 128, 1024, err, sizeof err);
 		if (s < 0) {
 			snprintf(r.error, sizeof r.error, "server did not start: %s", err);
 			spawn_stop(&sp, NULL, err, sizeof err);

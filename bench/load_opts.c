@@ -193,6 +193,7 @@ int load_parse(struct load_config *c, int argc, char **argv, char *err, size_t e
 			if (strlen(optarg) >= sizeof c->serve_opts)
 				return opt_errf(err, errlen, OPT_NAME, "too long");
 			strcpy(c->serve_opts, optarg);
+			c->serve = true;
 			break;
 		case O_SERVER_CMD:
 			if (!*optarg || strlen(optarg) >= sizeof c->server_cmd)
@@ -270,7 +271,7 @@ int load_parse(struct load_config *c, int argc, char **argv, char *err, size_t e
 			 argv[optind]);
 		return -1;
 	}
-	int targets = !!c->target[0] + !!c->serve_opts[0] + !!c->server_cmd[0];
+	int targets = !!c->target[0] + c->serve + !!c->server_cmd[0];
 	if (targets != 1) {
 		snprintf(err, errlen,
 			 "--target, --serve or --server-cmd: give exactly one (got %d)", targets);

@@ -193,7 +193,7 @@ json_t *load_config_json(const struct load_config *c)
 	json_t *o = json_object();
 	SET(o, "mode", json_string(load_mode_names[c->mode]));
 	SET(o, "target", c->target[0] ? json_string(c->target) : json_null());
-	SET(o, "serve", c->serve_opts[0] ? json_string(c->serve_opts) : json_null());
+	SET(o, "serve", c->serve ? json_string(c->serve_opts) : json_null());
 	SET(o, "server_cmd", c->server_cmd[0] ? json_string(c->server_cmd) : json_null());
 	SET(o, "conns", INT(c->conns));
 	SET(o, "threads", INT(c->threads));

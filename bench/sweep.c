@@ -203,13 +203,18 @@ static int validate_cells(struct sweep *w, char *err, size_t errlen)
 			char **sw;
 			int sn;
 			serve_defaults(&sc);
-			if (words_split(lc.serve_opts, &sw, &sn, e, sizeof e) == 0) {
+			char *none[] = {NULL};
+			sw = none;
+			sn = 0;
+			if (!lc.serve_opts[0] ||
+			    words_split(lc.serve_opts, &sw, &sn, e, sizeof e) == 0) {
 				char *args[sn + 2];
 				args[0] = "serve";
 				memcpy(args + 1, sw, (size_t)sn * sizeof *sw);
 				args[sn + 1] = NULL;
 				r = serve_parse(&sc, sn + 1, args, e, sizeof e);
-				words_free(sw);
+				if (sn)
+					words_free(sw);
 			} else {
 				r = -1;
 			}
