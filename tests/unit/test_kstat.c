@@ -28,6 +28,7 @@
 
 #include <cmocka.h>
 
+#include "sockbench/netns.h"
 #include "sockbench/diag.h"
 #include "sockbench/kstat.h"
 
@@ -378,19 +379,11 @@ static int private_netns(void **state)
 		return -1;
 	}
 	/* A new namespace has only lo, and it is down. */
-	struct ifreq ifr = {0};
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "lo");
-	int rc = fd < 0 ? -1 : ioctl(fd, SIOCGIFFLAGS, &ifr);
-	if (!rc) {
-		ifr.ifr_flags |= IFF_UP;
-		rc = ioctl(fd, SIOCSIFFLAGS, &ifr);
-	}
-	if (rc) {
-		fprintf(stderr, "FAIL: bringing lo up in the new namespace: %s\n", strerror(errno));
+	char err[256];
+	if (netns_lo_up(err, sizeof err) < 0) {
+		fprintf(stderr, "FAIL: %s\n", err);
 		return -1;
 	}
-	close(fd);
 	return 0;
 }
 
