@@ -23,6 +23,7 @@
 #include "sockbench/spawn.h"
 #include "sockbench/summ.h"
 #include "sockbench/sweep.h"
+#include "sockbench/sweep_run.h"
 #include "sockbench/sweep_spec.h"
 
 static volatile sig_atomic_t interrupted;
@@ -33,7 +34,7 @@ static void on_signal(int sig)
 	interrupted = 1;
 }
 
-static double now_s(void)
+double sweep_now_s(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -62,18 +63,6 @@ static void usage(FILE *f)
 	    "  --host-netns      run on the host's network namespace (no sysctl axes)\n"
 	    "  --quiet           no progress output\n");
 }
-
-struct sweep {
-	struct sweep_spec sp;
-	char self[512];
-	char dir[600];
-	uint64_t ncells;
-	int nruns, done, failed, skipped;
-	double overhead_sum, overhead_max;
-	int overhead_n;
-	bool userns;
-	double t0;
-};
 
 /* --- one cell's command line ------------------------------------------ */
 
@@ -298,28 +287,6 @@ static int probe_sysctls(struct sweep *w, char *err, size_t errlen)
 
 /* --- one run ------------------------------------------------------------ */
 
-static json_t *values_json(const struct sweep *w, const int *idx)
-{
-	json_t *o = json_object();
-	for (int i = 0; i < w->sp.naxes; i++) {
-		char key[48];
-		snprintf(key, sizeof key, "%s", w->sp.knob[i]->name);
-		for (char *p = key; *p; p++)
-			if (*p == '-')
-				*p = '_';
-		json_object_set_new(o, key, json_string(w->sp.axes[i].v[idx[i]]));
-	}
-	return o;
-}
-
-static void run_name(const struct sweep *w, uint64_t cell, const int *idx, int rep, char *out,
-		     size_t len)
-{
-	char key[80];
-	axis_cell_key(w->sp.axes, w->sp.naxes, idx, key, sizeof key);
-	snprintf(out, len, "%04llu-%s-r%d.json", (unsigned long long)cell, key, rep);
-}
-
 /* A run that left no result of its own: every key present, error set. */
 static json_t *failed_run(const char *why)
 {
@@ -392,14 +359,14 @@ static int run_one(struct sweep *w, uint64_t cell, const int *idx, int rep, char
 		   size_t lastlen)
 {
 	char name[160], final[800], tmp[800], errpath[800];
-	run_name(w, cell, idx, rep, name, sizeof name);
+	sweep_run_name(w, cell, idx, rep, name, sizeof name);
 	snprintf(final, sizeof final, "%s/runs/%s", w->dir, name);
 	snprintf(tmp, sizeof tmp, "%s/runs/.tmp/%s", w->dir, name);
 	snprintf(errpath, sizeof errpath, "%s/runs/.tmp/%s.stderr", w->dir, name);
 	if (w->sp.resume && access(final, F_OK) == 0)
 		return 1;
 	char *buf, **argv = cell_argv(w, idx, tmp, &buf);
-	double t0 = now_s();
+	double t0 = sweep_now_s();
 	pid_t pid = fork();
 	if (pid == 0) {
 		setpgid(0, 0);
@@ -440,7 +407,7 @@ static int run_one(struct sweep *w, uint64_t cell, const int *idx, int rep, char
 			unlink(errpath);
 			return -1;
 		}
-		if (now_s() - t0 > limit) {
+		if (sweep_now_s() - t0 > limit) {
 			kill_group(pid);
 			hung = true;
 			break;
@@ -449,7 +416,7 @@ static int run_one(struct sweep *w, uint64_t cell, const int *idx, int rep, char
 		nanosleep(&nap, NULL);
 	}
 	kill(-pid, SIGKILL); /* nothing of this run outlives it */
-	double wall = now_s() - t0;
+	double wall = sweep_now_s() - t0;
 
 	json_error_t je;
 	json_t *run = hung ? NULL : json_load_file(tmp, 0, &je);
@@ -477,7 +444,7 @@ static int run_one(struct sweep *w, uint64_t cell, const int *idx, int rep, char
 	json_t *meta = json_object();
 	json_object_set_new(meta, "cell", json_integer((json_int_t)cell));
 	json_object_set_new(meta, "repeat", json_integer(rep));
-	json_object_set_new(meta, "values", values_json(w, idx));
+	json_object_set_new(meta, "values", sweep_values_json(w, idx));
 	json_object_set_new(meta, "netns",
 			    json_string(w->sp.host_netns ? "host"
 					: w->userns	 ? "private (user namespace)"
@@ -523,164 +490,6 @@ static int run_one(struct sweep *w, uint64_t cell, const int *idx, int rep, char
 	json_decref(line);
 	json_decref(run);
 	return 0;
-}
-
-/* --- summary over repeats ---------------------------------------------- */
-
-static double jpath(json_t *o, const char *path)
-{
-	char buf[128], *save = NULL;
-	snprintf(buf, sizeof buf, "%s", path);
-	for (char *k = strtok_r(buf, ".", &save); k && o; k = strtok_r(NULL, ".", &save))
-		o = json_object_get(o, k);
-	return json_is_number(o) ? json_number_value(o) : NAN;
-}
-
-static double error_total(json_t *run)
-{
-	json_t *e = json_object_get(json_object_get(run, "load"), "errors");
-	const char *k;
-	json_t *v;
-	double n = 0;
-	if (!json_is_object(e))
-		return NAN;
-	json_object_foreach(e, k, v) n += json_number_value(v);
-	return n;
-}
-
-static const struct {
-	const char *name, *path;
-	double scale;
-} figures[] = {
-    {"requests_per_s", "load.throughput.requests_per_s", 1},
-    {"mb_per_s", "load.throughput.bytes_per_s", 1e-6},
-    {"p50_us", "load.requests.latency_us.p50", 1},
-    {"p99_us", "load.requests.latency_us.p99", 1},
-    {"connect_p99_us", "load.connections.latency_us.p99", 1},
-    {"established", "load.connections.established", 1},
-    {"accepted", "server.accepted", 1},
-    {"listen_overflows", "kernel.delta.ListenOverflows", 1},
-    {"errors", NULL, 1},
-};
-#define NFIG (sizeof figures / sizeof figures[0])
-
-static int write_summary(struct sweep *w, char *err, size_t errlen)
-{
-	json_t *cells = json_array();
-	int idx[SWEEP_MAX_AXES];
-	double *x = calloc((size_t)w->sp.repeat * NFIG, sizeof *x);
-	for (uint64_t c = 0; c < w->ncells && x; c++) {
-		axis_cell(w->sp.axes, w->sp.naxes, c, idx);
-		int n = 0, failed = 0, missing = 0;
-		for (int r = 1; r <= w->sp.repeat; r++) {
-			char name[160], path[800];
-			run_name(w, c, idx, r, name, sizeof name);
-			snprintf(path, sizeof path, "%s/runs/%s", w->dir, name);
-			json_t *run = json_load_file(path, 0, NULL);
-			if (!run) {
-				missing++;
-				continue;
-			}
-			if (!json_is_null(json_object_get(run, "error"))) {
-				failed++;
-				json_decref(run);
-				continue;
-			}
-			for (size_t f = 0; f < NFIG; f++)
-				x[f * (size_t)w->sp.repeat + (size_t)n] =
-				    figures[f].path ? jpath(run, figures[f].path) * figures[f].scale
-						    : error_total(run);
-			n++;
-			json_decref(run);
-		}
-		char key[80];
-		axis_cell_key(w->sp.axes, w->sp.naxes, idx, key, sizeof key);
-		json_t *fig = json_object();
-		for (size_t f = 0; f < NFIG; f++) {
-			struct summ s;
-			summ_compute(x + f * (size_t)w->sp.repeat, n, &s);
-			json_object_set_new(fig, figures[f].name, summ_json(&s));
-		}
-		json_array_append_new(cells, json_pack("{s:I, s:s, s:o, s:i, s:i, s:i, s:o}",
-						       "cell", (json_int_t)c, "key", key, "values",
-						       values_json(w, idx), "runs", n, "failed",
-						       failed, "missing", missing, "figures", fig));
-	}
-	free(x);
-	json_t *o = json_pack("{s:s, s:i, s:o}", "schema", "sockbench.summary/1", "repeat",
-			      w->sp.repeat, "cells", cells);
-	char path[700];
-	snprintf(path, sizeof path, "%s/summary.json", w->dir);
-	int rc = json_write_atomic(o, path, err, errlen);
-	json_decref(o);
-	return rc;
-}
-
-static int write_sweep_json(struct sweep *w, int argc, char **argv, bool finished, char *err,
-			    size_t errlen)
-{
-	json_t *axes = json_object(), *av = json_array(), *runs = json_array();
-	for (int i = 0; i < w->sp.naxes; i++) {
-		json_t *vals = json_array();
-		for (int k = 0; k < w->sp.axes[i].n; k++)
-			json_array_append_new(vals, json_string(w->sp.axes[i].v[k]));
-		json_object_set_new(axes, w->sp.knob[i]->name, vals);
-	}
-	for (int i = 0; i < argc; i++)
-		json_array_append_new(av, json_string(argv[i]));
-	int idx[SWEEP_MAX_AXES];
-	for (uint64_t c = 0; c < w->ncells; c++) {
-		axis_cell(w->sp.axes, w->sp.naxes, c, idx);
-		for (int r = 1; r <= w->sp.repeat; r++) {
-			char name[160];
-			run_name(w, c, idx, r, name, sizeof name);
-			json_array_append_new(runs, json_string(name));
-		}
-	}
-	time_t t = time(NULL);
-	char when[32];
-	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
-	json_t *o = json_pack(
-	    "{s:s, s:s, s:o, s:o, s:i, s:b, s:b, s:s, s:s?, s:o, s:I, s:o, s:b, s:i, s:i, s:i}",
-	    "schema", "sockbench.sweep/1", "written_at", when, "argv", av, "axes", axes, "repeat",
-	    w->sp.repeat, "pause_accept", w->sp.pause_accept, "host_netns", w->sp.host_netns,
-	    "netns",
-	    w->sp.host_netns ? "host"
-	    : w->userns	     ? "private (user namespace)"
-			     : "private",
-	    "server_cmd", w->sp.server_cmd[0] ? w->sp.server_cmd : NULL, "environment", env_json(),
-	    "cells", (json_int_t)w->ncells, "runs", runs, "finished", finished, "done", w->done,
-	    "failed", w->failed, "skipped", w->skipped);
-	json_object_set_new(o, "overhead_s",
-			    w->overhead_n ? json_pack("{s:f, s:f, s:i}", "mean",
-						      w->overhead_sum / w->overhead_n, "max",
-						      w->overhead_max, "runs", w->overhead_n)
-					  : json_null());
-	char path[700];
-	snprintf(path, sizeof path, "%s/sweep.json", w->dir);
-	int rc = json_write_atomic(o, path, err, errlen);
-	json_decref(o);
-	return rc;
-}
-
-/* --- progress ------------------------------------------------------------ */
-
-static void progress(struct sweep *w, int i, const char *cell, const char *last, bool tty)
-{
-	if (w->sp.quiet)
-		return;
-	double el = now_s() - w->t0;
-	int ran = w->done - w->skipped;
-	double eta = ran > 0 ? el / ran * (w->nruns - w->done) : 0;
-	if (tty) {
-		int width = 24, fill = w->nruns ? width * w->done / w->nruns : width;
-		fprintf(stderr, "\r[%.*s%*s] %d/%d  %02d:%02d  ETA %02d:%02d  %-28.28s  %-30.30s",
-			fill, "########################", width - fill, "", w->done, w->nruns,
-			(int)el / 60, (int)el % 60, (int)eta / 60, (int)eta % 60, cell, last);
-		fflush(stderr);
-	} else {
-		fprintf(stderr, "run %d/%d %s: %s\n", i, w->nruns, cell, last);
-	}
 }
 
 /* --- main ------------------------------------------------------------------ */
@@ -765,7 +574,7 @@ int sweep_main(int argc, char **argv)
 		for (uint64_t c = 0; c < w.ncells; c++) {
 			axis_cell(w.sp.axes, w.sp.naxes, c, idx);
 			char *buf, **v = cell_argv(&w, idx, NULL, &buf), name[160];
-			run_name(&w, c, idx, 1, name, sizeof name);
+			sweep_run_name(&w, c, idx, 1, name, sizeof name);
 			printf("%s x%d:", name, w.sp.repeat);
 			for (int i = 1; v[i]; i++)
 				printf(strchr(v[i], ' ') ? " \"%s\"" : " %s", v[i]);
@@ -788,7 +597,7 @@ int sweep_main(int argc, char **argv)
 	else
 		default_out(&w);
 	if (make_dirs(&w, err, sizeof err) < 0 ||
-	    write_sweep_json(&w, argc, argv, false, err, sizeof err) < 0) {
+	    sweep_write_sweep_json(&w, argc, argv, false, err, sizeof err) < 0) {
 		fprintf(stderr, "sockbench sweep: %s\n", err);
 		return 1;
 	}
@@ -803,7 +612,7 @@ int sweep_main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	bool tty = isatty(STDERR_FILENO);
-	w.t0 = now_s();
+	w.t0 = sweep_now_s();
 	int idx[SWEEP_MAX_AXES], i = 0;
 	char last[128] = "";
 	for (uint64_t c = 0; c < w.ncells && !interrupted; c++) {
@@ -820,14 +629,14 @@ int sweep_main(int argc, char **argv)
 				w.skipped++;
 				snprintf(last, sizeof last, "skipped (exists)");
 			}
-			progress(&w, i, key, last, tty);
+			sweep_progress(&w, i, key, last, tty);
 		}
 	}
 	if (tty && !w.sp.quiet)
 		fputc('\n', stderr);
 	int rc = w.failed ? 1 : 0;
-	if (write_summary(&w, err, sizeof err) < 0 ||
-	    write_sweep_json(&w, argc, argv, !interrupted, err, sizeof err) < 0) {
+	if (sweep_write_summary(&w, err, sizeof err) < 0 ||
+	    sweep_write_sweep_json(&w, argc, argv, !interrupted, err, sizeof err) < 0) {
 		fprintf(stderr, "sockbench sweep: %s\n", err);
 		rc = 1;
 	}
