@@ -69,36 +69,9 @@ uint64_t engine_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-const char *lerr_name(int kind, char *buf, size_t len)
-{
-	static const char *const own[] = {"connect_timeout", "request_timeout", "integrity_error",
-					  "short_reply", "eof"};
-	if (kind >= LERR_CONNECT_TIMEOUT && kind < LERR_KINDS)
-		return own[kind - LERR_CONNECT_TIMEOUT];
-	const char *n = errname(kind);
-	if (n)
-		return n;
-	snprintf(buf, len, "errno_%d", kind);
-	return buf;
-}
-
 static bool measuring(const struct lthread *t, uint64_t when)
 {
 	return when >= t->e->t_measure;
-}
-
-struct ival *lstats_ival(struct lstats *s, int i, bool create)
-{
-	if (i < 0 || i >= IV_CHUNK * IV_CHUNKS)
-		return NULL;
-	struct ival **chunk = &s->ivc[i / IV_CHUNK];
-	if (!*chunk) {
-		if (!create || !(*chunk = calloc(IV_CHUNK, sizeof **chunk)))
-			return NULL;
-	}
-	if (i >= s->niv)
-		s->niv = i + 1;
-	return &(*chunk)[i % IV_CHUNK];
 }
 
 static struct ival *ival_at(struct lthread *t, uint64_t now)
@@ -637,58 +610,6 @@ int engine_done(const struct engine *e)
 	return 1;
 }
 
-static void ival_add(struct ival *d, const struct ival *x)
-{
-	d->requests += x->requests;
-	d->connects += x->connects;
-	d->bytes += x->bytes;
-	d->errors += x->errors;
-	if (x->h) {
-		if (!d->h && (d->h = malloc(sizeof *d->h)))
-			hist_init(d->h);
-		if (d->h)
-			hist_merge(d->h, x->h);
-	}
-}
-
-static void merge_into(struct lstats *o, const struct lstats *s)
-{
-	o->attempted += s->attempted;
-	o->established += s->established;
-	o->conn_failed += s->conn_failed;
-	o->completed += s->completed;
-	o->req_failed += s->req_failed;
-	o->in_flight_at_end += s->in_flight_at_end;
-	o->bytes_out += s->bytes_out;
-	o->bytes_in += s->bytes_in;
-	for (int k = 0; k < LERR_KINDS; k++)
-		o->err[k] += s->err[k];
-	hist_merge(&o->conn_lat, &s->conn_lat);
-	hist_merge(&o->req_lat, &s->req_lat);
-	hist_merge(&o->req_lat_unc, &s->req_lat_unc);
-	for (int i = 0; i < s->niv; i++) {
-		struct ival *x = lstats_ival((struct lstats *)s, i, false);
-		struct ival *d = x ? lstats_ival(o, i, true) : NULL;
-		if (d)
-			ival_add(d, x);
-	}
-	if (s->cpu_s > o->cpu_s)
-		o->cpu_s = s->cpu_s; /* the busiest thread decides generator_bound */
-}
-
-void lstats_free(struct lstats *s)
-{
-	for (int c = 0; c < IV_CHUNKS; c++) {
-		if (!s->ivc[c])
-			continue;
-		for (int i = 0; i < IV_CHUNK; i++)
-			free(s->ivc[c][i].h);
-		free(s->ivc[c]);
-		s->ivc[c] = NULL;
-	}
-	s->niv = 0;
-}
-
 int engine_interval(struct engine *e, int i, struct ival *out)
 {
 	uint64_t end = e->t_measure + (uint64_t)(i + 1) * e->cfg->interval_us * 1000;
@@ -717,7 +638,7 @@ void engine_stop(struct engine *e, struct lstats *out)
 	for (int i = 0; i < e->nthreads; i++) {
 		struct lthread *t = &e->t[i];
 		pthread_join(t->tid, NULL);
-		merge_into(out, &t->s);
+		lstats_merge(out, &t->s);
 		lstats_free(&t->s);
 		close(t->ep);
 		free(t->c);

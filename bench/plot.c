@@ -17,202 +17,19 @@
 #include "sockbench/hist.h"
 #include "sockbench/opt.h"
 #include "sockbench/plot.h"
+#include "sockbench/plot_int.h"
 #include "sockbench/summ.h"
 
 #ifndef SOCKBENCH_DATADIR
 #define SOCKBENCH_DATADIR "scripts"
 #endif
 
-#define MAX_SERIES   64
 #define SYN_RETRY_NS 900000000ull /* >= 0.9 s: the handshake needed a SYN retry */
-
-struct prun {
-	json_t *j;	/* the run JSON */
-	json_t *values; /* sweep.values */
-	int cell, repeat;
-};
-
-struct plot {
-	const char *dir;
-	char pdir[700], ddir[700];
-	struct prun *r;
-	int n;
-	json_t *varying; /* axis names (underscored) with more than one value */
-	json_t *figs;	 /* [{name, caption}] for index.html */
-	const char *only;
-	int failed;
-	char term[16];
-	int linear; /* net.ipv4.tcp_syn_linear_timeouts of the runs (0: absent) */
-};
 
 const char *plot_datadir(void)
 {
 	const char *d = getenv("SOCKBENCH_DATA");
 	return d && *d ? d : SOCKBENCH_DATADIR;
-}
-
-static json_t *jget(json_t *o, const char *path)
-{
-	char buf[160], *save = NULL;
-	snprintf(buf, sizeof buf, "%s", path);
-	for (char *k = strtok_r(buf, ".", &save); k && o; k = strtok_r(NULL, ".", &save))
-		o = json_object_get(o, k);
-	return o;
-}
-
-static double jnum(json_t *o, const char *path)
-{
-	json_t *v = jget(o, path);
-	return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
-static const char *val(const struct prun *r, const char *axis)
-{
-	return json_string_value(json_object_get(r->values, axis));
-}
-
-static bool varies(const struct plot *p, const char *axis)
-{
-	size_t i;
-	json_t *v;
-	json_array_foreach(p->varying, i, v) if (!strcmp(json_string_value(v), axis)) return true;
-	return false;
-}
-
-static bool has_axis(const struct plot *p, const char *axis)
-{
-	return p->n && val(&p->r[0], axis);
-}
-
-/* --- reading the sweep ----------------------------------------------- */
-
-static int cmp_run(const void *a, const void *b)
-{
-	const struct prun *x = a, *y = b;
-	return x->cell != y->cell ? x->cell - y->cell : x->repeat - y->repeat;
-}
-
-static int load_runs(struct plot *p, char *err, size_t errlen)
-{
-	char path[800];
-	snprintf(path, sizeof path, "%s/runs", p->dir);
-	DIR *d = opendir(path);
-	if (!d) {
-		snprintf(err, errlen, "%s: %s (not a sweep's results directory?)", path,
-			 strerror(errno));
-		return -1;
-	}
-	struct dirent *e;
-	int cap = 0;
-	while ((e = readdir(d))) {
-		size_t l = strlen(e->d_name);
-		if (e->d_name[0] == '.' || l < 6 || strcmp(e->d_name + l - 5, ".json"))
-			continue;
-		snprintf(path, sizeof path, "%s/runs/%s", p->dir, e->d_name);
-		json_t *j = json_load_file(path, 0, NULL);
-		json_t *sw = json_object_get(j, "sweep");
-		if (!j || !sw) {
-			json_decref(j);
-			continue;
-		}
-		if (!json_is_null(json_object_get(j, "error"))) {
-			p->failed++;
-			json_decref(j);
-			continue;
-		}
-		if (p->n == cap) {
-			cap = cap ? 2 * cap : 64;
-			struct prun *r = realloc(p->r, (size_t)cap * sizeof *r);
-			if (!r) {
-				json_decref(j);
-				break;
-			}
-			p->r = r;
-		}
-		p->r[p->n++] =
-		    (struct prun){j, json_object_get(sw, "values"),
-				  (int)json_integer_value(json_object_get(sw, "cell")),
-				  (int)json_integer_value(json_object_get(sw, "repeat"))};
-	}
-	closedir(d);
-	if (!p->n) {
-		snprintf(err, errlen, "%s/runs: no finished runs to plot", p->dir);
-		return -1;
-	}
-	qsort(p->r, (size_t)p->n, sizeof *p->r, cmp_run);
-	/* sysctl names hold dots: look the key up whole */
-	json_t *lin = json_object_get(jget(p->r[0].j, "environment.sysctl"),
-				      "net.ipv4.tcp_syn_linear_timeouts");
-	p->linear = json_is_integer(lin) ? (int)json_integer_value(lin) : 0;
-	/* an axis varies when two runs disagree on it */
-	p->varying = json_array();
-	const char *k;
-	json_t *v;
-	json_object_foreach(p->r[0].values, k, v)
-	{
-		for (int i = 1; i < p->n; i++) {
-			const char *o = val(&p->r[i], k);
-			if (!o || strcmp(o, json_string_value(v))) {
-				json_array_append_new(p->varying, json_string(k));
-				break;
-			}
-		}
-	}
-	return 0;
-}
-
-/* "backlog=8" / "epoll" / "somaxconn=4,send=send": the varying axes but x. */
-static void series_of(const struct plot *p, const struct prun *r, const char *x, char *out,
-		      size_t len)
-{
-	size_t i, k = 0;
-	json_t *a;
-	out[0] = '\0';
-	json_array_foreach(p->varying, i, a)
-	{
-		const char *name = json_string_value(a);
-		if (x && !strcmp(name, x))
-			continue;
-		const char *v = val(r, name);
-		if (!strcmp(name, "models") || !strcmp(name, "model") || !strcmp(name, "send"))
-			k += (size_t)snprintf(out + k, len - k, "%s%s", k ? "," : "", v);
-		else
-			k += (size_t)snprintf(out + k, len - k, "%s%s=%s", k ? "," : "", name, v);
-	}
-	if (!out[0])
-		snprintf(out, len, "all");
-	for (char *c = out; *c; c++)
-		if (*c == ' ' || *c == '\'')
-			*c = '_';
-}
-
-/* --- running gnuplot --------------------------------------------------- */
-
-static int gnuplot(struct plot *p, const char *script, const char *name, const char *title,
-		   const char *files, const char *titles, const char *caption)
-{
-	char cmd[8192], sp[700], out[800];
-	if (!strcmp(p->term, "none"))
-		return -1;
-	snprintf(sp, sizeof sp, "%s/plots/%s.gp", plot_datadir(), script);
-	snprintf(out, sizeof out, "%s/%s", p->pdir, name);
-	snprintf(cmd, sizeof cmd,
-		 "gnuplot -e \"dir='%s/plots'; files='%s'; titles='%s'; out='%s'; title='%s'; "
-		 "term='%s'; linear=%d\" '%s' 2>&1",
-		 plot_datadir(), files, titles, out, title, p->term, p->linear, sp);
-	FILE *f = popen(cmd, "r");
-	char msg[2048] = "";
-	size_t n = f ? fread(msg, 1, sizeof msg - 1, f) : 0;
-	msg[n] = '\0';
-	int st = f ? pclose(f) : -1;
-	if (st != 0) {
-		fprintf(stderr, "sockbench plot: gnuplot failed on %s: %s\n", sp,
-			msg[0] ? msg : "(no output)");
-		return -1;
-	}
-	json_array_append_new(p->figs, json_pack("{s:s, s:s, s:s}", "name", name, "title", title,
-						 "caption", caption));
-	return 0;
 }
 
 /* --- figures over an x axis (median over repeats, min-max bars) ------- */
@@ -223,9 +40,9 @@ static double y_established_fast(json_t *run)
 {
 	/* connections whose handshake needed no SYN retry */
 	struct hist h;
-	json_t *hj = jget(run, "load.connections.latency_us.histogram");
+	json_t *hj = plot_jget(run, "load.connections.latency_us.histogram");
 	if (!hj || hist_from_json(&h, hj, NULL, 0) < 0)
-		return jnum(run, "load.connections.established");
+		return plot_jnum(run, "load.connections.established");
 	double n = 0;
 	for (unsigned i = 0; i < HIST_BUCKETS; i++)
 		if (h.b[i] && hist_bucket_upper(i) < SYN_RETRY_NS)
@@ -234,11 +51,11 @@ static double y_established_fast(json_t *run)
 }
 static double y_overflows(json_t *r)
 {
-	return jnum(r, "kernel.delta.ListenOverflows");
+	return plot_jnum(r, "kernel.delta.ListenOverflows");
 }
 static double y_rps(json_t *r)
 {
-	return jnum(r, "load.throughput.requests_per_s");
+	return plot_jnum(r, "load.throughput.requests_per_s");
 }
 static double y_p99(json_t *r)
 {
@@ -246,39 +63,42 @@ static double y_p99(json_t *r)
 	 * the requests never completed (timed out: the blocking server leaves
 	 * all but one client waiting), the true p99 is at least the timeout:
 	 * plot that, not the flattering p99 of the lucky ones. */
-	double ok = jnum(r, "load.requests.completed"), bad = jnum(r, "load.requests.failed");
+	double ok = plot_jnum(r, "load.requests.completed"),
+	       bad = plot_jnum(r, "load.requests.failed");
 	if (ok + bad > 0 && bad / (ok + bad) > 0.01)
-		return jnum(r, "config.load.timeout") * 1000;
-	return jnum(r, "load.requests.latency_us.p99");
+		return plot_jnum(r, "config.load.timeout") * 1000;
+	return plot_jnum(r, "load.requests.latency_us.p99");
 }
 static double y_mbps(json_t *r)
 {
-	return jnum(r, "load.throughput.bytes_per_s") / 1e6;
+	return plot_jnum(r, "load.throughput.bytes_per_s") / 1e6;
 }
 static double y_recv_calls(json_t *r)
 {
-	return jnum(r, "server.recv_calls") / jnum(r, "duration_s");
+	return plot_jnum(r, "server.recv_calls") / plot_jnum(r, "duration_s");
 }
 static double y_completed(json_t *r)
 {
 	/* percent of the replies asked for that arrived whole */
-	double ok = jnum(r, "load.requests.completed"), bad = jnum(r, "load.requests.failed");
+	double ok = plot_jnum(r, "load.requests.completed"),
+	       bad = plot_jnum(r, "load.requests.failed");
 	return ok + bad > 0 ? 100 * ok / (ok + bad) : NAN;
 }
 static double y_cut(json_t *r)
 {
 	/* replies that never came whole: cut short, or still missing at --timeout */
-	double a = jnum(r, "load.errors.short_reply"), b = jnum(r, "load.errors.request_timeout");
+	double a = plot_jnum(r, "load.errors.short_reply"),
+	       b = plot_jnum(r, "load.errors.request_timeout");
 	return (isnan(a) ? 0 : a) + (isnan(b) ? 0 : b);
 }
 
 static double y_established(json_t *r)
 {
-	return jnum(r, "load.connections.established");
+	return plot_jnum(r, "load.connections.established");
 }
 static double y_eaddrnotavail(json_t *r)
 {
-	double v = jnum(r, "load.errors.EADDRNOTAVAIL");
+	double v = plot_jnum(r, "load.errors.EADDRNOTAVAIL");
 	return isnan(v) ? 0 : v;
 }
 
@@ -288,7 +108,7 @@ static double workers(json_t *r, const char *key, int how)
 	size_t i;
 	json_t *w;
 	double acc = how == 0 ? 0 : how > 0 ? -1 : 1e300;
-	json_array_foreach(jget(r, "server.workers"), i, w)
+	json_array_foreach(plot_jget(r, "server.workers"), i, w)
 	{
 		double v = json_number_value(json_object_get(w, key));
 		acc = how == 0 ? acc + v : how > 0 ? fmax(acc, v) : fmin(acc, v);
@@ -328,7 +148,7 @@ static int xy_series(struct plot *p, const char *fig, const char *x, yfn y, yfn 
 	size_t fk = 0, tk = 0;
 	for (int i = 0; i < p->n; i++) {
 		char s[128];
-		series_of(p, &p->r[i], x, s, sizeof s);
+		plot_series_of(p, &p->r[i], x, s, sizeof s);
 		int k;
 		for (k = 0; k < ns && strcmp(names[k], s); k++)
 			;
@@ -344,7 +164,7 @@ static int xy_series(struct plot *p, const char *fig, const char *x, yfn y, yfn 
 			double ys[256], es[256];
 			int m = 0;
 			char s[128];
-			series_of(p, &p->r[i], x, s, sizeof s);
+			plot_series_of(p, &p->r[i], x, s, sizeof s);
 			while (j < p->n && p->r[j].cell == p->r[i].cell) {
 				if (m < 256) {
 					ys[m] = y(p->r[j].j);
@@ -354,7 +174,7 @@ static int xy_series(struct plot *p, const char *fig, const char *x, yfn y, yfn 
 				j++;
 			}
 			if (!strcmp(s, names[k]) && nr < 512) {
-				const char *xv = val(&p->r[i], x);
+				const char *xv = plot_val(&p->r[i], x);
 				rows[nr].x = xv ? xnum(xv) : 0;
 				summ_compute(ys, m, &rows[nr].y);
 				struct summ es_s;
@@ -419,7 +239,7 @@ static void fig_xy(struct plot *p, const char *fig, const char *script, const ch
 	if (xy_series(p, fig, x, y, extra, files, titles, sizeof titles, rows) > 0) {
 		last_points(rows, x, fmt, phr, sizeof phr);
 		snprintf(cap, sizeof cap, "%s %s.", lead, phr);
-		gnuplot(p, script, fig, title, files, titles, cap);
+		plot_gnuplot(p, script, fig, title, files, titles, cap);
 	}
 	json_decref(rows);
 }
@@ -435,14 +255,14 @@ static void fig_connect_cdf(struct plot *p)
 		hist_init(&h);
 		int j = i;
 		for (; j < p->n && p->r[j].cell == p->r[i].cell; j++) {
-			json_t *hj = jget(p->r[j].j, "load.connections.latency_us.histogram");
+			json_t *hj = plot_jget(p->r[j].j, "load.connections.latency_us.histogram");
 			if (hj && hist_from_json(&x, hj, NULL, 0) == 0)
 				hist_merge(&h, &x);
 		}
-		double attempted = jnum(p->r[i].j, "load.connections.attempted") * (j - i);
+		double attempted = plot_jnum(p->r[i].j, "load.connections.attempted") * (j - i);
 		if (h.count && attempted > 0) {
 			char path[900], s[128];
-			series_of(p, &p->r[i], NULL, s, sizeof s);
+			plot_series_of(p, &p->r[i], NULL, s, sizeof s);
 			snprintf(path, sizeof path, "%s/connect_cdf-%d.dat", p->ddir, ns);
 			FILE *f = fopen(path, "w");
 			if (!f)
@@ -481,8 +301,8 @@ static void fig_connect_cdf(struct plot *p)
 		i = j;
 	}
 	if (ns)
-		gnuplot(p, "connect_cdf", "connect_cdf", "Connect latency: the SYN retry steps",
-			files, titles, cap);
+		plot_gnuplot(p, "connect_cdf", "connect_cdf",
+			     "Connect latency: the SYN retry steps", files, titles, cap);
 }
 
 /* Accept queue over time, first repeat of each cell. */
@@ -499,7 +319,7 @@ static void fig_accept_queue(struct plot *p)
 		if (!json_array_size(smp))
 			continue;
 		char path[900], s[128];
-		series_of(p, &p->r[i], NULL, s, sizeof s);
+		plot_series_of(p, &p->r[i], NULL, s, sizeof s);
 		snprintf(path, sizeof path, "%s/accept_queue-%d.dat", p->ddir, ns);
 		FILE *f = fopen(path, "w");
 		if (!f)
@@ -524,8 +344,8 @@ static void fig_accept_queue(struct plot *p)
 		ns++;
 	}
 	if (ns)
-		gnuplot(p, "accept_queue", "accept_queue", "The accept queue during the run", files,
-			titles, cap);
+		plot_gnuplot(p, "accept_queue", "accept_queue", "The accept queue during the run",
+			     files, titles, cap);
 }
 
 /* Thundering herd: one bar per accept mode. */
@@ -554,7 +374,7 @@ static void fig_herd(struct plot *p)
 		summ_compute(e, m, &se);
 		summ_compute(hi, m, &sh);
 		summ_compute(lo, m, &sl);
-		const char *mode = val(&p->r[i], "accept_mode");
+		const char *mode = plot_val(&p->r[i], "accept_mode");
 		fprintf(f, "%d %s %g %g %g %g %g\n", ++k, mode ? mode : "?", se.median, se.min,
 			se.max, sh.median, sl.median);
 		cn += (size_t)snprintf(cap + cn, sizeof cap - cn,
@@ -567,8 +387,8 @@ static void fig_herd(struct plot *p)
 	fclose(f);
 	char full[1200];
 	snprintf(full, sizeof full, "Every worker woken for each connection, one wins: %s.", cap);
-	gnuplot(p, "herd", "herd", "The thundering herd: prefork accept modes", path, "prefork",
-		full);
+	plot_gnuplot(p, "herd", "herd", "The thundering herd: prefork accept modes", path,
+		     "prefork", full);
 }
 
 static bool want(const struct plot *p, const char *fig)
@@ -578,122 +398,44 @@ static bool want(const struct plot *p, const char *fig)
 
 static void figures(struct plot *p)
 {
-	const char *mode = val(&p->r[0], "mode");
+	const char *mode = plot_val(&p->r[0], "mode");
 	bool connect = mode && !strcmp(mode, "connect");
-	if (want(p, "connect_cdf") && (connect || varies(p, "backlog")) && !varies(p, "conns"))
+	if (want(p, "connect_cdf") && (connect || plot_varies(p, "backlog")) &&
+	    !plot_varies(p, "conns"))
 		fig_connect_cdf(p);
-	if (want(p, "established") && varies(p, "backlog"))
+	if (want(p, "established") && plot_varies(p, "backlog"))
 		fig_xy(p, "established", "established", "backlog", y_established_fast, NULL,
 		       "Connections completed without a SYN retry",
 		       "The accept queue holds min(backlog, somaxconn) + 1;", "%g");
-	if (want(p, "overflows") && varies(p, "backlog"))
+	if (want(p, "overflows") && plot_varies(p, "backlog"))
 		fig_xy(p, "overflows", "overflows", "backlog", y_overflows, NULL,
 		       "SYNs and ACKs dropped on a full accept queue",
 		       "ListenOverflows counts each SYN or final ACK dropped;", "%g");
-	if (want(p, "models") && varies(p, "conns") && !connect)
+	if (want(p, "models") && plot_varies(p, "conns") && !connect)
 		fig_xy(p, "models", "models", "conns", y_rps, NULL, "Requests per second by model",
 		       "Requests/s at the highest concurrency -", "%.0f/s");
-	if (want(p, "tail") && varies(p, "conns") && !connect)
+	if (want(p, "tail") && plot_varies(p, "conns") && !connect)
 		fig_xy(p, "tail", "tail", "conns", y_p99, NULL, "p99 latency by model",
 		       "p99 latency at the highest concurrency (of completed requests; the "
 		       "timeout where over 1% timed out) -",
 		       "%.0f us");
-	if (want(p, "recv_size") && varies(p, "recv_size"))
+	if (want(p, "recv_size") && plot_varies(p, "recv_size"))
 		fig_xy(p, "recv_size", "recv_size", "recv_size", y_mbps, y_recv_calls,
 		       "Throughput and recv() calls by recv size",
 		       "Bigger recv() sizes mean fewer system calls for the same bytes -",
 		       "%.1f MB/s");
-	if (want(p, "send") && varies(p, "send") && has_axis(p, "resp_size"))
+	if (want(p, "send") && plot_varies(p, "send") && plot_has_axis(p, "resp_size"))
 		fig_xy(p, "send", "send", "resp_size", y_completed, y_cut,
 		       "send() vs sendall: complete replies",
 		       "Replies that arrived whole at the largest reply size -", "%.0f%%");
-	if (want(p, "accept_queue") && connect && !varies(p, "conns"))
+	if (want(p, "accept_queue") && connect && !plot_varies(p, "conns"))
 		fig_accept_queue(p);
-	if (want(p, "ports") && connect && varies(p, "conns"))
+	if (want(p, "ports") && connect && plot_varies(p, "conns"))
 		fig_xy(p, "ports", "ports", "conns", y_established, y_eaddrnotavail,
 		       "Out of local ports: EADDRNOTAVAIL",
 		       "Connections established when the port range runs out -", "%g");
-	if (want(p, "herd") && varies(p, "accept_mode"))
+	if (want(p, "herd") && plot_varies(p, "accept_mode"))
 		fig_herd(p);
-}
-
-/* --- index.html ------------------------------------------------------- */
-
-static void html_escape(FILE *f, const char *s)
-{
-	for (; *s; s++)
-		if (*s == '<')
-			fputs("&lt;", f);
-		else if (*s == '>')
-			fputs("&gt;", f);
-		else if (*s == '&')
-			fputs("&amp;", f);
-		else
-			fputc(*s, f);
-}
-
-static int write_index(struct plot *p, char *err, size_t errlen)
-{
-	char path[800];
-	snprintf(path, sizeof path, "%s/index.html", p->pdir);
-	FILE *f = fopen(path, "w");
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	fprintf(f,
-		"<!doctype html>\n<meta charset=utf-8>\n<title>sockbench: %s</title>\n"
-		"<style>body{font-family:sans-serif;max-width:1320px;margin:auto}"
-		"figure{margin:2em 0}img{width:100%%}figcaption{font-size:1.2em}"
-		"code{background:#eee}</style>\n<h1>sockbench results</h1>\n<p>",
-		p->dir);
-	json_t *sw = json_load_file(strcat(strcpy(path, p->dir), "/sweep.json"), 0, NULL);
-	const char *k;
-	json_t *v;
-	fputs("Settings: ", f);
-	json_object_foreach(json_object_get(sw, "axes"), k, v)
-	{
-		fprintf(f, "<code>--%s ", k);
-		size_t i;
-		json_t *x;
-		json_array_foreach(v, i, x)
-		{
-			fputs(i ? "," : "", f);
-			html_escape(f, json_string_value(x));
-		}
-		fputs("</code> ", f);
-	}
-	fprintf(f,
-		" &middot; repeats: %lld &middot; network namespace: %s &middot; kernel %s</p>\n",
-		(long long)json_integer_value(json_object_get(sw, "repeat")),
-		json_string_value(json_object_get(sw, "netns")) ?: "?",
-		json_string_value(jget(sw, "environment.kernel")) ?: "?");
-	json_decref(sw);
-	size_t i;
-	json_array_foreach(p->figs, i, v)
-	{
-		const char *name = json_string_value(json_object_get(v, "name"));
-		fprintf(f, "<figure id=\"%s\"><img src=\"%s.png\" alt=\"", name, name);
-		html_escape(f, json_string_value(json_object_get(v, "title")));
-		fputs("\"><figcaption>", f);
-		html_escape(f, json_string_value(json_object_get(v, "caption")));
-		fprintf(f, " <a href=\"%s.svg\">SVG</a></figcaption></figure>\n", name);
-	}
-	fclose(f);
-	return 0;
-}
-
-static bool have_gnuplot(char *term, size_t len)
-{
-	FILE *f = popen("gnuplot -e 'set terminal' 2>&1", "r");
-	char buf[65536];
-	size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-	int st = f ? pclose(f) : -1;
-	buf[n] = '\0';
-	if (!f || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		return false;
-	snprintf(term, len, "%s", strstr(buf, "pngcairo") ? "pngcairo" : "png");
-	return true;
 }
 
 int plot_run(const char *dir, const char *only)
@@ -704,7 +446,7 @@ int plot_run(const char *dir, const char *only)
 	p.dir = dir;
 	p.only = only;
 	p.figs = json_array();
-	if (load_runs(&p, err, sizeof err) < 0) {
+	if (plot_load_runs(&p, err, sizeof err) < 0) {
 		fprintf(stderr, "sockbench plot: %s\n", err);
 		return 1;
 	}
@@ -715,7 +457,7 @@ int plot_run(const char *dir, const char *only)
 		fprintf(stderr, "sockbench plot: %s: %s\n", p.ddir, strerror(errno));
 		return 1;
 	}
-	bool gp = have_gnuplot(p.term, sizeof p.term);
+	bool gp = plot_have_gnuplot(p.term, sizeof p.term);
 	if (!gp) /* the data files are still written: any plotting tool reads them */
 		snprintf(p.term, sizeof p.term, "none");
 	figures(&p);
@@ -726,7 +468,7 @@ int plot_run(const char *dir, const char *only)
 			"data files are in %s\n",
 			p.ddir);
 		rc = 1;
-	} else if (write_index(&p, err, sizeof err) < 0) {
+	} else if (plot_write_index(&p, err, sizeof err) < 0) {
 		fprintf(stderr, "sockbench plot: %s\n", err);
 		rc = 1;
 	} else if (!json_array_size(p.figs)) {

@@ -67,6 +67,9 @@ int engine_done(const struct engine *e); /* every thread finished its work */
 /* Ask the threads to stop, join them, merge their stats into *out. */
 void engine_stop(struct engine *e, struct lstats *out);
 void lstats_free(struct lstats *s);
+/* Add s's counts, histograms and intervals into o. */
+void lstats_merge(struct lstats *o, const struct lstats *s);
+void ival_add(struct ival *d, const struct ival *x);
 /* Interval i of s (NULL when absent; made when create). */
 struct ival *lstats_ival(struct lstats *s, int i, bool create);
 /* Interval i merged over the threads once every thread has moved past it:

@@ -18,7 +18,7 @@ struct load_config {
 	enum load_mode mode;
 	char target[256];      /* --target as given ("" when a server is started) */
 	char serve_opts[2048]; /* --serve "..." */
-	bool serve;            /* --serve given ("" = a default epoll server) */
+	bool serve;	       /* --serve given ("" = a default epoll server) */
 	char server_cmd[2048]; /* --server-cmd '...' */
 	int conns;
 	int threads;

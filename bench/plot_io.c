@@ -1,0 +1,254 @@
+/* plot_io.c - reading a sweep's runs, running gnuplot, writing index.html. */
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "sockbench/plot.h"
+#include "sockbench/plot_int.h"
+
+json_t *plot_jget(json_t *o, const char *path)
+{
+	char buf[160], *save = NULL;
+	snprintf(buf, sizeof buf, "%s", path);
+	for (char *k = strtok_r(buf, ".", &save); k && o; k = strtok_r(NULL, ".", &save))
+		o = json_object_get(o, k);
+	return o;
+}
+
+double plot_jnum(json_t *o, const char *path)
+{
+	json_t *v = plot_jget(o, path);
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+const char *plot_val(const struct prun *r, const char *axis)
+{
+	return json_string_value(json_object_get(r->values, axis));
+}
+
+bool plot_varies(const struct plot *p, const char *axis)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(p->varying, i, v) if (!strcmp(json_string_value(v), axis)) return true;
+	return false;
+}
+
+bool plot_has_axis(const struct plot *p, const char *axis)
+{
+	return p->n && plot_val(&p->r[0], axis);
+}
+
+/* --- reading the sweep ----------------------------------------------- */
+
+static int cmp_run(const void *a, const void *b)
+{
+	const struct prun *x = a, *y = b;
+	return x->cell != y->cell ? x->cell - y->cell : x->repeat - y->repeat;
+}
+
+int plot_load_runs(struct plot *p, char *err, size_t errlen)
+{
+	char path[800];
+	snprintf(path, sizeof path, "%s/runs", p->dir);
+	DIR *d = opendir(path);
+	if (!d) {
+		snprintf(err, errlen, "%s: %s (not a sweep's results directory?)", path,
+			 strerror(errno));
+		return -1;
+	}
+	struct dirent *e;
+	int cap = 0;
+	while ((e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+		if (e->d_name[0] == '.' || l < 6 || strcmp(e->d_name + l - 5, ".json"))
+			continue;
+		snprintf(path, sizeof path, "%s/runs/%s", p->dir, e->d_name);
+		json_t *j = json_load_file(path, 0, NULL);
+		json_t *sw = json_object_get(j, "sweep");
+		if (!j || !sw) {
+			json_decref(j);
+			continue;
+		}
+		if (!json_is_null(json_object_get(j, "error"))) {
+			p->failed++;
+			json_decref(j);
+			continue;
+		}
+		if (p->n == cap) {
+			cap = cap ? 2 * cap : 64;
+			struct prun *r = realloc(p->r, (size_t)cap * sizeof *r);
+			if (!r) {
+				json_decref(j);
+				break;
+			}
+			p->r = r;
+		}
+		p->r[p->n++] =
+		    (struct prun){j, json_object_get(sw, "values"),
+				  (int)json_integer_value(json_object_get(sw, "cell")),
+				  (int)json_integer_value(json_object_get(sw, "repeat"))};
+	}
+	closedir(d);
+	if (!p->n) {
+		snprintf(err, errlen, "%s/runs: no finished runs to plot", p->dir);
+		return -1;
+	}
+	qsort(p->r, (size_t)p->n, sizeof *p->r, cmp_run);
+	/* sysctl names hold dots: look the key up whole */
+	json_t *lin = json_object_get(plot_jget(p->r[0].j, "environment.sysctl"),
+				      "net.ipv4.tcp_syn_linear_timeouts");
+	p->linear = json_is_integer(lin) ? (int)json_integer_value(lin) : 0;
+	/* an axis varies when two runs disagree on it */
+	p->varying = json_array();
+	const char *k;
+	json_t *v;
+	json_object_foreach(p->r[0].values, k, v)
+	{
+		for (int i = 1; i < p->n; i++) {
+			const char *o = plot_val(&p->r[i], k);
+			if (!o || strcmp(o, json_string_value(v))) {
+				json_array_append_new(p->varying, json_string(k));
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
+/* "backlog=8" / "epoll" / "somaxconn=4,send=send": the varying axes but x. */
+void plot_series_of(const struct plot *p, const struct prun *r, const char *x, char *out,
+		    size_t len)
+{
+	size_t i, k = 0;
+	json_t *a;
+	out[0] = '\0';
+	json_array_foreach(p->varying, i, a)
+	{
+		const char *name = json_string_value(a);
+		if (x && !strcmp(name, x))
+			continue;
+		const char *v = plot_val(r, name);
+		if (!strcmp(name, "models") || !strcmp(name, "model") || !strcmp(name, "send"))
+			k += (size_t)snprintf(out + k, len - k, "%s%s", k ? "," : "", v);
+		else
+			k += (size_t)snprintf(out + k, len - k, "%s%s=%s", k ? "," : "", name, v);
+	}
+	if (!out[0])
+		snprintf(out, len, "all");
+	for (char *c = out; *c; c++)
+		if (*c == ' ' || *c == '\'')
+			*c = '_';
+}
+
+/* --- running gnuplot --------------------------------------------------- */
+
+int plot_gnuplot(struct plot *p, const char *script, const char *name, const char *title,
+		 const char *files, const char *titles, const char *caption)
+{
+	char cmd[8192], sp[700], out[800];
+	if (!strcmp(p->term, "none"))
+		return -1;
+	snprintf(sp, sizeof sp, "%s/plots/%s.gp", plot_datadir(), script);
+	snprintf(out, sizeof out, "%s/%s", p->pdir, name);
+	snprintf(cmd, sizeof cmd,
+		 "gnuplot -e \"dir='%s/plots'; files='%s'; titles='%s'; out='%s'; title='%s'; "
+		 "term='%s'; linear=%d\" '%s' 2>&1",
+		 plot_datadir(), files, titles, out, title, p->term, p->linear, sp);
+	FILE *f = popen(cmd, "r");
+	char msg[2048] = "";
+	size_t n = f ? fread(msg, 1, sizeof msg - 1, f) : 0;
+	msg[n] = '\0';
+	int st = f ? pclose(f) : -1;
+	if (st != 0) {
+		fprintf(stderr, "sockbench plot: gnuplot failed on %s: %s\n", sp,
+			msg[0] ? msg : "(no output)");
+		return -1;
+	}
+	json_array_append_new(p->figs, json_pack("{s:s, s:s, s:s}", "name", name, "title", title,
+						 "caption", caption));
+	return 0;
+}
+
+/* --- index.html ------------------------------------------------------- */
+
+static void html_escape(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		if (*s == '<')
+			fputs("&lt;", f);
+		else if (*s == '>')
+			fputs("&gt;", f);
+		else if (*s == '&')
+			fputs("&amp;", f);
+		else
+			fputc(*s, f);
+}
+
+int plot_write_index(struct plot *p, char *err, size_t errlen)
+{
+	char path[800];
+	snprintf(path, sizeof path, "%s/index.html", p->pdir);
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	fprintf(f,
+		"<!doctype html>\n<meta charset=utf-8>\n<title>sockbench: %s</title>\n"
+		"<style>body{font-family:sans-serif;max-width:1320px;margin:auto}"
+		"figure{margin:2em 0}img{width:100%%}figcaption{font-size:1.2em}"
+		"code{background:#eee}</style>\n<h1>sockbench results</h1>\n<p>",
+		p->dir);
+	json_t *sw = json_load_file(strcat(strcpy(path, p->dir), "/sweep.json"), 0, NULL);
+	const char *k;
+	json_t *v;
+	fputs("Settings: ", f);
+	json_object_foreach(json_object_get(sw, "axes"), k, v)
+	{
+		fprintf(f, "<code>--%s ", k);
+		size_t i;
+		json_t *x;
+		json_array_foreach(v, i, x)
+		{
+			fputs(i ? "," : "", f);
+			html_escape(f, json_string_value(x));
+		}
+		fputs("</code> ", f);
+	}
+	fprintf(f,
+		" &middot; repeats: %lld &middot; network namespace: %s &middot; kernel %s</p>\n",
+		(long long)json_integer_value(json_object_get(sw, "repeat")),
+		json_string_value(json_object_get(sw, "netns")) ?: "?",
+		json_string_value(plot_jget(sw, "environment.kernel")) ?: "?");
+	json_decref(sw);
+	size_t i;
+	json_array_foreach(p->figs, i, v)
+	{
+		const char *name = json_string_value(json_object_get(v, "name"));
+		fprintf(f, "<figure id=\"%s\"><img src=\"%s.png\" alt=\"", name, name);
+		html_escape(f, json_string_value(json_object_get(v, "title")));
+		fputs("\"><figcaption>", f);
+		html_escape(f, json_string_value(json_object_get(v, "caption")));
+		fprintf(f, " <a href=\"%s.svg\">SVG</a></figcaption></figure>\n", name);
+	}
+	fclose(f);
+	return 0;
+}
+
+bool plot_have_gnuplot(char *term, size_t len)
+{
+	FILE *f = popen("gnuplot -e 'set terminal' 2>&1", "r");
+	char buf[65536];
+	size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+	int st = f ? pclose(f) : -1;
+	buf[n] = '\0';
+	if (!f || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		return false;
+	snprintf(term, len, "%s", strstr(buf, "pngcairo") ? "pngcairo" : "png");
+	return true;
+}
