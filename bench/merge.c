@@ -12,25 +12,16 @@
 #include "sockbench/hist.h"
 #include "sockbench/report.h"
 
-static json_t *get(json_t *o, const char *path)
-{
-	char buf[128], *save = NULL;
-	snprintf(buf, sizeof buf, "%s", path);
-	for (char *k = strtok_r(buf, ".", &save); k && o; k = strtok_r(NULL, ".", &save))
-		o = json_object_get(o, k);
-	return o;
-}
-
 static void add_int(json_t *dst, json_t *src, const char *path)
 {
-	json_t *a = get(dst, path), *b = get(src, path);
+	json_t *a = json_path(dst, path), *b = json_path(src, path);
 	if (json_is_integer(a) && json_is_integer(b))
 		json_integer_set(a, json_integer_value(a) + json_integer_value(b));
 }
 
 static void add_real(json_t *dst, json_t *src, const char *path)
 {
-	json_t *a = get(dst, path), *b = get(src, path);
+	json_t *a = json_path(dst, path), *b = json_path(src, path);
 	if (json_is_number(a) && json_is_number(b))
 		json_real_set(a, json_number_value(a) + json_number_value(b));
 }
@@ -39,7 +30,7 @@ static void add_real(json_t *dst, json_t *src, const char *path)
 static int take_hist(json_t *run, const char *path, struct hist *h, const char *file, char *err,
 		     size_t errlen)
 {
-	json_t *lat = get(run, path);
+	json_t *lat = json_path(run, path);
 	if (json_is_null(lat) || !lat)
 		return 0;
 	json_t *hj = json_object_get(lat, "histogram");
@@ -75,23 +66,23 @@ static void merge_counts(json_t *out, json_t *in)
 		add_real(out, in, reals[i]);
 	const char *k;
 	json_t *v;
-	json_t *oe = get(out, "load.errors");
-	json_object_foreach(get(in, "load.errors"), k, v)
+	json_t *oe = json_path(out, "load.errors");
+	json_object_foreach(json_path(in, "load.errors"), k, v)
 	{
 		json_t *a = json_object_get(oe, k);
 		json_object_set_new(oe, k,
 				    json_integer(json_integer_value(a) + json_integer_value(v)));
 	}
-	json_t *od = get(out, "kernel.delta");
+	json_t *od = json_path(out, "kernel.delta");
 	if (json_is_object(od))
-		json_object_foreach(get(in, "kernel.delta"), k, v)
+		json_object_foreach(json_path(in, "kernel.delta"), k, v)
 		{
 			json_t *a = json_object_get(od, k);
 			json_object_set_new(
 			    od, k, json_integer(json_integer_value(a) + json_integer_value(v)));
 		}
 	/* Intervals line up by index (each generator's t_s from its own start). */
-	json_t *oi = get(out, "load.intervals"), *ii = get(in, "load.intervals");
+	json_t *oi = json_path(out, "load.intervals"), *ii = json_path(in, "load.intervals");
 	for (size_t i = 0; i < json_array_size(ii); i++) {
 		json_t *src = json_array_get(ii, i), *dst = json_array_get(oi, i);
 		if (!dst) {
@@ -105,7 +96,7 @@ static void merge_counts(json_t *out, json_t *in)
 		 * per interval is kept, so the merged interval has none */
 		json_object_set_new(dst, "p99_us", json_null());
 	}
-	json_t *a = get(out, "duration_s"), *b = get(in, "duration_s");
+	json_t *a = json_path(out, "duration_s"), *b = json_path(in, "duration_s");
 	if (json_number_value(b) > json_number_value(a))
 		json_object_set(out, "duration_s", b);
 	if (json_is_true(json_object_get(in, "generator_bound")))
@@ -173,10 +164,11 @@ int merge_main(int argc, char **argv)
 		rc = 2;
 		goto done;
 	}
-	json_object_set_new(get(out, "load.connections"), "latency_us", hist_latency_json(&conn));
-	json_object_set_new(get(out, "load.requests"), "latency_us", hist_latency_json(&req));
-	if (!json_is_null(get(out, "load.requests.latency_uncorrected_us")))
-		json_object_set_new(get(out, "load.requests"), "latency_uncorrected_us",
+	json_object_set_new(json_path(out, "load.connections"), "latency_us",
+			    hist_latency_json(&conn));
+	json_object_set_new(json_path(out, "load.requests"), "latency_us", hist_latency_json(&req));
+	if (!json_is_null(json_path(out, "load.requests.latency_uncorrected_us")))
+		json_object_set_new(json_path(out, "load.requests"), "latency_uncorrected_us",
 				    hist_latency_json(&unc));
 	json_object_set(out, "merged_from", files);
 	if (outpath) {

@@ -40,9 +40,9 @@ static double y_established_fast(json_t *run)
 {
 	/* connections whose handshake needed no SYN retry */
 	struct hist h;
-	json_t *hj = plot_jget(run, "load.connections.latency_us.histogram");
+	json_t *hj = json_path(run, "load.connections.latency_us.histogram");
 	if (!hj || hist_from_json(&h, hj, NULL, 0) < 0)
-		return plot_jnum(run, "load.connections.established");
+		return json_path_num(run, "load.connections.established");
 	double n = 0;
 	for (unsigned i = 0; i < HIST_BUCKETS; i++)
 		if (h.b[i] && hist_bucket_upper(i) < SYN_RETRY_NS)
@@ -51,11 +51,11 @@ static double y_established_fast(json_t *run)
 }
 static double y_overflows(json_t *r)
 {
-	return plot_jnum(r, "kernel.delta.ListenOverflows");
+	return json_path_num(r, "kernel.delta.ListenOverflows");
 }
 static double y_rps(json_t *r)
 {
-	return plot_jnum(r, "load.throughput.requests_per_s");
+	return json_path_num(r, "load.throughput.requests_per_s");
 }
 static double y_p99(json_t *r)
 {
@@ -63,42 +63,42 @@ static double y_p99(json_t *r)
 	 * the requests never completed (timed out: the blocking server leaves
 	 * all but one client waiting), the true p99 is at least the timeout:
 	 * plot that, not the flattering p99 of the lucky ones. */
-	double ok = plot_jnum(r, "load.requests.completed"),
-	       bad = plot_jnum(r, "load.requests.failed");
+	double ok = json_path_num(r, "load.requests.completed"),
+	       bad = json_path_num(r, "load.requests.failed");
 	if (ok + bad > 0 && bad / (ok + bad) > 0.01)
-		return plot_jnum(r, "config.load.timeout") * 1000;
-	return plot_jnum(r, "load.requests.latency_us.p99");
+		return json_path_num(r, "config.load.timeout") * 1000;
+	return json_path_num(r, "load.requests.latency_us.p99");
 }
 static double y_mbps(json_t *r)
 {
-	return plot_jnum(r, "load.throughput.bytes_per_s") / 1e6;
+	return json_path_num(r, "load.throughput.bytes_per_s") / 1e6;
 }
 static double y_recv_calls(json_t *r)
 {
-	return plot_jnum(r, "server.recv_calls") / plot_jnum(r, "duration_s");
+	return json_path_num(r, "server.recv_calls") / json_path_num(r, "duration_s");
 }
 static double y_completed(json_t *r)
 {
 	/* percent of the replies asked for that arrived whole */
-	double ok = plot_jnum(r, "load.requests.completed"),
-	       bad = plot_jnum(r, "load.requests.failed");
+	double ok = json_path_num(r, "load.requests.completed"),
+	       bad = json_path_num(r, "load.requests.failed");
 	return ok + bad > 0 ? 100 * ok / (ok + bad) : NAN;
 }
 static double y_cut(json_t *r)
 {
 	/* replies that never came whole: cut short, or still missing at --timeout */
-	double a = plot_jnum(r, "load.errors.short_reply"),
-	       b = plot_jnum(r, "load.errors.request_timeout");
+	double a = json_path_num(r, "load.errors.short_reply"),
+	       b = json_path_num(r, "load.errors.request_timeout");
 	return (isnan(a) ? 0 : a) + (isnan(b) ? 0 : b);
 }
 
 static double y_established(json_t *r)
 {
-	return plot_jnum(r, "load.connections.established");
+	return json_path_num(r, "load.connections.established");
 }
 static double y_eaddrnotavail(json_t *r)
 {
-	double v = plot_jnum(r, "load.errors.EADDRNOTAVAIL");
+	double v = json_path_num(r, "load.errors.EADDRNOTAVAIL");
 	return isnan(v) ? 0 : v;
 }
 
@@ -108,7 +108,7 @@ static double workers(json_t *r, const char *key, int how)
 	size_t i;
 	json_t *w;
 	double acc = how == 0 ? 0 : how > 0 ? -1 : 1e300;
-	json_array_foreach(plot_jget(r, "server.workers"), i, w)
+	json_array_foreach(json_path(r, "server.workers"), i, w)
 	{
 		double v = json_number_value(json_object_get(w, key));
 		acc = how == 0 ? acc + v : how > 0 ? fmax(acc, v) : fmin(acc, v);
@@ -255,11 +255,11 @@ static void fig_connect_cdf(struct plot *p)
 		hist_init(&h);
 		int j = i;
 		for (; j < p->n && p->r[j].cell == p->r[i].cell; j++) {
-			json_t *hj = plot_jget(p->r[j].j, "load.connections.latency_us.histogram");
+			json_t *hj = json_path(p->r[j].j, "load.connections.latency_us.histogram");
 			if (hj && hist_from_json(&x, hj, NULL, 0) == 0)
 				hist_merge(&h, &x);
 		}
-		double attempted = plot_jnum(p->r[i].j, "load.connections.attempted") * (j - i);
+		double attempted = json_path_num(p->r[i].j, "load.connections.attempted") * (j - i);
 		if (h.count && attempted > 0) {
 			char path[900], s[128];
 			plot_series_of(p, &p->r[i], NULL, s, sizeof s);

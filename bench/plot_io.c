@@ -7,23 +7,9 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "sockbench/jsonio.h"
 #include "sockbench/plot.h"
 #include "sockbench/plot_int.h"
-
-json_t *plot_jget(json_t *o, const char *path)
-{
-	char buf[160], *save = NULL;
-	snprintf(buf, sizeof buf, "%s", path);
-	for (char *k = strtok_r(buf, ".", &save); k && o; k = strtok_r(NULL, ".", &save))
-		o = json_object_get(o, k);
-	return o;
-}
-
-double plot_jnum(json_t *o, const char *path)
-{
-	json_t *v = plot_jget(o, path);
-	return json_is_number(v) ? json_number_value(v) : NAN;
-}
 
 const char *plot_val(const struct prun *r, const char *axis)
 {
@@ -100,7 +86,7 @@ int plot_load_runs(struct plot *p, char *err, size_t errlen)
 	}
 	qsort(p->r, (size_t)p->n, sizeof *p->r, cmp_run);
 	/* sysctl names hold dots: look the key up whole */
-	json_t *lin = json_object_get(plot_jget(p->r[0].j, "environment.sysctl"),
+	json_t *lin = json_object_get(json_path(p->r[0].j, "environment.sysctl"),
 				      "net.ipv4.tcp_syn_linear_timeouts");
 	p->linear = json_is_integer(lin) ? (int)json_integer_value(lin) : 0;
 	/* an axis varies when two runs disagree on it */
@@ -224,7 +210,7 @@ int plot_write_index(struct plot *p, char *err, size_t errlen)
 		" &middot; repeats: %lld &middot; network namespace: %s &middot; kernel %s</p>\n",
 		(long long)json_integer_value(json_object_get(sw, "repeat")),
 		json_string_value(json_object_get(sw, "netns")) ?: "?",
-		json_string_value(plot_jget(sw, "environment.kernel")) ?: "?");
+		json_string_value(json_path(sw, "environment.kernel")) ?: "?");
 	json_decref(sw);
 	size_t i;
 	json_array_foreach(p->figs, i, v)

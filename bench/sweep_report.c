@@ -36,15 +36,6 @@ void sweep_run_name(const struct sweep *w, uint64_t cell, const int *idx, int re
 
 /* --- summary over repeats ---------------------------------------------- */
 
-static double jpath(json_t *o, const char *path)
-{
-	char buf[128], *save = NULL;
-	snprintf(buf, sizeof buf, "%s", path);
-	for (char *k = strtok_r(buf, ".", &save); k && o; k = strtok_r(NULL, ".", &save))
-		o = json_object_get(o, k);
-	return json_is_number(o) ? json_number_value(o) : NAN;
-}
-
 static double error_total(json_t *run)
 {
 	json_t *e = json_object_get(json_object_get(run, "load"), "errors");
@@ -97,8 +88,9 @@ int sweep_write_summary(struct sweep *w, char *err, size_t errlen)
 			}
 			for (size_t f = 0; f < NFIG; f++)
 				x[f * (size_t)w->sp.repeat + (size_t)n] =
-				    figures[f].path ? jpath(run, figures[f].path) * figures[f].scale
-						    : error_total(run);
+				    figures[f].path
+					? json_path_num(run, figures[f].path) * figures[f].scale
+					: error_total(run);
 			n++;
 			json_decref(run);
 		}

@@ -1,5 +1,6 @@
 /* jsonio.c - result files are written whole or not at all. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,4 +22,19 @@ int json_write_atomic(json_t *j, const char *path, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+json_t *json_path(json_t *o, const char *path)
+{
+	char buf[160], *save = NULL;
+	snprintf(buf, sizeof buf, "%s", path);
+	for (char *k = strtok_r(buf, ".", &save); k && o; k = strtok_r(NULL, ".", &save))
+		o = json_object_get(o, k);
+	return o;
+}
+
+double json_path_num(json_t *o, const char *path)
+{
+	json_t *v = json_path(o, path);
+	return json_is_number(v) ? json_number_value(v) : NAN;
 }

@@ -9,4 +9,10 @@
  * a reader (or a crash) never sees half a file.  0, or -1 with err. */
 int json_write_atomic(json_t *j, const char *path, char *err, size_t errlen);
 
+/* The value at "load.requests.completed" (keys joined by dots), or NULL.
+ * Keys that hold dots themselves (sysctl names) need json_object_get. */
+json_t *json_path(json_t *o, const char *path);
+/* Its number, or NAN when absent or not a number. */
+double json_path_num(json_t *o, const char *path);
+
 #endif

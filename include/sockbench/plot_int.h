@@ -4,6 +4,8 @@
 #define SOCKBENCH_PLOT_INT_H
 
 #include <jansson.h>
+
+#include "sockbench/jsonio.h"
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -28,8 +30,6 @@ struct plot {
 	int linear; /* net.ipv4.tcp_syn_linear_timeouts of the runs (0: absent) */
 };
 
-json_t *plot_jget(json_t *o, const char *path); /* "a.b.c" */
-double plot_jnum(json_t *o, const char *path);	/* NAN when absent */
 const char *plot_val(const struct prun *r, const char *axis);
 bool plot_varies(const struct plot *p, const char *axis);
 bool plot_has_axis(const struct plot *p, const char *axis);
