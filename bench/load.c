@@ -32,6 +32,40 @@ static void sleep_ns(uint64_t ns)
 	nanosleep(&ts, NULL);
 }
 
+/* --start-at: wait for a wall-clock moment so that generators started apart
+ * (other namespaces, other hosts via ssh) begin their load together.  The
+ * wall clock is the only clock they share; on real hosts it is as good as
+ * their NTP sync (typically < 1 ms on a LAN).  -1 when interrupted. */
+#define START_AT_MAX_WAIT_MS (10 * 60 * 1000)
+static int wait_start_at(struct run *r, uint64_t at_ms)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	int64_t now_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+	int64_t wait = (int64_t)at_ms - now_ms;
+	if (wait < 0) {
+		run_warn(r, "--start-at was %lld ms ago: this generator started late",
+			 (long long)-wait);
+		return 0;
+	}
+	if (wait > START_AT_MAX_WAIT_MS) {
+		snprintf(r->error, sizeof r->error,
+			 "--start-at is %lld s away (at most %d s): check the clock or the value",
+			 (long long)(wait / 1000), START_AT_MAX_WAIT_MS / 1000);
+		return -1;
+	}
+	struct timespec at = {.tv_sec = (time_t)(at_ms / 1000),
+			      .tv_nsec = (long)(at_ms % 1000) * 1000000};
+	/* TIMER_ABSTIME: no drift from the time spent getting here; EINTR
+	 * (Ctrl-C) returns early and the run ends before it began. */
+	while (clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &at, NULL) == EINTR)
+		if (interrupted) {
+			snprintf(r->error, sizeof r->error, "interrupted by a signal");
+			return -1;
+		}
+	return 0;
+}
+
 /* What would make the numbers lie, said before the run (SPEC section 4). */
 static void honesty_checks(struct run *r, const struct net_addr *target)
 {
@@ -244,6 +278,10 @@ int load_main(int argc, char **argv)
 		goto out;
 	}
 	honesty_checks(&r, &e.target);
+	if (cfg.start_at_ms && wait_start_at(&r, cfg.start_at_ms) < 0) {
+		rc = 1;
+		goto out;
+	}
 	r.have_k = kstat_read(&r.k0) == 0;
 	int s = engine_start(&e);
 	if (s < 0) {

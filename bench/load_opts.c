@@ -21,6 +21,7 @@ enum {
 	O_DURATION,
 	O_REQUESTS,
 	O_WARMUP,
+	O_START_AT,
 	O_RATE,
 	O_CONNECT_RATE,
 	O_REQ_SIZE,
@@ -47,6 +48,7 @@ static const struct option longopts[] = {
     {"duration", required_argument, NULL, O_DURATION},
     {"requests", required_argument, NULL, O_REQUESTS},
     {"warmup", required_argument, NULL, O_WARMUP},
+    {"start-at", required_argument, NULL, O_START_AT},
     {"rate", required_argument, NULL, O_RATE},
     {"connect-rate", required_argument, NULL, O_CONNECT_RATE},
     {"req-size", required_argument, NULL, O_REQ_SIZE},
@@ -98,6 +100,8 @@ void load_usage(FILE *f)
 	       "  --duration T          run length (default 10s) ...\n"
 	       "  --requests N          ... or exactly N requests over all connections\n"
 	       "  --warmup T            run this long first, excluded from figures (default 0)\n"
+	       "  --start-at MS         begin at this wall-clock time (ms since the epoch), so\n"
+	       "                        generators started apart begin together\n"
 	       "  --rate R              open loop: R requests/s on a fixed schedule; latency\n"
 	       "                        from the scheduled time (coordinated omission corrected)\n"
 	       "  --connect-rate R      connect/crr: R new connections/s on a fixed schedule\n"
@@ -214,6 +218,11 @@ int load_parse(struct load_config *c, int argc, char **argv, char *err, size_t e
 			break;
 		case O_WARMUP:
 			OPT_GET_TIME(c->warmup_us, 1000, 0);
+			break;
+		case O_START_AT:
+			/* 1e12 ms is 2001, 1e14 is year 5138: anything else is a
+			 * typo (seconds, or microseconds) */
+			OPT_GET_INT(c->start_at_ms, 1000000000000LL, 100000000000000LL);
 			break;
 		case O_RATE:
 			GET_RATE(c->rate);

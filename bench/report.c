@@ -200,6 +200,8 @@ json_t *load_config_json(const struct load_config *c)
 	SET(o, "duration", c->requests ? json_null() : json_real((double)c->duration_us / 1e6));
 	SET(o, "requests", c->requests ? INT(c->requests) : json_null());
 	SET(o, "warmup", json_real((double)c->warmup_us / 1e6));
+	SET(o, "start_at_ms",
+	    c->start_at_ms ? json_integer((json_int_t)c->start_at_ms) : json_null());
 	SET(o, "rate", c->rate > 0 ? json_real(c->rate) : json_null());
 	SET(o, "connect_rate", c->connect_rate > 0 ? json_real(c->connect_rate) : json_null());
 	SET(o, "req_size", INT(c->req_size));

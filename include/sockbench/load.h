@@ -25,8 +25,9 @@ struct load_config {
 	uint64_t duration_us;
 	uint64_t requests; /* 0: run for duration_us */
 	uint64_t warmup_us;
-	double rate;	     /* requests/s, open loop; 0 = closed loop */
-	double connect_rate; /* connections/s for connect and crr; 0 = at once */
+	uint64_t start_at_ms; /* --start-at: wall-clock ms since the epoch; 0 = now */
+	double rate;	      /* requests/s, open loop; 0 = closed loop */
+	double connect_rate;  /* connections/s for connect and crr; 0 = at once */
 	uint32_t req_size, resp_size, send_size;
 	uint64_t connect_timeout_us, timeout_us;
 	uint64_t interval_us;
