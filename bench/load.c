@@ -217,10 +217,12 @@ int load_main(int argc, char **argv)
 	run_init(&r, &cfg);
 	if (cfg.serve && !strstr(cfg.serve_opts, "--proto")) {
 		/* The server speaks what the mode sends, unless told otherwise:
-		 * rr and crr frames, a stream into a sink, echo and connect as echo. */
-		const char *proto = cfg.mode == MODE_RR || cfg.mode == MODE_CRR ? "rr"
-				    : cfg.mode == MODE_STREAM			? "sink"
-										: "echo";
+		 * rr and crr frames, a stream into a sink, echo and connect as echo,
+		 * http as http. */
+		static const char *const proto_of[] = {
+		    [MODE_RR] = "rr",	    [MODE_CRR] = "rr",	  [MODE_CONNECT] = "echo",
+		    [MODE_STREAM] = "sink", [MODE_ECHO] = "echo", [MODE_HTTP] = "http"};
+		const char *proto = proto_of[cfg.mode];
 		size_t l = strlen(cfg.serve_opts);
 		snprintf(cfg.serve_opts + l, sizeof cfg.serve_opts - l, " --proto %s", proto);
 	}
@@ -277,6 +279,9 @@ int load_main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
+	/* Host: what curl would send for this target; a unix socket has no
+	 * host, and servers behind one take any. */
+	snprintf(e.host, sizeof e.host, "%s", e.target.family == AF_UNIX ? "localhost" : target);
 	honesty_checks(&r, &e.target);
 	if (cfg.start_at_ms && wait_start_at(&r, cfg.start_at_ms) < 0) {
 		rc = 1;

@@ -27,6 +27,8 @@ enum {
 	O_REQ_SIZE,
 	O_RESP_SIZE,
 	O_SEND_SIZE,
+	O_HTTP_PATH,
+	O_HTTP_BODY,
 	O_CONNECT_TIMEOUT,
 	O_TIMEOUT,
 	O_SOURCE,
@@ -54,6 +56,8 @@ static const struct option longopts[] = {
     {"req-size", required_argument, NULL, O_REQ_SIZE},
     {"resp-size", required_argument, NULL, O_RESP_SIZE},
     {"send-size", required_argument, NULL, O_SEND_SIZE},
+    {"http-path", required_argument, NULL, O_HTTP_PATH},
+    {"http-body", required_argument, NULL, O_HTTP_BODY},
     {"connect-timeout", required_argument, NULL, O_CONNECT_TIMEOUT},
     {"timeout", required_argument, NULL, O_TIMEOUT},
     {"source", required_argument, NULL, O_SOURCE},
@@ -77,6 +81,8 @@ void load_defaults(struct load_config *c)
 	c->req_size = 64;
 	c->resp_size = 64;
 	c->send_size = 128 << 10;
+	strcpy(c->http_path, "/");
+	c->http_body = -1;
 	c->connect_timeout_us = 5000000;
 	c->timeout_us = 5000000;
 	c->interval_us = 1000000;
@@ -94,7 +100,7 @@ void load_usage(FILE *f)
 	       "  --server-cmd 'CMD'    start any program; {port} {backlog} {recv_size} {addr}\n"
 	       "                        are filled in; ready at a READY line or a LISTEN socket\n"
 	       "load:\n"
-	       "  --mode M              rr, crr, connect, stream, echo (default rr)\n"
+	       "  --mode M              rr, crr, connect, stream, echo, http (default rr)\n"
 	       "  --conns N             concurrent connections (default 10)\n"
 	       "  --threads N           generator threads (default: number of cores)\n"
 	       "  --duration T          run length (default 10s) ...\n"
@@ -108,6 +114,8 @@ void load_usage(FILE *f)
 	       "  --req-size N          request payload bytes (default 64)\n"
 	       "  --resp-size N         reply bytes asked for, >= 1 (default 64)\n"
 	       "  --send-size N         stream: bytes per send() (default 128k)\n"
+	       "  --http-path P         http: the path of each GET (default /)\n"
+	       "  --http-body N         http: every body must be N bytes (default: any length)\n"
 	       "  --connect-timeout T   per connection (default 5s; bare number = ms)\n"
 	       "  --timeout T           per request (default 5s; bare number = ms)\n"
 	       "  --source A[-B]|A,B,.. spread connections over local IPv4 addresses\n"
@@ -180,8 +188,6 @@ int load_parse(struct load_config *c, int argc, char **argv, char *err, size_t e
 			int i = opt_choice_arg(OPT_NAME, optarg, load_mode_names, err, errlen);
 			if (i < 0)
 				return -1;
-			if (i == MODE_HTTP)
-				return opt_errf(err, errlen, OPT_NAME, "http is not built yet");
 			c->mode = (enum load_mode)i;
 			break;
 		}
@@ -238,6 +244,21 @@ int load_parse(struct load_config *c, int argc, char **argv, char *err, size_t e
 			break;
 		case O_SEND_SIZE:
 			OPT_GET_SIZE(c->send_size, 1, 64u << 20);
+			break;
+		case O_HTTP_PATH: {
+			bool ok = optarg[0] == '/' && strlen(optarg) < sizeof c->http_path;
+			for (const char *p = optarg; ok && *p; p++)
+				ok = (unsigned char)*p > 0x20 && (unsigned char)*p < 0x7f;
+			if (!ok)
+				return opt_errf(
+				    err, errlen, OPT_NAME,
+				    "expected a path starting with / (no spaces), got '%s'",
+				    optarg);
+			strcpy(c->http_path, optarg);
+			break;
+		}
+		case O_HTTP_BODY:
+			OPT_GET_SIZE(c->http_body, 0, 1ull << 40);
 			break;
 		case O_CONNECT_TIMEOUT:
 			OPT_GET_TIME(c->connect_timeout_us, 1, 1000);

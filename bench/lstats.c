@@ -69,6 +69,9 @@ void lstats_merge(struct lstats *o, const struct lstats *s)
 		if (d)
 			ival_add(d, x);
 	}
+	for (int k = 0; k < HTTP_STATUS_MAX - 100; k++)
+		o->http_status[k] += s->http_status[k];
+	o->cpu_total_s += s->cpu_s;
 	if (s->cpu_s > o->cpu_s)
 		o->cpu_s = s->cpu_s; /* the busiest thread decides generator_bound */
 }

@@ -206,6 +206,8 @@ json_t *load_config_json(const struct load_config *c)
 	SET(o, "connect_rate", c->connect_rate > 0 ? json_real(c->connect_rate) : json_null());
 	SET(o, "req_size", INT(c->req_size));
 	SET(o, "resp_size", INT(c->resp_size));
+	SET(o, "http_path", c->mode == MODE_HTTP ? json_string(c->http_path) : json_null());
+	SET(o, "http_body", c->http_body >= 0 ? INT(c->http_body) : json_null());
 	SET(o, "send_size", INT(c->send_size));
 	SET(o, "connect_timeout", INT(c->connect_timeout_us / 1000));
 	SET(o, "timeout", INT(c->timeout_us / 1000));
@@ -223,6 +225,26 @@ static json_t *errors_json(const struct lstats *s)
 		if (s->err[k])
 			SET(o, lerr_name(k, buf, sizeof buf), INT(s->err[k]));
 	}
+	return o;
+}
+
+/* {"status": {"200": n, ...}, "not_2xx_3xx": n}: what wrk calls
+ * "Non-2xx or 3xx responses", and the exact codes behind it. */
+static json_t *http_json(const struct lstats *s)
+{
+	json_t *o = json_object(), *st = json_object();
+	uint64_t other = 0;
+	for (int k = 0; k < HTTP_STATUS_MAX - 100; k++) {
+		char code[8];
+		if (!s->http_status[k])
+			continue;
+		snprintf(code, sizeof code, "%d", k + 100);
+		SET(st, code, INT(s->http_status[k]));
+		if (k + 100 < 200 || k + 100 >= 400)
+			other += s->http_status[k];
+	}
+	SET(o, "status", st);
+	SET(o, "not_2xx_3xx", INT(other));
 	return o;
 }
 
@@ -285,6 +307,8 @@ json_t *run_json(const struct run *r)
 	SET(load, "errors", errors_json(s));
 	SET(load, "intervals", intervals_json(r));
 	SET(load, "cpu_s_busiest_thread", json_real(s->cpu_s));
+	SET(load, "cpu_s_threads", json_real(s->cpu_total_s));
+	SET(load, "http", r->cfg->mode == MODE_HTTP ? http_json(s) : json_null());
 	SET(o, "load", load);
 	SET(o, "server", r->server ? json_incref(r->server) : json_null());
 
@@ -359,6 +383,16 @@ void run_summary(const struct run *r, FILE *f)
 	if (s->in_flight_at_end)
 		fprintf(f, "  in flight at end: %llu\n", (unsigned long long)s->in_flight_at_end);
 	bool any = false;
+	for (int k = 0; c->mode == MODE_HTTP && k < HTTP_STATUS_MAX - 100; k++) {
+		if (!s->http_status[k])
+			continue;
+		fprintf(f, "%s %d: %llu", any ? "," : "  http status", k + 100,
+			(unsigned long long)s->http_status[k]);
+		any = true;
+	}
+	if (any)
+		fputc('\n', f);
+	any = false;
 	for (int k = 1; k < LERR_KINDS; k++) {
 		char buf[32];
 		if (!s->err[k])

@@ -171,6 +171,10 @@ int serve_main(int argc, char **argv)
 	s.cfg = &cfg;
 	s.stop_fd = s.reserve_fd = -1;
 	pattern_init();
+	if (cfg.proto == PROTO_HTTP && http_init(cfg.http_body) < 0) {
+		fprintf(stderr, "sockbench serve: --http-body %u: out of memory\n", cfg.http_body);
+		return 1;
+	}
 
 	/* Signals arrive through a signalfd that event loops watch; blocking
 	 * models switch to a handler (srv_blocking_signals).  Blocked before
@@ -222,5 +226,6 @@ int serve_main(int argc, char **argv)
 		unlink(s.addr.text + 5);
 	if (write_stats(&s, limit))
 		rc = 1;
+	http_free();
 	return rc;
 }

@@ -87,7 +87,7 @@ void serve_usage(FILE *f)
 			server_models[i]->help);
 	fprintf(
 	    f,
-	    "  --proto P             echo, rr, sink (default echo)\n"
+	    "  --proto P             echo, rr, sink, http (default echo)\n"
 	    "  --bind ADDR           IPv4/IPv6 literal or unix:/path (default 127.0.0.1)\n"
 	    "  --port N              TCP port, 0 picks a free one (default 65432)\n"
 	    "  --backlog N|max       listen() backlog; max passes -1 = somaxconn (default 128)\n"
@@ -102,6 +102,8 @@ void serve_usage(FILE *f)
 	    "  --pause-accept        listen but never accept until SIGUSR1\n"
 	    "  --work-us N           busy CPU work per request, microseconds (default 0)\n"
 	    "  --max-msg N           largest rr request or reply (default 16M)\n"
+	    "  --http-body N         http: body bytes of each 200 reply (default 13,\n"
+	    "                        Hello, World!)\n"
 	    "  --max-conns N         above it new connections are closed at once (default 65536)\n"
 	    "  --idle-timeout-ms N   close connections idle this long, 0 = off (default 0)\n"
 	    "  --stats FILE          write the stats JSON here on exit (default: stderr)\n"
@@ -110,7 +112,7 @@ void serve_usage(FILE *f)
 
 int serve_parse(struct serve_config *c, int argc, char **argv, char *err, size_t errlen)
 {
-	static const char *const protos_served[] = {"echo", "rr", "sink", NULL};
+	static const char *const protos_served[] = {"echo", "rr", "sink", "http", NULL};
 	int opt;
 	optind = 0; /* 0, not 1: also resets glibc's state inside a -xy cluster */
 	opterr = 0;

@@ -76,6 +76,50 @@ uint8_t *sess_rbuf(struct sess *c, size_t *room)
 	return c->ibuf + c->ilen;
 }
 
+static void out_static(struct sess *c, enum http_reply_kind k)
+{
+	size_t len;
+	c->out_static = http_reply(k, &len);
+	c->out_len = len;
+	c->out_off = 0;
+}
+
+/* One http request head from ibuf, if it is all there.  The reply is one
+ * of the prebuilt ones; a bad or oversized head gets its 400/431 and the
+ * connection closes after it (its remaining bytes cannot be trusted to
+ * start a request).  -ENOMEM when the buffer cannot grow. */
+static int http_advance(struct sess *c)
+{
+	struct http_req r;
+	enum http_event ev = http_parse(c->ibuf, c->ilen, HTTP_MAX_HEAD, &r);
+	if (ev == HTTP_MORE) {
+		if (c->ilen == c->icap && c->icap < HTTP_MAX_HEAD) {
+			/* A head longer than --recv-size: grow to the bound once.
+			 * Most heads (wrk's is 40 bytes) never need it. */
+			uint8_t *b = realloc(c->ibuf, HTTP_MAX_HEAD);
+			if (!b)
+				return -ENOMEM;
+			c->ibuf = b;
+			c->icap = HTTP_MAX_HEAD;
+		}
+		return 0;
+	}
+	if (ev != HTTP_REQUEST) {
+		c->n.protocol_errors++;
+		c->ilen = 0;
+		c->close_after = true;
+		out_static(c, ev == HTTP_TOO_BIG ? HTTP_431 : HTTP_400);
+		return 0;
+	}
+	memmove(c->ibuf, c->ibuf + r.head_len, c->ilen - r.head_len);
+	c->ilen -= (uint32_t)r.head_len;
+	c->n.requests++;
+	sess_work(c->srv->cfg->work_us);
+	c->close_after = !r.keep_alive;
+	out_static(c, http_reply_for(&r));
+	return 0;
+}
+
 /* Turn buffered input into pending output, one request at a time: a
  * pipelined request is parsed only after the reply before it has gone, so
  * a connection never holds more than one reply (bounded memory). */
@@ -111,7 +155,13 @@ static enum sess_want advance(struct sess *c)
 			}
 			break;
 		}
-		default: /* sink (and protocols not served: read and drop) */
+		case PROTO_HTTP:
+			if (http_advance(c) < 0)
+				return SESS_CLOSE;
+			if (!c->out_len)
+				return SESS_READ; /* the head is not complete yet */
+			break;
+		default: /* sink: read and drop */
 			c->n.requests++;
 			c->ilen = 0;
 			break;
@@ -148,8 +198,8 @@ int sess_out(struct sess *c, struct iovec *iov, int max)
 	uint64_t left = c->out_len - c->out_off, covered;
 	if (!left)
 		return 0;
-	if (c->out_echo) {
-		iov[0].iov_base = c->ibuf + c->out_off;
+	if (c->out_echo || c->out_static) {
+		iov[0].iov_base = (uint8_t *)(c->out_static ? c->out_static : c->ibuf) + c->out_off;
 		iov[0].iov_len = (size_t)left;
 		return 1;
 	}
@@ -162,6 +212,7 @@ static void out_done(struct sess *c)
 		c->ilen = 0; /* the echoed bytes were the whole input buffer */
 	c->out_len = c->out_off = 0;
 	c->out_echo = false;
+	c->out_static = NULL;
 }
 
 enum sess_want sess_sent(struct sess *c, ssize_t n)
@@ -194,6 +245,8 @@ enum sess_want sess_sent(struct sess *c, ssize_t n)
 			return SESS_WRITE;
 		out_done(c);
 	}
+	if (c->close_after)
+		return SESS_CLOSE;
 	return advance(c);
 }
 

@@ -28,8 +28,9 @@ struct ival {
 	struct hist *h; /* request latency in this interval, made on first use */
 };
 
-#define IV_CHUNK  256
-#define IV_CHUNKS 4096
+#define HTTP_STATUS_MAX 600
+#define IV_CHUNK	256
+#define IV_CHUNKS	4096
 
 /* One thread's counts; merged by the controller after the run. */
 struct lstats {
@@ -41,7 +42,9 @@ struct lstats {
 	struct ival *ivc[IV_CHUNKS]; /* chunks never move: the controller reads
 				      * finished intervals while threads run */
 	int niv;		     /* intervals touched: highest index + 1 */
-	double cpu_s;		     /* this thread's CPU time (RUSAGE_THREAD) */
+	double cpu_s;	    /* this thread's CPU time (RUSAGE_THREAD); merged: the busiest */
+	double cpu_total_s; /* merged: all the threads together */
+	uint64_t http_status[HTTP_STATUS_MAX - 100]; /* replies by status code 100..599 */
 };
 
 struct lthread;
@@ -53,7 +56,8 @@ struct engine {
 	struct lthread *t;
 	uint64_t t_begin, t_measure, t_end; /* CLOCK_MONOTONIC ns; t_end 0 = --requests */
 	volatile int stop;
-	uint8_t *reqbuf; /* rr: header + payload; echo/stream: pattern */
+	char host[300];	 /* http: the Host header, "127.0.0.1:8080" */
+	uint8_t *reqbuf; /* rr: header + payload; echo/stream: pattern; http: GET */
 	size_t reqlen;
 };
 

@@ -29,6 +29,8 @@ struct load_config {
 	double rate;	      /* requests/s, open loop; 0 = closed loop */
 	double connect_rate;  /* connections/s for connect and crr; 0 = at once */
 	uint32_t req_size, resp_size, send_size;
+	char http_path[256]; /* --http-path, default "/" */
+	int64_t http_body;   /* --http-body: expected body length; -1 = any */
 	uint64_t connect_timeout_us, timeout_us;
 	uint64_t interval_us;
 	uint64_t queue_sample_us;

@@ -8,6 +8,7 @@
 #ifndef SOCKBENCH_PROTO_H
 #define SOCKBENCH_PROTO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/uio.h>
@@ -45,5 +46,44 @@ int pattern_iov(uint64_t off, uint64_t len, struct iovec *iov, int max, uint64_t
  * `off`), or len when all match. */
 size_t pattern_check(const uint8_t *buf, size_t len, uint64_t off);
 void pattern_fill(uint8_t *buf, size_t len, uint64_t off);
+
+/* ---- http (proto_http.c) ----------------------------------------------
+ * Server: a request head is found whole in the connection's buffer (at most
+ * HTTP_MAX_HEAD bytes, like nginx's 8 KiB large_client_header_buffers). */
+#define HTTP_MAX_HEAD 8192
+
+enum http_event { HTTP_MORE = 0, HTTP_REQUEST = 1, HTTP_BAD = -1, HTTP_TOO_BIG = -2 };
+struct http_req {
+	size_t head_len; /* bytes to consume */
+	bool keep_alive;
+	int minor; /* HTTP/1.minor */
+};
+/* Look at buf[0..len) for one request head.  HTTP_REQUEST: *r filled;
+ * HTTP_MORE: need more bytes; HTTP_BAD: not a GET we serve (reply 400);
+ * HTTP_TOO_BIG: no head end within max_head bytes (reply 431). */
+enum http_event http_parse(const uint8_t *buf, size_t len, size_t max_head, struct http_req *r);
+
+enum http_reply_kind { HTTP_OK, HTTP_OK_KEEP, HTTP_OK_CLOSE, HTTP_400, HTTP_431, HTTP_REPLY_KINDS };
+/* Build every reply once, with a body of body_len bytes; -ENOMEM. */
+int http_init(size_t body_len);
+void http_free(void);
+const uint8_t *http_reply(enum http_reply_kind k, size_t *len);
+enum http_reply_kind http_reply_for(const struct http_req *r);
+
+/* Client: an incremental reply parser, 32 bytes of state per connection. */
+struct http_resp {
+	uint8_t state, which;
+	bool close;	 /* the server said Connection: close */
+	uint16_t pos;	 /* position in the status line, name or value */
+	uint16_t status; /* 3 digits */
+	int64_t content_length;
+	uint64_t body_left;
+	uint64_t word; /* first bytes of a Connection value */
+};
+enum http_resp_event { HTTP_RESP_MORE = 0, HTTP_RESP_DONE = 1, HTTP_RESP_BAD = -1 };
+void http_resp_init(struct http_resp *p);
+/* Consume buf[0..len) up to the end of one reply (*used bytes). */
+enum http_resp_event http_resp_feed(struct http_resp *p, const uint8_t *buf, size_t len,
+				    size_t *used);
 
 #endif

@@ -36,10 +36,13 @@ struct sess {
 	bool idle_closed;
 	enum sess_want want; /* for the models' own bookkeeping */
 	struct srv *srv;
-	uint8_t *ibuf; /* recv_size bytes: unparsed input (rr) or data to echo */
+	uint8_t *ibuf; /* recv_size bytes: unparsed input (rr, http) or data to echo */
 	uint32_t ilen, icap;
-	/* pending output: the echo of ibuf[0..out_len) or an rr reply pattern */
+	/* pending output: the echo of ibuf[0..out_len), a prebuilt reply
+	 * (out_static: http) or else an rr reply pattern */
 	bool out_echo;
+	bool close_after; /* close once the pending output has gone (http) */
+	const uint8_t *out_static;
 	uint64_t out_len, out_off;
 	struct rr_parser rr;
 	uint64_t last_ms; /* monotonic ms of the last byte received or sent */

@@ -273,7 +273,7 @@ static void test_serve_bad(void **state)
 	    {{"--bind", long_bind}, "--bind: ", "address too long"},
 	    {{"--model", "nosuch"}, "--model: 'nosuch' is not one of ", "epoll"},
 	    {{"--model", ""}, "--model: '' is not one of ", "blocking"},
-	    {{"--proto", "http"}, "--proto: ", "'http' is not one of echo, rr, sink"},
+	    {{"--proto", "gopher"}, "--proto: ", "'gopher' is not one of echo, rr, sink, http"},
 	    {{"--proto", "RR"}, "--proto: ", "'RR' is not one of echo, rr, sink"},
 	    /* a bad value after good ones still names its own option */
 	    {{"--port", "5", "--backlog", "x"}, "--backlog: ", "got 'x'"},
