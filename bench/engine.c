@@ -59,6 +59,7 @@ struct lthread {
 	int done;	   /* atomic: the thread has left its loop */
 	uint64_t loop_now; /* atomic: the loop's clock, published each round */
 	uint64_t completed_live, connects_live;
+	uint64_t t_done; /* when the loop ended */
 };
 
 #define LIVE_INC(x) __atomic_store_n(&(x), (x) + 1, __ATOMIC_RELAXED)
@@ -540,6 +541,7 @@ static void *thread_main(void *arg)
 		for (int i = 0; i < n; i++)
 			step(t, ev[i].data.ptr, ev[i].events);
 	}
+	t->t_done = engine_now_ns();
 	for (int i = 0; i < t->n; i++) {
 		struct lconn *c = &t->c[i];
 		if (c->st == C_SENDING || c->st == C_RECEIVING)
@@ -690,6 +692,8 @@ void engine_stop(struct engine *e, struct lstats *out)
 	for (int i = 0; i < e->nthreads; i++) {
 		struct lthread *t = &e->t[i];
 		pthread_join(t->tid, NULL);
+		if (t->t_done > e->t_finish)
+			e->t_finish = t->t_done;
 		lstats_merge(out, &t->s);
 		lstats_free(&t->s);
 		close(t->ep);

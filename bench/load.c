@@ -32,6 +32,16 @@ static void sleep_ns(uint64_t ns)
 	nanosleep(&ts, NULL);
 }
 
+/* The moment the load begins, in the wall clock generators share: with
+ * --start-at, the runs of several generators line up by it. */
+static void mark_start(struct run *r)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	r->started_at_ms = (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
+	strftime(r->started_at, sizeof r->started_at, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now.tv_sec));
+}
+
 /* --start-at: wait for a wall-clock moment so that generators started apart
  * (other namespaces, other hosts via ssh) begin their load together.  The
  * wall clock is the only clock they share; on real hosts it is as good as
@@ -254,9 +264,8 @@ int load_main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	time_t t0 = time(NULL);
-	strftime(r.started_at, sizeof r.started_at, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t0));
 	r.env = env_json();
+	mark_start(&r); /* again when the load begins; this one stands if it never does */
 
 	int rc = 0;
 	bool started = false;
@@ -287,6 +296,7 @@ int load_main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
+	mark_start(&r);
 	r.have_k = kstat_read(&r.k0) == 0;
 	int s = engine_start(&e);
 	if (s < 0) {
@@ -298,6 +308,8 @@ int load_main(int argc, char **argv)
 	uint64_t t_stop = engine_now_ns();
 	engine_stop(&e, &r.ls);
 	r.ran = true;
+	if (cfg.requests && e.t_finish && e.t_finish < t_stop)
+		t_stop = e.t_finish; /* the last request's end, not the next watch tick */
 	uint64_t measured_from = e.t_measure < t_stop ? e.t_measure : t_stop;
 	r.duration_s = (double)(t_stop - measured_from) / 1e9;
 	if (e.t_end && t_stop > e.t_end)

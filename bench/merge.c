@@ -101,6 +101,31 @@ static void merge_counts(json_t *out, json_t *in)
 		json_object_set(out, "duration_s", b);
 	if (json_is_true(json_object_get(in, "generator_bound")))
 		json_object_set_new(out, "generator_bound", json_true());
+	add_real(out, in, "load.cpu_s_threads");
+	a = json_path(out, "load.cpu_s_busiest_thread");
+	b = json_path(in, "load.cpu_s_busiest_thread");
+	if (json_is_number(a) && json_number_value(b) > json_number_value(a))
+		json_real_set(a, json_number_value(b));
+	json_t *os = json_path(out, "load.http.status");
+	if (json_is_object(os))
+		json_object_foreach(json_path(in, "load.http.status"), k, v)
+		{
+			json_t *x = json_object_get(os, k);
+			json_object_set_new(
+			    os, k, json_integer(json_integer_value(x) + json_integer_value(v)));
+		}
+	add_int(out, in, "load.http.not_2xx_3xx");
+	/* A warning of any generator (a late --start-at, a saturated
+	 * thread) is a warning about the whole: keep them all. */
+	json_t *ow = json_object_get(out, "warnings"), *w;
+	size_t i;
+	json_array_foreach(json_object_get(in, "warnings"), i, w)
+	{
+		json_array_append(ow, w);
+	}
+	if (json_is_null(json_object_get(out, "error")) &&
+	    json_is_string(json_object_get(in, "error")))
+		json_object_set(out, "error", json_object_get(in, "error"));
 }
 
 int merge_main(int argc, char **argv)

@@ -277,6 +277,7 @@ json_t *run_json(const struct run *r)
 	SET(tool, "version", json_string(SOCKBENCH_VERSION));
 	SET(o, "tool", tool);
 	SET(o, "started_at", json_string(r->started_at));
+	SET(o, "started_at_ms", INT(r->started_at_ms));
 	SET(o, "duration_s", json_real(r->duration_s));
 	SET(o, "environment", r->env ? json_incref(r->env) : json_null());
 	SET(cfg, "server", r->scfg ? serve_config_json(r->scfg) : json_null());

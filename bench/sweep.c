@@ -571,6 +571,7 @@ int sweep_main(int argc, char **argv)
 	if (w.sp.dry_run) {
 		int idx[SWEEP_MAX_AXES];
 		double total = 0;
+		int counted = 0; /* runs bounded by --requests, not by time */
 		for (uint64_t c = 0; c < w.ncells; c++) {
 			axis_cell(w.sp.axes, w.sp.naxes, c, idx);
 			char *buf, **v = cell_argv(&w, idx, NULL, &buf), name[160];
@@ -579,12 +580,19 @@ int sweep_main(int argc, char **argv)
 			for (int i = 1; v[i]; i++)
 				printf(strchr(v[i], ' ') ? " \"%s\"" : " %s", v[i]);
 			putchar('\n');
-			total += (run_timeout_s(&w, idx) - 30 + 0.2) * w.sp.repeat;
+			/* a --requests run lasts as long as the server takes:
+			 * no estimate beats a guess, so none is made */
+			if (cell_value(&w, idx, "requests"))
+				counted += w.sp.repeat;
+			else
+				total += (run_timeout_s(&w, idx) - 30 + 0.2) * w.sp.repeat;
 			free(buf);
 			free(v);
 		}
-		printf("%d runs, about %.0f s (the runs' durations + 0.2 s each)\n", w.nruns,
-		       total);
+		printf("%d runs, about %.0f s (the runs' durations + 0.2 s each)", w.nruns, total);
+		if (counted)
+			printf(", plus the time %d --requests runs take", counted);
+		putchar('\n');
 		spec_free(&w.sp);
 		return 0;
 	}

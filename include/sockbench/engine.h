@@ -55,6 +55,7 @@ struct engine {
 	int nthreads;
 	struct lthread *t;
 	uint64_t t_begin, t_measure, t_end; /* CLOCK_MONOTONIC ns; t_end 0 = --requests */
+	uint64_t t_finish;		    /* after engine_stop: when the last thread ended */
 	volatile int stop;
 	char host[300];	 /* http: the Host header, "127.0.0.1:8080" */
 	uint8_t *reqbuf; /* rr: header + payload; echo/stream: pattern; http: GET */

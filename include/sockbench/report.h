@@ -18,7 +18,8 @@ struct run {
 	const struct serve_config *scfg; /* --serve: the server's effective options */
 	char target[160];
 	char started_at[32];
-	double duration_s; /* measured, warm-up excluded */
+	uint64_t started_at_ms; /* wall clock when the load began (after --start-at) */
+	double duration_s;	/* measured, warm-up excluded */
 	struct lstats ls;
 	bool ran;
 	struct kstat k0, k1;
