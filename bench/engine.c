@@ -56,6 +56,7 @@ struct lthread {
 	/* --connect-rate: new connections due every cstep ns */
 	uint64_t cstep, cnext;
 	int opened;	   /* connections opened so far (connect-rate) */
+	int connecting;	   /* handshakes pending at the last timeout check */
 	int done;	   /* atomic: the thread has left its loop */
 	uint64_t loop_now; /* atomic: the loop's clock, published each round */
 	uint64_t completed_live, connects_live;
@@ -427,8 +428,14 @@ static void step(struct lthread *t, struct lconn *c, uint32_t events)
 
 static void check_timeouts(struct lthread *t, uint64_t now)
 {
+	/* connect mode, everything opened and no handshake pending: nothing
+	 * can time out any more, so held connections cost no scanning */
+	if (t->e->cfg->mode == MODE_CONNECT && t->opened >= (int)t->conn_quota && !t->connecting)
+		return;
+	int connecting = 0;
 	for (int i = 0; i < t->n; i++) {
 		struct lconn *c = &t->c[i];
+		connecting += c->st == C_CONNECTING;
 		if (c->st == C_CONNECTING && now >= c->deadline) {
 			count_error(t, LERR_CONNECT_TIMEOUT, now);
 			if (measuring(t, c->t_conn))
@@ -440,6 +447,7 @@ static void check_timeouts(struct lthread *t, uint64_t now)
 			request_fail(t, c, LERR_REQUEST_TIMEOUT, now);
 		}
 	}
+	t->connecting = connecting;
 }
 
 static bool want_more(const struct lthread *t, uint64_t now)
@@ -457,7 +465,11 @@ static bool want_more(const struct lthread *t, uint64_t now)
 static void open_due(struct lthread *t, uint64_t now)
 {
 	const struct load_config *cfg = t->e->cfg;
-	for (int i = 0; i < t->n; i++) {
+	/* connect mode opens each connection once, in order: start past the
+	 * ones already opened, or 100,000 held connections cost a scan of
+	 * them all every tick. */
+	int from = cfg->mode == MODE_CONNECT ? t->opened : 0;
+	for (int i = from; i < t->n; i++) {
 		struct lconn *c = &t->c[i];
 		if (c->st != C_NONE)
 			continue;
@@ -537,6 +549,8 @@ static void *thread_main(void *arg)
 		uint64_t wait = TICK_NS;
 		if (e->cfg->rate > 0 && t->next > now && t->next - now < wait)
 			wait = t->next - now;
+		if (e->cfg->connect_rate > 0 && t->cnext > now && t->cnext - now < wait)
+			wait = t->cnext - now;
 		int n = epoll_wait(t->ep, ev, 256, (int)((wait + 999999) / 1000000));
 		for (int i = 0; i < n; i++)
 			step(t, ev[i].data.ptr, ev[i].events);
@@ -603,6 +617,7 @@ int engine_start(struct engine *e)
 		t->idx = i;
 		t->n = cfg->conns / nt + (i < cfg->conns % nt);
 		t->conn_quota = (uint64_t)t->n;
+		t->connecting = 1; /* unknown until the first timeout check */
 		t->quota =
 		    cfg->requests / (uint64_t)nt + ((uint64_t)i < cfg->requests % (uint64_t)nt);
 		t->idle_top = -1;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -228,6 +229,20 @@ static json_t *errors_json(const struct lstats *s)
 	return o;
 }
 
+/* The generator process as a whole (controller and sampling included):
+ * what `time` would say of it, and its peak memory. */
+static json_t *process_json(void)
+{
+	struct rusage ru;
+	json_t *o = json_object();
+	getrusage(RUSAGE_SELF, &ru);
+	SET(o, "cpu_user_s", json_real((double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6));
+	SET(o, "cpu_sys_s", json_real((double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6));
+	long hwm = proc_status_kib("VmHWM");
+	SET(o, "max_rss_kib", hwm >= 0 ? INT(hwm) : json_null());
+	return o;
+}
+
 /* {"status": {"200": n, ...}, "not_2xx_3xx": n}: what wrk calls
  * "Non-2xx or 3xx responses", and the exact codes behind it. */
 static json_t *http_json(const struct lstats *s)
@@ -309,6 +324,7 @@ json_t *run_json(const struct run *r)
 	SET(load, "intervals", intervals_json(r));
 	SET(load, "cpu_s_busiest_thread", json_real(s->cpu_s));
 	SET(load, "cpu_s_threads", json_real(s->cpu_total_s));
+	SET(load, "process", process_json());
 	SET(load, "http", r->cfg->mode == MODE_HTTP ? http_json(s) : json_null());
 	SET(o, "load", load);
 	SET(o, "server", r->server ? json_incref(r->server) : json_null());

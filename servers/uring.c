@@ -110,6 +110,8 @@ static int arm_recv(struct loop *l, struct conn *k)
 {
 	size_t room;
 	uint8_t *p = sess_rbuf(k->c, &room);
+	if (!p)
+		return -ENOMEM;
 	struct io_uring_sqe *sqe = sqe_get(l);
 	if (!sqe)
 		return -EBUSY;

@@ -224,14 +224,13 @@ enum { R_STATUS, R_LF, R_NAME, R_VALUE, R_END_LF, R_BODY };
  * care about that are still possible, `pos` how far they have matched. */
 enum { N_CL = 1, N_CONN = 2, N_TE = 4, N_ALL = 7 };
 static const char *const names[] = {"content-length", "connection", "transfer-encoding"};
-#define WORD_CLOSE                                                                                 \
-	((uint64_t)'c' | (uint64_t)'l' << 8 | (uint64_t)'o' << 16 | (uint64_t)'s' << 24 |          \
-	 (uint64_t)'e' << 32)
+#define TOK_NO 0xffff /* the Connection token being read is not "close" */
 
 void http_resp_init(struct http_resp *p)
 {
 	memset(p, 0, sizeof *p);
 	p->content_length = -1;
+	p->cl_prev = -1;
 }
 
 static void name_char(struct http_resp *p, int ch)
@@ -259,7 +258,9 @@ enum http_resp_event http_resp_feed(struct http_resp *p, const uint8_t *buf, siz
 		int ch = buf[i++];
 		switch (p->state) {
 		case R_STATUS: /* "HTTP/1.x NNN reason\r": the 3 digits after the space */
-			if (ch == '\r') {
+			if (ch == '\n') {
+				goto bad; /* a bare LF: we take CRLF only, as we send it */
+			} else if (ch == '\r') {
 				if (p->pos < 12)
 					goto bad;
 				p->state = R_LF;
@@ -280,7 +281,6 @@ enum http_resp_event http_resp_feed(struct http_resp *p, const uint8_t *buf, siz
 			p->state = R_NAME;
 			p->pos = 0;
 			p->which = N_ALL;
-			p->word = 0;
 			break;
 		case R_NAME:
 			if (ch == '\r' && p->pos == 0) {
@@ -290,34 +290,61 @@ enum http_resp_event http_resp_feed(struct http_resp *p, const uint8_t *buf, siz
 				if (p->which == N_TE)
 					goto bad; /* chunked: not something a benchmark target needs
 						   */
-				if (p->which == N_CL)
+				if (p->which == N_CL) {
+					/* repeated: allowed only with the same value */
+					p->cl_prev = p->content_length;
 					p->content_length = 0;
+					p->cl_st = 0;
+				}
 				p->state = R_VALUE;
 				p->pos = 0;
-			} else if (ch == '\r' || ch == '\n' || p->pos >= 64) {
-				goto bad;
+			} else if (ch <= ' ' || ch == 0x7f || p->pos >= 64) {
+				goto bad; /* controls and blanks are not name characters */
 			} else {
 				name_char(p, lower(ch));
 				p->pos++;
 			}
 			break;
 		case R_VALUE:
-			if (ch == '\r') {
-				if (p->which == N_CONN && p->pos == 5 && p->word == WORD_CLOSE)
-					p->close = true;
-				p->state = R_LF;
-			} else if (ch == ' ' || ch == '\t') {
-				/* blanks around values carry nothing */
-			} else if (p->which == N_CL) {
-				if (ch < '0' || ch > '9' || p->content_length > (int64_t)1 << 40)
-					goto bad;
-				p->content_length = p->content_length * 10 + (ch - '0');
-			} else if (p->which == N_CONN) {
-				if (p->pos < 8)
-					p->word |= (uint64_t)lower(ch) << (8 * p->pos);
-				if (p->pos < 255)
+			if (ch == '\n')
+				goto bad;
+			if (p->which == N_CONN) {
+				/* a token list, "keep-alive, close": close if any
+				 * token is exactly "close" */
+				if (ch == ',' || ch == ' ' || ch == '\t' || ch == '\r') {
+					if (p->pos == 5)
+						p->close = true;
+					if (ch == ',')
+						p->pos = 0;
+				} else if (p->pos < 5 && lower(ch) == "close"[p->pos]) {
 					p->pos++;
+				} else {
+					p->pos = TOK_NO;
+				}
 			}
+			if (p->which == N_CL) {
+				/* digits only, blanks around them; a length we
+				 * cannot read exactly would misframe every reply
+				 * after this one (RFC 9112 section 6.3) */
+				if (ch == '\r') {
+					if (p->cl_st == 0 ||
+					    (p->cl_prev >= 0 && p->cl_prev != p->content_length))
+						goto bad;
+				} else if (ch == ' ' || ch == '\t') {
+					if (p->cl_st == 1)
+						p->cl_st = 2;
+				} else if (ch < '0' || ch > '9' || p->cl_st == 2 ||
+					   p->content_length > (int64_t)1 << 40) {
+					goto bad;
+				} else {
+					p->content_length = p->content_length * 10 + (ch - '0');
+					p->cl_st = 1;
+				}
+			}
+			if (ch == '\r')
+				p->state = R_LF;
+			else if (ch < ' ' && ch != '\t')
+				goto bad; /* NUL and other controls in a value */
 			break;
 		case R_END_LF:
 			if (ch != '\n' || p->content_length < 0)

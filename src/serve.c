@@ -64,9 +64,10 @@ static json_t *stats_json(const struct srv *s, int limit)
 		    (double)(self.ru_stime.tv_usec + kids.ru_stime.tv_usec) / 1e6;
 	SET(o, "cpu_user_s", json_real(us));
 	SET(o, "cpu_sys_s", json_real(sy));
-	/* ru_maxrss of RUSAGE_CHILDREN is the largest child, not a sum. */
-	SET(o, "max_rss_kib",
-	    json_integer(self.ru_maxrss > kids.ru_maxrss ? self.ru_maxrss : kids.ru_maxrss));
+	/* ru_maxrss of RUSAGE_CHILDREN is the largest child, not a sum;
+	 * our own peak comes from VmHWM (see proc_status_kib). */
+	long hwm = proc_status_kib("VmHWM");
+	SET(o, "max_rss_kib", json_integer(hwm > kids.ru_maxrss ? hwm : kids.ru_maxrss));
 	SET(o, "backlog_requested", json_integer(c->backlog));
 	SET(o, "backlog_effective", json_integer(limit));
 	json_t *w = json_array();

@@ -41,10 +41,11 @@ int sess_init(struct sess *c, struct srv *s, int fd, bool blocking)
 	c->fd = fd;
 	c->srv = s;
 	c->blocking = blocking;
-	c->icap = s->cfg->recv_size;
-	c->ibuf = malloc(c->icap);
-	if (!c->ibuf)
-		return -ENOMEM;
+	/* The input buffer comes with the first byte to read (sess_rbuf): an
+	 * idle connection - 10,000 of them, say - costs this struct and the
+	 * kernel's socket, not --recv-size bytes each. */
+	c->ibuf = NULL;
+	c->icap = 0;
 	rr_parser_init(&c->rr);
 	c->last_ms = sess_now_ms();
 	return 0;
@@ -72,6 +73,14 @@ void sess_close(struct sess *c)
 
 uint8_t *sess_rbuf(struct sess *c, size_t *room)
 {
+	if (!c->ibuf) {
+		c->ibuf = malloc(c->srv->cfg->recv_size);
+		if (!c->ibuf) {
+			*room = 0;
+			return NULL;
+		}
+		c->icap = c->srv->cfg->recv_size;
+	}
 	*room = c->icap - c->ilen;
 	return c->ibuf + c->ilen;
 }
@@ -279,6 +288,10 @@ enum sess_want sess_on_read(struct sess *c)
 {
 	size_t room;
 	uint8_t *p = sess_rbuf(c, &room);
+	if (!p) {
+		stats_error(c->srv->st, ENOMEM);
+		return SESS_CLOSE;
+	}
 	ssize_t n = recv(c->fd, p, room, 0);
 	enum sess_want w = sess_received(c, n < 0 ? -errno : n);
 	return w == SESS_WRITE ? flush(c) : w;

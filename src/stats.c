@@ -1,5 +1,7 @@
 /* stats.c - the shared counter block. */
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #include "sockbench/stats.h"
@@ -40,4 +42,21 @@ void stats_conn_close(struct stats *st)
 {
 	STATS_ADD(st, cur_connections, -1);
 	STATS_ADD(st, closed, 1);
+}
+
+long proc_status_kib(const char *field)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	size_t n = strlen(field);
+	long v = -1;
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof line, f))
+		if (!strncmp(line, field, n) && line[n] == ':') {
+			v = strtol(line + n + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return v;
 }

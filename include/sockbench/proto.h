@@ -73,12 +73,13 @@ enum http_reply_kind http_reply_for(const struct http_req *r);
 /* Client: an incremental reply parser, 32 bytes of state per connection. */
 struct http_resp {
 	uint8_t state, which;
-	bool close;	 /* the server said Connection: close */
-	uint16_t pos;	 /* position in the status line, name or value */
-	uint16_t status; /* 3 digits */
-	int64_t content_length;
+	bool close;		/* the server said Connection: close */
+	uint8_t cl_st;		/* in a Content-Length value: 0 before digits, 1 in, 2 after */
+	uint16_t pos;		/* position in the status line, name or value */
+	uint16_t status;	/* 3 digits */
+	int64_t content_length; /* -1 until a Content-Length header */
+	int64_t cl_prev;	/* an earlier Content-Length, -1 if none */
 	uint64_t body_left;
-	uint64_t word; /* first bytes of a Connection value */
 };
 enum http_resp_event { HTTP_RESP_MORE = 0, HTTP_RESP_DONE = 1, HTTP_RESP_BAD = -1 };
 void http_resp_init(struct http_resp *p);

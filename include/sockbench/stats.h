@@ -52,4 +52,10 @@ void stats_error(struct stats *st, int errnum);
 void stats_conn_open(struct stats *st);
 void stats_conn_close(struct stats *st);
 
+/* A "kB" line of /proc/self/status ("VmHWM", "VmRSS"); -1 if absent.
+ * VmHWM is this process's peak RSS since its exec(); getrusage's
+ * ru_maxrss is not: it keeps the peak of the program that exec'd us (a
+ * 16 MiB Python test driver would show through). */
+long proc_status_kib(const char *field);
+
 #endif
