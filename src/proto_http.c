@@ -123,14 +123,25 @@ enum http_event http_parse(const uint8_t *buf, size_t len, size_t max_head, stru
 		} else if (header_is(p, eol, "content-length", &v)) {
 			/* A GET with a body is legal but we do not read bodies:
 			 * its bytes would be taken for the next request. */
+			const char *z = v;
 			while (v < eol && *v == '0')
 				v++;
-			if (v != eol)
+			while (v < eol && (*v == ' ' || *v == '\t'))
+				v++;
+			if (v == z || v != eol || *z != '0')
 				return HTTP_BAD;
 		} else if (header_is(p, eol, "transfer-encoding", &v)) {
 			return HTTP_BAD;
-		} else if (!memchr(p, ':', (size_t)(eol - p))) {
-			return HTTP_BAD;
+		} else {
+			/* name ":" value, the name without blanks or controls
+			 * (RFC 9112 section 5.1: "Connection : close" is an
+			 * error, not a header to ignore) */
+			const char *c = memchr(p, ':', (size_t)(eol - p));
+			if (!c || c == p)
+				return HTTP_BAD;
+			for (const char *q = p; q < c; q++)
+				if ((unsigned char)*q <= ' ' || *q == 0x7f)
+					return HTTP_BAD;
 		}
 	}
 	if (said_close)
@@ -272,6 +283,10 @@ enum http_resp_event http_resp_feed(struct http_resp *p, const uint8_t *buf, siz
 				if (ch < '0' || ch > '9')
 					goto bad;
 				p->status = (uint16_t)(p->status * 10 + (ch - '0'));
+				p->pos++;
+			} else if (p->pos == 12) {
+				if (ch != ' ')
+					goto bad; /* exactly 3 digits, then the reason */
 				p->pos++;
 			}
 			break;
