@@ -3,7 +3,8 @@
  * An fd_set is a bitmap of FD_SETSIZE (1024) bits: FD_SET with an fd of
  * 1024 or more writes past its end (undefined behaviour, glibc aborts
  * with _FORTIFY_SOURCE).  So a connection whose fd is that high is closed
- * at once and counted in rejected_fd_setsize - select's hard limit.
+ * at once (srv_admit, told by fd_limit) and counted in
+ * rejected_fd_setsize - select's hard limit.
  */
 #include <errno.h>
 #include <sys/select.h>
@@ -14,12 +15,6 @@
 
 static int add_conn(struct srv *s, int fd, void *arg)
 {
-	if (fd >= FD_SETSIZE) {
-		close(fd);
-		STATS_ADD(s->st, rejected_fd_setsize, 1);
-		stats_conn_close(s->st);
-		return -EMFILE;
-	}
 	return conntab_add(arg, s, fd) ? 0 : -ENOMEM;
 }
 
@@ -29,6 +24,7 @@ static int run(struct srv *s)
 	int lfd = s->lfd[0], tick = srv_tick_ms(s), r = 0;
 	if (lfd >= FD_SETSIZE || s->stop_fd >= FD_SETSIZE)
 		return -EMFILE;
+	s->fd_limit = FD_SETSIZE; /* srv_admit refuses the rest */
 	while (!srv_stopping) {
 		fd_set rd, wr;
 		FD_ZERO(&rd);

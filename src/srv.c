@@ -24,7 +24,16 @@ int srv_admit(struct srv *s, int fd)
 	int one = 1;
 	STATS_ADD(s->st, accepted, 1);
 	STATS_ADD(s->st, workers[s->worker].accepts, 1);
-	if (__atomic_load_n(&s->st->cur_connections, __ATOMIC_RELAXED) >= (int64_t)cfg->max_conns) {
+	if (s->fd_limit > 0 && fd >= s->fd_limit) {
+		/* A model that cannot hold this fd (select: FD_SET past
+		 * FD_SETSIZE writes out of its bitmap) refuses it before it is
+		 * counted as open. */
+		close(fd);
+		STATS_ADD(s->st, rejected_fd_setsize, 1);
+		STATS_ADD(s->st, closed, 1);
+		return -EMFILE;
+	}
+	if (!stats_conn_try_open(s->st, (int64_t)cfg->max_conns)) {
 		/* Accepted, so the client sees an orderly close rather than
 		 * a SYN timeout: the limit is the server's, not the kernel's. */
 		close(fd);
@@ -45,7 +54,6 @@ int srv_admit(struct srv *s, int fd)
 	 * algorithm, is what sockbench measures. */
 	if (s->addr.family != AF_UNIX)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	stats_conn_open(s->st);
 	return fd;
 }
 

@@ -29,13 +29,28 @@ void stats_error(struct stats *st, int errnum)
 	STATS_ADD(st, err[errnum], 1);
 }
 
-void stats_conn_open(struct stats *st)
+static void note_peak(struct stats *st, int64_t cur)
 {
-	int64_t cur = STATS_ADD(st, cur_connections, 1) + 1;
 	int64_t peak = __atomic_load_n(&st->peak_connections, __ATOMIC_RELAXED);
 	while (cur > peak && !__atomic_compare_exchange_n(&st->peak_connections, &peak, cur, 1,
 							  __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		;
+}
+
+void stats_conn_open(struct stats *st)
+{
+	note_peak(st, STATS_ADD(st, cur_connections, 1) + 1);
+}
+
+bool stats_conn_try_open(struct stats *st, int64_t max)
+{
+	int64_t cur = STATS_ADD(st, cur_connections, 1) + 1;
+	if (cur > max) {
+		STATS_ADD(st, cur_connections, -1);
+		return false;
+	}
+	note_peak(st, cur);
+	return true;
 }
 
 void stats_conn_close(struct stats *st)

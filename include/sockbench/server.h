@@ -23,6 +23,7 @@ struct srv {
 	int stop_fd;	/* readable when SIGINT/SIGTERM arrived (signalfd or pipe) */
 	int reserve_fd; /* spare fd, given up to accept-and-close when out of fds */
 	int worker;	/* prefork worker index, else 0 */
+	int fd_limit;	/* > 0: fds from here up are refused (select's FD_SETSIZE) */
 };
 
 struct server_model {

@@ -8,6 +8,7 @@
 #ifndef SOCKBENCH_STATS_H
 #define SOCKBENCH_STATS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -50,6 +51,9 @@ void stats_error(struct stats *st, int errnum);
 /* One more connection being served (accepted and not refused); keeps the
  * peak.  `accepted` and `closed` count every socket accept() returned. */
 void stats_conn_open(struct stats *st);
+/* The same, unless `max` are open already: false, nothing counted.  One
+ * atomic step, so prefork workers accepting at once cannot both pass. */
+bool stats_conn_try_open(struct stats *st, int64_t max);
 void stats_conn_close(struct stats *st);
 
 /* A "kB" line of /proc/self/status ("VmHWM", "VmRSS"); -1 if absent.
