@@ -321,6 +321,12 @@ static int read_totals(struct hist *h, const json_t *j, char *err, size_t errlen
 		snprintf(err, errlen, "histogram: \"max_ns\" is not in the highest bucket");
 		return -1;
 	}
+	/* both in one bucket (one sample, or all alike): the bucket check
+	 * alone lets min pass max, and every percentile would be nonsense */
+	if (h->min > h->max) {
+		snprintf(err, errlen, "histogram: \"min_ns\" is above \"max_ns\"");
+		return -1;
+	}
 	if (!sum) {
 		for (unsigned i = first; i <= last; i++)
 			h->sum_ns += (unsigned __int128)bucket_mid(i) * h->b[i];

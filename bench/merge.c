@@ -6,17 +6,28 @@
  * and the throughputs add (the generators ran side by side).  Histograms
  * of different schemes are refused, never approximated.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "sockbench/hist.h"
 #include "sockbench/report.h"
 
+/* a + b for counts read from files: a corrupt (or hand-made) count near
+ * 2^63 saturates instead of overflowing, which is undefined in C. */
+static json_int_t sum_sat(json_int_t a, json_int_t b)
+{
+	json_int_t r;
+	if (__builtin_add_overflow(a, b, &r))
+		return a > 0 ? INT64_MAX : INT64_MIN;
+	return r;
+}
+
 static void add_int(json_t *dst, json_t *src, const char *path)
 {
 	json_t *a = json_path(dst, path), *b = json_path(src, path);
 	if (json_is_integer(a) && json_is_integer(b))
-		json_integer_set(a, json_integer_value(a) + json_integer_value(b));
+		json_integer_set(a, sum_sat(json_integer_value(a), json_integer_value(b)));
 }
 
 static void add_real(json_t *dst, json_t *src, const char *path)
@@ -70,8 +81,8 @@ static void merge_counts(json_t *out, json_t *in)
 	json_object_foreach(json_path(in, "load.errors"), k, v)
 	{
 		json_t *a = json_object_get(oe, k);
-		json_object_set_new(oe, k,
-				    json_integer(json_integer_value(a) + json_integer_value(v)));
+		json_object_set_new(
+		    oe, k, json_integer(sum_sat(json_integer_value(a), json_integer_value(v))));
 	}
 	json_t *od = json_path(out, "kernel.delta");
 	if (json_is_object(od))
@@ -79,7 +90,8 @@ static void merge_counts(json_t *out, json_t *in)
 		{
 			json_t *a = json_object_get(od, k);
 			json_object_set_new(
-			    od, k, json_integer(json_integer_value(a) + json_integer_value(v)));
+			    od, k,
+			    json_integer(sum_sat(json_integer_value(a), json_integer_value(v))));
 		}
 	/* Intervals line up by index (each generator's t_s from its own start). */
 	json_t *oi = json_path(out, "load.intervals"), *ii = json_path(in, "load.intervals");

@@ -96,8 +96,10 @@ int plot_load_runs(struct plot *p, char *err, size_t errlen)
 	json_object_foreach(p->r[0].values, k, v)
 	{
 		for (int i = 1; i < p->n; i++) {
-			const char *o = plot_val(&p->r[i], k);
-			if (!o || strcmp(o, json_string_value(v))) {
+			/* run files are read back from disk: a value that is missing
+			 * or not a string (in any run, the first too) disagrees */
+			const char *o = plot_val(&p->r[i], k), *first = json_string_value(v);
+			if (!o || !first || strcmp(o, first)) {
 				json_array_append_new(p->varying, json_string(k));
 				break;
 			}
@@ -116,9 +118,11 @@ void plot_series_of(const struct plot *p, const struct prun *r, const char *x, c
 	json_array_foreach(p->varying, i, a)
 	{
 		const char *name = json_string_value(a);
+		if (k >= len) /* cut short: snprintf counts what did not fit too */
+			break;
 		if (x && !strcmp(name, x))
 			continue;
-		const char *v = plot_val(r, name);
+		const char *v = plot_val(r, name) ?: "?"; /* a run without this axis */
 		if (!strcmp(name, "models") || !strcmp(name, "model") || !strcmp(name, "send"))
 			k += (size_t)snprintf(out + k, len - k, "%s%s", k ? "," : "", v);
 		else
@@ -164,6 +168,8 @@ int plot_gnuplot(struct plot *p, const char *script, const char *name, const cha
 
 static void html_escape(FILE *f, const char *s)
 {
+	if (!s) /* sweep.json is read back from disk: a value may be no string */
+		return;
 	for (; *s; s++)
 		if (*s == '<')
 			fputs("&lt;", f);

@@ -179,7 +179,19 @@ int spec_load_config(struct sweep_spec *sp, const char *path, char *err, size_t 
 				continue;
 		}
 		if (json_is_integer(v) && !strcmp(name, "repeat")) {
-			sp->repeat = (int)json_integer_value(v);
+			/* the range --repeat has: 0 would run nothing, and a value
+			 * past INT_MAX would wrap in the (int) */
+			json_int_t r = json_integer_value(v);
+			if (r < 1 || r > 1000) {
+				snprintf(
+				    err, errlen,
+				    "--config %s: 'repeat': expected an integer from 1 to 1000, "
+				    "got %" JSON_INTEGER_FORMAT,
+				    path, r);
+				rc = -1;
+				break;
+			}
+			sp->repeat = (int)r;
 			continue;
 		}
 		if (json_is_boolean(v) && flag_option(sp, name) == 0) {
