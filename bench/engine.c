@@ -105,6 +105,26 @@ static void conn_close(struct lconn *c)
 	c->st = C_NONE;
 }
 
+/* A connection that could not be opened (err: an errno or LERR_*).  With
+ * --requests in a request mode it takes one request with it, failed: that
+ * request could not be sent, and a run against a dead port must still
+ * reach its count rather than retry for ever. */
+static void conn_failed(struct lthread *t, struct lconn *c, int err, uint64_t now)
+{
+	const struct load_config *cfg = t->e->cfg;
+	bool counted = measuring(t, c->t_conn);
+	count_error(t, err, now);
+	if (counted)
+		t->s.conn_failed++;
+	if (cfg->requests && cfg->mode != MODE_CONNECT && cfg->mode != MODE_STREAM &&
+	    t->issued < t->quota) {
+		t->issued++;
+		if (counted)
+			t->s.req_failed++;
+	}
+	conn_close(c);
+}
+
 static int conn_open(struct lthread *t, struct lconn *c, uint64_t sched)
 {
 	const struct engine *e = t->e;
@@ -114,9 +134,7 @@ static int conn_open(struct lthread *t, struct lconn *c, uint64_t sched)
 		t->s.attempted++;
 	c->t_conn = sched;
 	if (fd < 0) {
-		count_error(t, errno, now);
-		if (measuring(t, sched))
-			t->s.conn_failed++;
+		conn_failed(t, c, errno, now);
 		return -1;
 	}
 	if (e->target.family != AF_UNIX) {
@@ -129,10 +147,9 @@ static int conn_open(struct lthread *t, struct lconn *c, uint64_t sched)
 			const struct net_addr *src = &e->cfg->sources[c->src];
 			setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
 			if (bind(fd, (const struct sockaddr *)&src->ss, src->len) < 0) {
-				count_error(t, errno, now);
+				int err = errno;
 				close(fd);
-				if (measuring(t, sched))
-					t->s.conn_failed++;
+				conn_failed(t, c, err, now);
 				return -1;
 			}
 		}
@@ -147,10 +164,7 @@ static int conn_open(struct lthread *t, struct lconn *c, uint64_t sched)
 	 * handshake completes (writable) or fails (SO_ERROR). */
 	if (connect(fd, (const struct sockaddr *)&e->target.ss, e->target.len) < 0 &&
 	    errno != EINPROGRESS && errno != EAGAIN) {
-		count_error(t, errno, now);
-		if (measuring(t, sched))
-			t->s.conn_failed++;
-		conn_close(c);
+		conn_failed(t, c, errno, now);
 		return -1;
 	}
 	return 0;
@@ -269,10 +283,7 @@ static void on_connected(struct lthread *t, struct lconn *c, uint64_t now)
 	socklen_t len = sizeof err;
 	getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
 	if (err) {
-		count_error(t, err, now);
-		if (measuring(t, c->t_conn))
-			t->s.conn_failed++;
-		conn_close(c);
+		conn_failed(t, c, err, now);
 		return;
 	}
 	if (measuring(t, c->t_conn)) {
@@ -437,10 +448,7 @@ static void check_timeouts(struct lthread *t, uint64_t now)
 		struct lconn *c = &t->c[i];
 		connecting += c->st == C_CONNECTING;
 		if (c->st == C_CONNECTING && now >= c->deadline) {
-			count_error(t, LERR_CONNECT_TIMEOUT, now);
-			if (measuring(t, c->t_conn))
-				t->s.conn_failed++;
-			conn_close(c);
+			conn_failed(t, c, LERR_CONNECT_TIMEOUT, now);
 			c->st = t->e->cfg->mode == MODE_CONNECT ? C_DONE : C_NONE;
 		} else if ((c->st == C_SENDING || c->st == C_RECEIVING) &&
 			   t->e->cfg->mode != MODE_STREAM && now >= c->deadline) {

@@ -53,6 +53,14 @@ static int wait_start_at(struct run *r, uint64_t at_ms)
 	clock_gettime(CLOCK_REALTIME, &now);
 	int64_t now_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 	int64_t wait = (int64_t)at_ms - now_ms;
+	if (wait < -START_AT_MAX_WAIT_MS) {
+		/* not a late start: a wrong value (seconds for ms?) or clock */
+		snprintf(r->error, sizeof r->error,
+			 "--start-at was %lld s ago (at most %d s late): check the clock or the "
+			 "value (ms since the epoch)",
+			 (long long)(-wait / 1000), START_AT_MAX_WAIT_MS / 1000);
+		return -1;
+	}
 	if (wait < 0) {
 		run_warn(r, "--start-at was %lld ms ago: this generator started late",
 			 (long long)-wait);
@@ -174,8 +182,10 @@ static void watch(struct run *r, struct engine *e, const struct net_addr *target
 			fflush(stdout);
 			next_live += 1000000000ull;
 		}
-		if (sp)
-			spawn_drain(sp);
+		/* A server that died cannot answer again: every further
+		 * connect is refused, and a --requests count is never reached. */
+		if (sp && (spawn_drain(sp), spawn_exited(sp)))
+			break;
 		if (interrupted || engine_done(e) || (e->t_end && now >= e->t_end))
 			break;
 		sleep_ns(step);

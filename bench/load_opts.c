@@ -8,6 +8,7 @@
 
 #include "sockbench/load.h"
 #include "sockbench/opt.h"
+#include "sockbench/spawn.h"
 
 const char *const load_mode_names[] = {"rr", "crr", "connect", "stream", "echo", "http", NULL};
 
@@ -209,6 +210,15 @@ int load_parse(struct load_config *c, int argc, char **argv, char *err, size_t e
 			if (!*optarg || strlen(optarg) >= sizeof c->server_cmd)
 				return opt_errf(err, errlen, OPT_NAME, "expected a command");
 			strcpy(c->server_cmd, optarg);
+			{
+				/* split now, so that a bad quote is a usage error
+				 * and not a run that fails to start */
+				char **w, why[256];
+				int n;
+				if (words_split(optarg, &w, &n, why, sizeof why) < 0)
+					return opt_errf(err, errlen, OPT_NAME, "%s", why);
+				words_free(w);
+			}
 			break;
 		case O_CONNS:
 			OPT_GET_INT(c->conns, 1, 10000000);

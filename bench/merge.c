@@ -143,12 +143,34 @@ static void merge_counts(json_t *out, json_t *in)
 int merge_main(int argc, char **argv)
 {
 	char err[512];
-	if (argc < 2 || !strcmp(argv[1], "--help")) {
-		FILE *f = argc < 2 ? stderr : stdout;
-		fprintf(f, "usage: sockbench merge RUN.json... [--json OUT]\n"
-			   "One result from several generators: counts added, histograms merged "
-			   "exactly.\n");
-		return argc < 2 ? 2 : 0;
+	if (argc >= 2 && !strcmp(argv[1], "--help")) {
+		printf("usage: sockbench merge RUN.json... [--json OUT]\n"
+		       "One result from several generators: counts added, histograms merged "
+		       "exactly.\n");
+		return 0;
+	}
+	/* the command line first, whole: a usage error before any file is read */
+	int nfiles = 0;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			if (++i == argc) {
+				fprintf(stderr, "sockbench merge: --json: needs a value\n");
+				return 2;
+			}
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr,
+				"sockbench merge: '%s': unknown option (usage: sockbench merge "
+				"RUN.json... [--json OUT])\n",
+				argv[i]);
+			return 2;
+		} else {
+			nfiles++;
+		}
+	}
+	if (!nfiles) {
+		fprintf(stderr, "sockbench merge: no RUN.json given (usage: sockbench merge "
+				"RUN.json... [--json OUT])\n");
+		return 2;
 	}
 	const char *outpath = NULL;
 	json_t *out = NULL, *files = json_array();
@@ -159,12 +181,7 @@ int merge_main(int argc, char **argv)
 	int rc = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
-			if (++i == argc) {
-				fprintf(stderr, "sockbench merge: --json: needs a value\n");
-				rc = 2;
-				goto done;
-			}
-			outpath = argv[i];
+			outpath = argv[++i]; /* present: checked above */
 			continue;
 		}
 		json_error_t je;

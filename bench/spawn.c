@@ -88,6 +88,28 @@ oom:
 	return -1;
 }
 
+int words_quote(char *out, size_t cap, size_t *k, const char *word)
+{
+	size_t n = *k;
+	if (n + 1 >= cap)
+		return -1;
+	out[n++] = '\'';
+	for (const char *p = word; *p; p++) {
+		/* inside '...' nothing is special but ' itself: close the
+		 * quote, write an escaped ', open it again */
+		const char *piece = *p == '\'' ? "'\\''" : NULL;
+		size_t len = piece ? 4 : 1;
+		if (n + len + 2 >= cap)
+			return -1;
+		memcpy(out + n, piece ? piece : p, len);
+		n += len;
+	}
+	out[n++] = '\'';
+	out[n] = '\0';
+	*k = n;
+	return 0;
+}
+
 void words_free(char **argv)
 {
 	for (char **p = argv; p && *p; p++)
@@ -161,12 +183,15 @@ static int start(struct spawn *sp, char **argv, char *err, size_t errlen)
 	return 0;
 }
 
-/* "READY model=.. addr=127.0.0.1 port=40123 ..." -> addr:port */
+/* "READY model=.. addr=127.0.0.1 port=40123 ..." -> addr:port.  The
+ * address runs up to " port=": a unix: path may hold spaces. */
 static void parse_ready(struct spawn *sp, const char *line)
 {
 	const char *a = strstr(line, " addr="), *p = strstr(line, " port=");
 	char addr[128] = "127.0.0.1";
-	if (a)
+	if (a && p > a)
+		snprintf(addr, sizeof addr, "%.*s", (int)(p - a - 6), a + 6);
+	else if (a)
 		sscanf(a + 6, "%127s", addr);
 	if (p)
 		sp->port = atoi(p + 6);
@@ -324,17 +349,30 @@ void spawn_drain(struct spawn *sp)
 			;
 }
 
+bool spawn_exited(struct spawn *sp)
+{
+	if (!sp->died && sp->pid > 0 && waitpid(sp->pid, &sp->died_status, WNOHANG) == sp->pid)
+		sp->died = true;
+	return sp->died;
+}
+
 int spawn_stop(struct spawn *sp, json_t **stats, char *err, size_t errlen)
 {
 	int rc = 0, status = 0;
 	if (stats)
 		*stats = NULL;
 	if (sp->pid > 0) {
-		pid_t got = waitpid(sp->pid, &status, WNOHANG);
+		pid_t got = sp->died ? sp->pid : waitpid(sp->pid, &status, WNOHANG);
+		if (sp->died)
+			status = sp->died_status;
 		if (got == sp->pid) {
-			snprintf(err, errlen, "server died during the run (%s %d)",
-				 WIFEXITED(status) ? "status" : "signal",
-				 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+			if (WIFSIGNALED(status))
+				snprintf(err, errlen,
+					 "server died during the run (signal %d, SIG%s)",
+					 WTERMSIG(status), sigabbrev_np(WTERMSIG(status)) ?: "?");
+			else
+				snprintf(err, errlen, "server exited during the run (status %d)",
+					 WEXITSTATUS(status));
 			rc = -1;
 		} else {
 			kill(-sp->pid, SIGTERM);

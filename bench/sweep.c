@@ -101,8 +101,16 @@ static char **cell_argv(const struct sweep *w, const int *idx, const char *json,
 		const struct knob *kn = w->sp.knob[i];
 		if (kn->kind != K_SERVE)
 			continue;
-		sl += (size_t)snprintf(serve + sl, sizeof serve - sl, "--%s '%s' ",
-				       kn->alias ? kn->alias : kn->name, w->sp.axes[i].v[idx[i]]);
+		/* quoted whole: a value (a unix: path) may hold spaces or ' */
+		sl += (size_t)snprintf(serve + sl, sizeof serve - sl, "--%s ",
+				       kn->alias ? kn->alias : kn->name);
+		if (sl >= sizeof serve ||
+		    words_quote(serve, sizeof serve, &sl, w->sp.axes[i].v[idx[i]]) < 0) {
+			free(b);
+			free(v);
+			return NULL; /* values are bounded far below 4 KiB */
+		}
+		sl += (size_t)snprintf(serve + sl, sizeof serve - sl, " ");
 	}
 	if (w->sp.pause_accept)
 		sl += (size_t)snprintf(serve + sl, sizeof serve - sl, "--pause-accept ");
@@ -180,6 +188,11 @@ static int validate_cells(struct sweep *w, char *err, size_t errlen)
 	for (uint64_t c = 0; c < w->ncells; c++) {
 		axis_cell(w->sp.axes, w->sp.naxes, c, idx);
 		char *buf, **v = cell_argv(w, idx, NULL, &buf);
+		if (!v) {
+			snprintf(err, errlen, "run %llu: its command line does not fit in 8 KiB",
+				 (unsigned long long)c + 1);
+			return -1;
+		}
 		int n = 0;
 		while (v[n])
 			n++;
@@ -353,8 +366,19 @@ reap:
 	kill(-pid, SIGKILL); /* the server it started, if still there */
 }
 
+/* The results directory refused a write (read-only, full): the run did
+ * not fail, its result was lost, so nothing is recorded for it and the
+ * sweep stops; --resume redoes it once the directory takes writes. */
+static int unwritable(struct sweep *w, const char *tmp, const char *errpath, const char *why)
+{
+	snprintf(w->unwritable, sizeof w->unwritable, "%s", why);
+	unlink(tmp);
+	unlink(errpath);
+	return -2;
+}
+
 /* Run one cell x repeat; 0 done (ok or recorded failure), 1 skipped,
- * -1 interrupted. */
+ * -1 interrupted, -2 the results directory cannot be written. */
 static int run_one(struct sweep *w, uint64_t cell, const int *idx, int rep, char *last,
 		   size_t lastlen)
 {
@@ -365,14 +389,20 @@ static int run_one(struct sweep *w, uint64_t cell, const int *idx, int rep, char
 	snprintf(errpath, sizeof errpath, "%s/runs/.tmp/%s.stderr", w->dir, name);
 	if (w->sp.resume && access(final, F_OK) == 0)
 		return 1;
+	/* the load's stderr goes to a file beside its JSON: opened here, so
+	 * that a results directory refusing files is seen before the run */
+	int efd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (efd < 0) {
+		char why[900];
+		snprintf(why, sizeof why, "%s: cannot write (%s)", errpath, strerror(errno));
+		return unwritable(w, tmp, errpath, why);
+	}
 	char *buf, **argv = cell_argv(w, idx, tmp, &buf);
 	double t0 = sweep_now_s();
 	pid_t pid = fork();
 	if (pid == 0) {
 		setpgid(0, 0);
-		int fd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd >= 0)
-			dup2(fd, STDERR_FILENO);
+		dup2(efd, STDERR_FILENO);
 		int nul = open("/dev/null", O_WRONLY);
 		if (nul >= 0)
 			dup2(nul, STDOUT_FILENO);
@@ -391,6 +421,7 @@ static int run_one(struct sweep *w, uint64_t cell, const int *idx, int rep, char
 	}
 	free(buf);
 	free(argv);
+	close(efd);
 	if (pid < 0)
 		return -1;
 	setpgid(pid, pid);
@@ -431,6 +462,13 @@ static int run_one(struct sweep *w, uint64_t cell, const int *idx, int rep, char
 			if (nl && !nl[1])
 				*nl = '\0';
 		}
+		/* load could not write its --json: the results directory's
+		 * fault, not the run's ("sockbench load: --json TMP: cannot
+		 * write (...)") */
+		const char *j = strstr(tail, "--json ");
+		if (!hung && WIFEXITED(status) && WEXITSTATUS(status) == 1 && j &&
+		    !strncmp(j + 7, tmp, strlen(tmp)))
+			return unwritable(w, tmp, errpath, j + 7);
 		if (hung)
 			snprintf(why, sizeof why, "run did not finish within %.0f s: killed",
 				 limit);
@@ -453,9 +491,8 @@ static int run_one(struct sweep *w, uint64_t cell, const int *idx, int rep, char
 	json_object_set_new(run, "sweep", meta);
 	char err[600];
 	if (json_write_atomic(run, final, err, sizeof err) < 0) {
-		fprintf(stderr, "sockbench sweep: %s\n", err);
 		json_decref(run);
-		return -1;
+		return unwritable(w, tmp, errpath, err);
 	}
 	unlink(tmp);
 	unlink(errpath);
@@ -623,7 +660,7 @@ int sweep_main(int argc, char **argv)
 	w.t0 = sweep_now_s();
 	int idx[SWEEP_MAX_AXES], i = 0;
 	char last[128] = "";
-	for (uint64_t c = 0; c < w.ncells && !interrupted; c++) {
+	for (uint64_t c = 0; c < w.ncells && !interrupted && !w.unwritable[0]; c++) {
 		axis_cell(w.sp.axes, w.sp.naxes, c, idx);
 		char key[80];
 		axis_cell_key(w.sp.axes, w.sp.naxes, idx, key, sizeof key);
@@ -643,6 +680,15 @@ int sweep_main(int argc, char **argv)
 	if (tty && !w.sp.quiet)
 		fputc('\n', stderr);
 	int rc = w.failed ? 1 : 0;
+	if (w.unwritable[0]) {
+		/* one message: summaries would fail the same way */
+		fprintf(stderr,
+			"sockbench sweep: %s\n"
+			"  stopped after %d of %d runs (finished files are kept); once it is "
+			"writable, resume with --out %s --resume\n",
+			w.unwritable, w.done, w.nruns, w.dir);
+		return 1;
+	}
 	if (sweep_write_summary(&w, err, sizeof err) < 0 ||
 	    sweep_write_sweep_json(&w, argc, argv, !interrupted, err, sizeof err) < 0) {
 		fprintf(stderr, "sockbench sweep: %s\n", err);

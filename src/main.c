@@ -49,6 +49,11 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "load"))
 		return load_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "sysinfo")) {
+		if (argc > 2) {
+			fprintf(stderr, "sockbench sysinfo: '%s': sysinfo takes no arguments\n",
+				argv[2]);
+			return 2;
+		}
 		/* What a run records as its environment, for this namespace. */
 		json_t *env = env_json();
 		json_dumpf(env, stdout, JSON_INDENT(2));

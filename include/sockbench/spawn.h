@@ -15,12 +15,18 @@ struct spawn {
 	bool ready_line;      /* READY seen (else: found its LISTEN socket) */
 	char stats_path[256]; /* --serve: the server writes its stats here */
 	char tmpdir[128];
+	bool died; /* exited during the run (reaped; status below) */
+	int died_status;
 };
 
 /* Split a command line into words: shell-like quoting ('...', "...", \),
  * no shell.  NULL-terminated argv in *out (free with words_free). */
 int words_split(const char *s, char ***out, int *argc, char *err, size_t errlen);
 void words_free(char **argv);
+/* Append `word` to out (length *k, capacity cap) quoted so that
+ * words_split gives it back as one word, whatever it holds: '...' with
+ * each ' written as '\''.  -1 if it does not fit. */
+int words_quote(char *out, size_t cap, size_t *k, const char *word);
 /* Replace {port} {backlog} {recv_size} {addr} inside one word ({port}
  * stays when port < 0). */
 int words_fill(const char *word, char *out, size_t outlen, int port, int backlog,
@@ -35,6 +41,9 @@ int spawn_cmd(struct spawn *sp, const char *cmd, int backlog, unsigned recv_size
 	      size_t errlen);
 /* Read and discard what the child printed (call now and then). */
 void spawn_drain(struct spawn *sp);
+/* Has the server exited by itself (killed, crashed)?  Reaps it and keeps
+ * the status for spawn_stop's message. */
+bool spawn_exited(struct spawn *sp);
 /* SIGTERM, up to 2 s, then SIGKILL; *stats gets the --serve stats JSON
  * (NULL otherwise).  Returns 0, or -1 with err saying how it ended. */
 int spawn_stop(struct spawn *sp, json_t **stats, char *err, size_t errlen);

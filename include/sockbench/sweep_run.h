@@ -15,6 +15,7 @@ struct sweep {
 	char dir[600];
 	uint64_t ncells;
 	int nruns, done, failed, skipped;
+	char unwritable[800]; /* the results directory refused a write: why */
 	double overhead_sum, overhead_max;
 	int overhead_n;
 	bool userns;
