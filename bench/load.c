@@ -144,14 +144,11 @@ static void jsonl_line(FILE *f, int i, const struct ival *v, double step)
 /* The controller: sample the accept queue, emit intervals and the live
  * line, until the run is over. */
 static void watch(struct run *r, struct engine *e, const struct net_addr *target, bool started,
-		  struct spawn *sp)
+		  struct spawn *sp, FILE *jl, int *next_ivp)
 {
 	const struct load_config *c = r->cfg;
 	int port = queue_port(target, started), nl = port > 0 ? diag_open() : -1;
 	bool tty = !c->quiet && isatty(STDOUT_FILENO);
-	FILE *jl = c->jsonl_path[0] ? fopen(c->jsonl_path, "w") : NULL;
-	if (c->jsonl_path[0] && !jl)
-		run_warn(r, "--jsonl %s: %s", c->jsonl_path, strerror(errno));
 	uint64_t step = c->queue_sample_us * 1000, next_live = e->t_begin + 1000000000ull;
 	int next_iv = 0;
 	double ivs = (double)c->interval_us / 1e6;
@@ -194,8 +191,19 @@ static void watch(struct run *r, struct engine *e, const struct net_addr *target
 		printf("\r%60s\r", "");
 	if (nl >= 0)
 		close(nl);
-	if (jl)
-		fclose(jl);
+	*next_ivp = next_iv;
+}
+
+/* --jsonl: the intervals the live stream had not reached when the run
+ * ended (a thread still inside its last tick), from the merged stats, so
+ * that the stream holds exactly the JSON's load.intervals. */
+static void jsonl_rest(FILE *jl, struct run *r, int next_iv)
+{
+	double ivs = (double)r->cfg->interval_us / 1e6;
+	for (int i = next_iv; i < r->ls.niv; i++) {
+		struct ival *v = lstats_ival(&r->ls, i, false), none = {0};
+		jsonl_line(jl, i, v ? v : &none, ivs);
+	}
 }
 
 static int finish(struct run *r, int rc)
@@ -314,9 +322,17 @@ int load_main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	watch(&r, &e, &e.target, started, started ? &sp : NULL);
+	FILE *jl = cfg.jsonl_path[0] ? fopen(cfg.jsonl_path, "w") : NULL;
+	if (cfg.jsonl_path[0] && !jl)
+		run_warn(&r, "--jsonl %s: %s", cfg.jsonl_path, strerror(errno));
+	int next_iv = 0;
+	watch(&r, &e, &e.target, started, started ? &sp : NULL, jl, &next_iv);
 	uint64_t t_stop = engine_now_ns();
 	engine_stop(&e, &r.ls);
+	if (jl) {
+		jsonl_rest(jl, &r, next_iv);
+		fclose(jl);
+	}
 	r.ran = true;
 	if (cfg.requests && e.t_finish && e.t_finish < t_stop)
 		t_stop = e.t_finish; /* the last request's end, not the next watch tick */
