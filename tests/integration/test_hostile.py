@@ -629,11 +629,18 @@ def test_4gib(t, model):
              wait_held(srv, 0, 5))
         after = Mem(srv)
         require_alive(t, srv, "4 GiB headers")
-        # Counter slack per process; a sanitizer's allocator grows its
-        # caches in larger steps.
-        slack = RSS_SLACK_KIB * after.n * (4 if SANITIZER else 1)
+        # Counter slack per process.  Under a sanitizer RSS is the
+        # sanitizer's (shadow pages, quarantine; a forked child touches its
+        # own copies): reported, not asserted; the Release run asserts it
+        # (and unit.test_rr that rr_feed refuses a length above max_msg
+        # before anything is allocated).
+        slack = RSS_SLACK_KIB * after.n
         for key in ("VmRSS", "VmHWM"):
             d = after.total(key) - before.total(key)
+            if SANITIZER:
+                t.note(f"server {key} growth across the 4 GiB headers: "
+                       f"{d} KiB ({SANITIZER} build: not asserted)")
+                continue
             t.check(d <= slack, f"server {key} growth across the two "
                     f"4 GiB headers (nothing allocated; {after.n} "
                     f"process(es))", f"<= {slack} KiB", f"{d} KiB")
