@@ -19,6 +19,7 @@
 #include "sockbench/plot.h"
 #include "sockbench/plot_int.h"
 #include "sockbench/summ.h"
+#include "sockbench/strbuf.h"
 
 #ifndef SOCKBENCH_DATADIR
 #define SOCKBENCH_DATADIR "scripts"
@@ -204,8 +205,8 @@ static int xy_series(struct plot *p, const char *fig, const char *x, yfn y, yfn 
 		fclose(f);
 		if (rows_out)
 			json_object_set_new(rows_out, names[k], sr);
-		fk += (size_t)snprintf(files + fk, len - fk, "%s%s", k ? " " : "", path);
-		tk += (size_t)snprintf(titles + tk, len - tk, "%s%s", k ? " " : "", names[k]);
+		fk = sb_appendf(files, len, fk, "%s%s", k ? " " : "", path);
+		tk = sb_appendf(titles, len, tk, "%s%s", k ? " " : "", names[k]);
 	}
 	return ns;
 }
@@ -225,9 +226,9 @@ static void last_points(json_t *rows, const char *xname, const char *fmt, char *
 		char num[64];
 		snprintf(num, sizeof num, fmt, json_number_value(json_array_get(last, 1)));
 		bool one = !strcmp(k, "all"); /* a single series needs no name */
-		n += (size_t)snprintf(out + n, len - n, "%s%s%s%s at %s %.0f", n ? "; " : "",
-				      one ? "" : k, one ? "" : ": ", num, xname,
-				      json_number_value(json_array_get(last, 0)));
+		n = sb_appendf(out, len, n, "%s%s%s%s at %s %.0f", n ? "; " : "", one ? "" : k,
+			       one ? "" : ": ", num, xname,
+			       json_number_value(json_array_get(last, 0)));
 	}
 }
 
@@ -292,10 +293,8 @@ static void fig_connect_cdf(struct plot *p)
 				    s, fast / runs, (cum - fast) / runs, (attempted - cum) / runs,
 				    runs > 1 ? " (per run, mean over repeats)" : "");
 			}
-			fk += (size_t)snprintf(files + fk, sizeof files - fk, "%s%s", ns ? " " : "",
-					       path);
-			tk += (size_t)snprintf(titles + tk, sizeof titles - tk, "%s%s",
-					       ns ? " " : "", s);
+			fk = sb_appendf(files, sizeof files, fk, "%s%s", ns ? " " : "", path);
+			tk = sb_appendf(titles, sizeof titles, tk, "%s%s", ns ? " " : "", s);
 			ns++;
 		}
 		i = j;
@@ -339,8 +338,8 @@ static void fig_accept_queue(struct plot *p)
 			    "(it holds limit + 1)",
 			    s, (long long)json_integer_value(json_object_get(aq, "max_seen")),
 			    limit);
-		fk += (size_t)snprintf(files + fk, sizeof files - fk, "%s%s", ns ? " " : "", path);
-		tk += (size_t)snprintf(titles + tk, sizeof titles - tk, "%s%s", ns ? " " : "", s);
+		fk = sb_appendf(files, sizeof files, fk, "%s%s", ns ? " " : "", path);
+		tk = sb_appendf(titles, sizeof titles, tk, "%s%s", ns ? " " : "", s);
 		ns++;
 	}
 	if (ns)
@@ -377,11 +376,10 @@ static void fig_herd(struct plot *p)
 		const char *mode = plot_val(&p->r[i], "accept_mode");
 		fprintf(f, "%d %s %g %g %g %g %g\n", ++k, mode ? mode : "?", se.median, se.min,
 			se.max, sh.median, sl.median);
-		cn += (size_t)snprintf(cap + cn, sizeof cap - cn,
-				       "%s%s: %g empty wake-ups, accepts "
-				       "per worker %g to %g",
-				       cn ? "; " : "", mode ? mode : "?", se.median, sl.median,
-				       sh.median);
+		cn = sb_appendf(cap, sizeof cap, cn,
+				"%s%s: %g empty wake-ups, accepts "
+				"per worker %g to %g",
+				cn ? "; " : "", mode ? mode : "?", se.median, sl.median, sh.median);
 		i = j;
 	}
 	fclose(f);
@@ -446,22 +444,24 @@ int plot_run(const char *dir, const char *only)
 	p.dir = dir;
 	p.only = only;
 	p.figs = json_array();
+	int rc = 0;
 	if (plot_load_runs(&p, err, sizeof err) < 0) {
 		fprintf(stderr, "sockbench plot: %s\n", err);
-		return 1;
+		rc = 1;
+		goto out;
 	}
 	snprintf(p.pdir, sizeof p.pdir, "%s/plots", dir);
 	snprintf(p.ddir, sizeof p.ddir, "%s/plots/data", dir);
 	mkdir(p.pdir, 0755);
 	if (mkdir(p.ddir, 0755) < 0 && errno != EEXIST) {
 		fprintf(stderr, "sockbench plot: %s: %s\n", p.ddir, strerror(errno));
-		return 1;
+		rc = 1;
+		goto out;
 	}
 	bool gp = plot_have_gnuplot(p.term, sizeof p.term);
 	if (!gp) /* the data files are still written: any plotting tool reads them */
 		snprintf(p.term, sizeof p.term, "none");
 	figures(&p);
-	int rc = 0;
 	if (!gp) {
 		fprintf(stderr,
 			"sockbench plot: gnuplot not found on PATH (apt-get install gnuplot-nox); "
@@ -484,6 +484,7 @@ int plot_run(const char *dir, const char *only)
 		    printf("  %s: %s\n", json_string_value(json_object_get(v, "name")),
 			   json_string_value(json_object_get(v, "caption")));
 	}
+out: /* what the runs loaded, also when loading stopped halfway */
 	for (int i = 0; i < p.n; i++)
 		json_decref(p.r[i].j);
 	free(p.r);

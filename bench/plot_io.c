@@ -10,6 +10,7 @@
 #include "sockbench/jsonio.h"
 #include "sockbench/plot.h"
 #include "sockbench/plot_int.h"
+#include "sockbench/strbuf.h"
 
 const char *plot_val(const struct prun *r, const char *axis)
 {
@@ -124,9 +125,9 @@ void plot_series_of(const struct plot *p, const struct prun *r, const char *x, c
 			continue;
 		const char *v = plot_val(r, name) ?: "?"; /* a run without this axis */
 		if (!strcmp(name, "models") || !strcmp(name, "model") || !strcmp(name, "send"))
-			k += (size_t)snprintf(out + k, len - k, "%s%s", k ? "," : "", v);
+			k = sb_appendf(out, len, k, "%s%s", k ? "," : "", v);
 		else
-			k += (size_t)snprintf(out + k, len - k, "%s%s=%s", k ? "," : "", name, v);
+			k = sb_appendf(out, len, k, "%s%s=%s", k ? "," : "", name, v);
 	}
 	if (!out[0])
 		snprintf(out, len, "all");

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sockbench/opt.h"
+#include "sockbench/strbuf.h"
 
 /* Leading unsigned decimal; -1 when there is none or it overflows. */
 static int scan_u64(const char *s, uint64_t *v, const char **end)
@@ -125,7 +126,7 @@ int opt_choice(const char *s, const char *const *names, char *err, size_t errlen
 			return i;
 	size_t n = (size_t)snprintf(err, errlen, "'%s' is not one of", s);
 	for (int i = 0; names[i] && n < errlen; i++)
-		n += (size_t)snprintf(err + n, errlen - n, "%s %s", i ? "," : "", names[i]);
+		n = sb_appendf(err, errlen, n, "%s %s", i ? "," : "", names[i]);
 	return -1;
 }
 
