@@ -299,40 +299,8 @@ def send_shut_read(s, out, timeout):
         s.setblocking(True)
 
 
-def send_tolerant(s, data, timeout):
-    """Send what the server takes until it closes on us (EPIPE/RST are the
-    expected end here).  Returns the bytes sent."""
-    s.setblocking(False)
-    sent = 0
-    deadline = time.monotonic() + timeout
-    try:
-        while sent < len(data) and time.monotonic() < deadline:
-            _, w, _ = select.select([], [s], [], 0.1)
-            if not w:
-                continue
-            try:
-                sent += s.send(data[sent:sent + 65536])
-            except BlockingIOError:
-                continue
-            except (ConnectionResetError, BrokenPipeError):
-                break
-    finally:
-        s.setblocking(True)
-    return sent
-
-
-def closed_now(s):
-    """True if the server closed s (EOF or reset pending)."""
-    p = select.poll()
-    p.register(s.fileno(), select.POLLIN)
-    if not p.poll(0):
-        return False
-    try:
-        return s.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
-    except (ConnectionResetError, BrokenPipeError):
-        return True
-    except BlockingIOError:
-        return False
+send_tolerant = sbtest.send_tolerant
+closed_now = sbtest.closed_now
 
 
 def expect_closed(t, s, what, timeout=3.0):

@@ -175,6 +175,147 @@ def _killpg(proc):
         pass
 
 
+# --------------------------------------------------------------- processes
+# For the tests that run sockbench (or a helper) as a plain command rather
+# than through Server: start it in its own session, wait with a deadline,
+# kill its whole group on a timeout.
+
+def track(proc):
+    """Let kill_all_servers() (end of every test, watchdog) kill this
+    process group too."""
+    with _LIVE_LOCK:
+        _LIVE.add(proc)
+
+
+def untrack(proc):
+    with _LIVE_LOCK:
+        _LIVE.discard(proc)
+
+
+def killpg(proc, live=None):
+    """SIGKILL proc's process group, reap proc, stop tracking it (in
+    _LIVE and in the caller's own set `live`, if given)."""
+    _killpg(proc)
+    untrack(proc)
+    if live is not None:
+        live.discard(proc)
+
+
+def make_tmpdir(prefix, registry, mode=None):
+    """A new directory under /tmp, appended to `registry` (the caller
+    removes every one at the end); chmod'ed to `mode` if given."""
+    d = tempfile.mkdtemp(prefix=prefix, dir="/tmp")
+    if mode is not None:
+        os.chmod(d, mode)
+    registry.append(d)
+    return d
+
+
+class Result:
+    """What a finished command did.  show() keeps the last out_tail bytes
+    of stdout and err_tail of stderr (a subclass may change them)."""
+    out_tail = 1000
+    err_tail = 1500
+    show_elapsed = True
+
+    def __init__(self, cmd, rc, out, err, elapsed, timed_out):
+        self.cmd, self.rc, self.out, self.err = cmd, rc, out, err
+        self.elapsed, self.timed_out = elapsed, timed_out
+
+    def show(self):
+        took = f" after {self.elapsed:.1f}s" if self.show_elapsed else ""
+        return (f"`{' '.join(self.cmd)}` exit={self.rc}{took} "
+                f"stdout={self.out[-self.out_tail:]!r} "
+                f"stderr={self.err[-self.err_tail:]!r}")
+
+    def err_lines(self):
+        return [ln for ln in self.err.splitlines() if ln.strip()]
+
+
+def start_proc(cmd, env=None, cwd=None, live=None):
+    """Popen cmd in a session of its own, stdin /dev/null, stdout and
+    stderr piped; tracked (the watchdog kills it if a test overruns) and
+    added to the caller's set `live` if given."""
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True, env=env, cwd=cwd)
+    proc.t0 = time.monotonic()
+    proc.cmd = cmd
+    if live is not None:
+        live.add(proc)
+    track(proc)
+    return proc
+
+
+def finish_proc(proc, timeout, term_wait=5, result=Result, live=None):
+    """Wait for a start_proc()ed process, at most `timeout` s since its start.
+    On timeout: SIGTERM first (a sweep then stops its run, a process group
+    of its own which a SIGKILL of the sweep's group would not reach), then
+    after term_wait s SIGKILL the group, and every descendant seen at the
+    timeout.  term_wait=None: SIGKILL the group at once."""
+    timed_out = False
+    left = max(0.1, timeout - (time.monotonic() - proc.t0))
+    try:
+        out, err = proc.communicate(timeout=left)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        if term_wait is None:
+            killpg(proc, live)
+            out, err = proc.communicate(timeout=5)
+        else:
+            kids = descendants(proc.pid)
+            proc.send_signal(signal.SIGTERM)
+            try:
+                out, err = proc.communicate(timeout=term_wait)
+            except subprocess.TimeoutExpired:
+                killpg(proc, live)
+                out, err = proc.communicate(timeout=5)
+            for pid in kids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+    if live is not None:
+        live.discard(proc)
+    untrack(proc)
+    return result(proc.cmd, proc.returncode, out.decode(errors="replace"),
+                  err.decode(errors="replace"), time.monotonic() - proc.t0,
+                  timed_out)
+
+
+def run_proc(cmd, timeout, env=None, cwd=None, **kw):
+    """start_proc() then finish_proc(); keyword arguments go to
+    finish_proc()."""
+    return finish_proc(start_proc(cmd, env=env, cwd=cwd, live=kw.get("live")),
+                       timeout, **kw)
+
+
+def proc_ppid_state(pid):
+    """(ppid, state) of a process from /proc, or (None, None)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[1]), fields[0]
+    except (OSError, IndexError, ValueError):
+        return None, None
+
+
+def descendants(root):
+    """[pid] of every process below root (children first found first)."""
+    kids = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            ppid, _ = proc_ppid_state(int(name))
+            if ppid is not None:
+                kids.setdefault(ppid, []).append(int(name))
+    out, todo = [], [root]
+    while todo:
+        for k in kids.get(todo.pop(), []):
+            out.append(k)
+            todo.append(k)
+    return out
+
+
 class Runner:
     def __init__(self, title):
         self.title = title
@@ -499,7 +640,8 @@ class Server:
         return s
 
 
-def group_members(pgid):
+def group_members(pgid, live_only=False):
+    """[pid] of the processes of group pgid; live_only: not zombies."""
     pids = []
     for name in os.listdir("/proc"):
         if not name.isdigit():
@@ -511,7 +653,7 @@ def group_members(pgid):
             continue
         # fields after the ")" of comm: state ppid pgrp ...
         fields = stat.rsplit(")", 1)[1].split()
-        if int(fields[2]) == pgid:
+        if int(fields[2]) == pgid and not (live_only and fields[0] == "Z"):
             pids.append(int(name))
     return pids
 
@@ -653,6 +795,43 @@ def reset_close(sock):
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                     struct.pack("ii", 1, 0))
     sock.close()
+
+
+def send_tolerant(s, data, timeout):
+    """Send what the server takes until it closes on us (EPIPE/RST are the
+    expected end here: a server that has answered and closed may reset us
+    halfway).  Returns the number of bytes sent."""
+    s.setblocking(False)
+    sent = 0
+    deadline = time.monotonic() + timeout
+    try:
+        while sent < len(data) and time.monotonic() < deadline:
+            _, w, _ = select.select([], [s], [], 0.1)
+            if not w:
+                continue
+            try:
+                sent += s.send(data[sent:sent + 65536])
+            except BlockingIOError:
+                continue
+            except (ConnectionResetError, BrokenPipeError):
+                break
+    finally:
+        s.setblocking(True)
+    return sent
+
+
+def closed_now(s):
+    """True if the server closed s (EOF or reset is pending)."""
+    p = select.poll()   # not select(): client fds go past 1024 here
+    p.register(s.fileno(), select.POLLIN)
+    if not p.poll(0):
+        return False
+    try:
+        return s.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+    except (ConnectionResetError, BrokenPipeError):
+        return True
+    except BlockingIOError:
+        return False
 
 
 def wait_eof(sock, timeout):

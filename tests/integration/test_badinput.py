@@ -204,18 +204,7 @@ def test_blocking_sigterm(t):
         t.eq("stats accepted", 1, stats.get("accepted"))
 
 
-def closed_now(s):
-    """True if the server closed s (EOF or reset is pending)."""
-    p = select.poll()   # not select(): client fds go past 1024 here
-    p.register(s.fileno(), select.POLLIN)
-    if not p.poll(0):
-        return False
-    try:
-        return s.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
-    except (ConnectionResetError, BrokenPipeError):
-        return True
-    except BlockingIOError:
-        return False
+closed_now = sbtest.closed_now
 
 
 def test_max_conns(t, model):

@@ -41,7 +41,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
@@ -60,14 +59,12 @@ MOUNTS = []         # mount points to unmount at the end (innermost last)
 
 
 def mktemp(tag):
-    d = tempfile.mkdtemp(prefix=f"sbfault-{tag}-", dir="/tmp")
-    TMPDIRS.append(d)
-    return d
+    return sbtest.make_tmpdir(f"sbfault-{tag}-", TMPDIRS)
 
 
 def cleanup():
     for p in list(LIVE):
-        kill_group(p)
+        sbtest.killpg(p, LIVE)
     for m in reversed(MOUNTS):
         subprocess.run(["umount", "-l", m], stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL)
@@ -77,73 +74,20 @@ def cleanup():
 
 # ------------------------------------------------------------- processes
 
-def kill_group(proc):
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        pass
-    LIVE.discard(proc)
-
-
-class Result:
-    def __init__(self, cmd, rc, out, err, elapsed, timed_out):
-        self.cmd, self.rc, self.out, self.err = cmd, rc, out, err
-        self.elapsed, self.timed_out = elapsed, timed_out
-
-    def show(self):
-        return (f"`{' '.join(self.cmd)}` exit={self.rc} after "
-                f"{self.elapsed:.1f}s stdout={self.out[-1000:]!r} "
-                f"stderr={self.err[-2000:]!r}")
-
-    def err_lines(self):
-        return [ln for ln in self.err.splitlines() if ln.strip()]
+class Result(sbtest.Result):
+    err_tail = 2000
 
 
 def start(cmd):
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True)
-    proc.t0 = time.monotonic()
-    proc.cmd = cmd
-    LIVE.add(proc)
-    with sbtest._LIVE_LOCK:    # the watchdog kills it if a test overruns
-        sbtest._LIVE.add(proc)
-    return proc
+    """sbtest.start_proc; also in LIVE (cleanup() kills what is left)."""
+    return sbtest.start_proc(cmd, live=LIVE)
 
 
 def finish(proc, timeout):
-    """Wait for a started process; on timeout kill its whole group."""
-    timed_out = False
-    left = max(0.1, timeout - (time.monotonic() - proc.t0))
-    try:
-        out, err = proc.communicate(timeout=left)
-    except subprocess.TimeoutExpired:
-        # SIGTERM first: the sweep then stops its run (a process group of
-        # its own, which a SIGKILL of the sweep's group would not reach);
-        # then SIGKILL whatever is left.
-        timed_out = True
-        kids = descendants(proc.pid)
-        proc.send_signal(signal.SIGTERM)
-        try:
-            out, err = proc.communicate(timeout=5)
-        except subprocess.TimeoutExpired:
-            kill_group(proc)
-            out, err = proc.communicate(timeout=5)
-        for pid in kids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-    LIVE.discard(proc)
-    with sbtest._LIVE_LOCK:
-        sbtest._LIVE.discard(proc)
-    return Result(proc.cmd, proc.returncode, out.decode(errors="replace"),
-                  err.decode(errors="replace"), time.monotonic() - proc.t0,
-                  timed_out)
+    """Wait for a started process; on timeout SIGTERM, then after 5 s
+    SIGKILL its whole group and every descendant (sbtest.finish_proc)."""
+    return sbtest.finish_proc(proc, timeout, term_wait=5, result=Result,
+                              live=LIVE)
 
 
 def sweep(args, timeout):
@@ -167,28 +111,8 @@ def cmdline(pid):
         return []
 
 
-def proc_ppid_state(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return int(fields[1]), fields[0]
-    except (OSError, IndexError, ValueError):
-        return None, None
-
-
-def descendants(root):
-    kids = {}
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            ppid, _ = proc_ppid_state(int(name))
-            if ppid is not None:
-                kids.setdefault(ppid, []).append(int(name))
-    out, todo = [], [root]
-    while todo:
-        for k in kids.get(todo.pop(), []):
-            out.append(k)
-            todo.append(k)
-    return out
+proc_ppid_state = sbtest.proc_ppid_state
+descendants = sbtest.descendants
 
 
 def procs_with(marker):

@@ -154,26 +154,7 @@ def nothing_pending(s, wait=0.1):
 
 
 def send_tolerant(s, data, timeout=IO_TIMEOUT):
-    """Send what the server takes; a server that has answered and closed
-    may reset us halfway (it stopped reading): that is not an error here.
-    Returns the number of bytes sent."""
-    s.setblocking(False)
-    sent = 0
-    deadline = time.monotonic() + timeout
-    try:
-        while sent < len(data) and time.monotonic() < deadline:
-            _, w, _ = select.select([], [s], [], 0.1)
-            if not w:
-                continue
-            try:
-                sent += s.send(data[sent:sent + 65536])
-            except BlockingIOError:
-                continue
-            except (ConnectionResetError, BrokenPipeError):
-                break
-    finally:
-        s.setblocking(True)
-    return sent
+    return sbtest.send_tolerant(s, data, timeout)
 
 
 def head_of(size, extra=b""):
@@ -225,28 +206,9 @@ def require_tool(t, name):
     return path
 
 
-def track(proc):
-    """Let sbtest's kill_all_servers() (end of every test, watchdog) kill
-    this process group too, and lt.reap_orphans() leave it alone."""
-    with sbtest._LIVE_LOCK:
-        sbtest._LIVE.add(proc)
-
-
-def untrack(proc):
-    with sbtest._LIVE_LOCK:
-        sbtest._LIVE.discard(proc)
-
-
-def killpg(proc):
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        pass
-    untrack(proc)
+track = sbtest.track      # kill_all_servers() (end of every test, watchdog)
+untrack = sbtest.untrack  # kills it too; lt.reap_orphans() leaves it alone
+killpg = sbtest.killpg
 
 
 # ------------------------------------------------------------------ wrk

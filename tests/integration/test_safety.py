@@ -52,7 +52,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
@@ -74,92 +73,26 @@ SYSCTLS = {   # sweep option -> /proc/sys path
 
 
 def mktemp(tag):
-    d = tempfile.mkdtemp(prefix=f"sbsafe-{tag}-", dir="/tmp")
-    os.chmod(d, 0o755)
-    TMPDIRS.append(d)
-    return d
+    return sbtest.make_tmpdir(f"sbsafe-{tag}-", TMPDIRS, mode=0o755)
 
 
 # ------------------------------------------------------------- processes
 
-class Result:
-    def __init__(self, cmd, rc, out, err, elapsed, timed_out):
-        self.cmd, self.rc, self.out, self.err = cmd, rc, out, err
-        self.elapsed, self.timed_out = elapsed, timed_out
-
-    def show(self):
-        return (f"`{' '.join(self.cmd)}` exit={self.rc} after "
-                f"{self.elapsed:.1f}s stdout={self.out[-1000:]!r} "
-                f"stderr={self.err[-1500:]!r}")
-
-
-def start(cmd, env=None, cwd=None):
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True, env=env, cwd=cwd)
-    proc.t0 = time.monotonic()
-    proc.cmd = cmd
-    with sbtest._LIVE_LOCK:
-        sbtest._LIVE.add(proc)
-    return proc
+Result = sbtest.Result
+start = sbtest.start_proc
 
 
 def finish(proc, timeout):
     """Wait; on timeout SIGTERM (a sweep then stops its run), SIGKILL the
     group and every descendant after 3 s."""
-    timed_out = False
-    left = max(0.1, timeout - (time.monotonic() - proc.t0))
-    try:
-        out, err = proc.communicate(timeout=left)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-        kids = descendants(proc.pid)
-        proc.send_signal(signal.SIGTERM)
-        try:
-            out, err = proc.communicate(timeout=3)
-        except subprocess.TimeoutExpired:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except OSError:
-                pass
-            out, err = proc.communicate(timeout=5)
-        for pid in kids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-    with sbtest._LIVE_LOCK:
-        sbtest._LIVE.discard(proc)
-    return Result(proc.cmd, proc.returncode, out.decode(errors="replace"),
-                  err.decode(errors="replace"), time.monotonic() - proc.t0,
-                  timed_out)
+    return sbtest.finish_proc(proc, timeout, term_wait=3)
 
 
 def sb(args, timeout, env=None, cwd=None):
     return finish(start([sbtest.BIN] + args, env=env, cwd=cwd), timeout)
 
 
-def ppid_of(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return int(f.read().rsplit(")", 1)[1].split()[1])
-    except (OSError, IndexError, ValueError):
-        return None
-
-
-def descendants(root):
-    kids = {}
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            pp = ppid_of(int(name))
-            if pp is not None:
-                kids.setdefault(pp, []).append(int(name))
-    out, todo = [], [root]
-    while todo:
-        for k in kids.get(todo.pop(), []):
-            out.append(k)
-            todo.append(k)
-    return out
+descendants = sbtest.descendants
 
 
 def argv_of(pid):
@@ -236,18 +169,7 @@ def listening(pids, netns_pid=None):
 
 
 def group_pids(pgid):
-    pids = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            pids.append(int(name))
-    return pids
+    return sbtest.group_members(pgid, live_only=True)
 
 
 # ----------------------------------------------------------------- tests

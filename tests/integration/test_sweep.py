@@ -44,7 +44,6 @@ import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -61,9 +60,7 @@ LIVE = set()        # Popen objects of sweeps still running
 
 
 def mktemp(tag):
-    d = tempfile.mkdtemp(prefix=f"sbsweep-{tag}-", dir="/tmp")
-    TMPDIRS.append(d)
-    return d
+    return sbtest.make_tmpdir(f"sbsweep-{tag}-", TMPDIRS)
 
 
 def cleanup():
@@ -87,49 +84,18 @@ def read_sysctls():
 # ------------------------------------------------------------- processes
 
 def kill_group(proc):
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        pass
-    LIVE.discard(proc)
+    sbtest.killpg(proc, LIVE)
 
 
-class Result:
-    def __init__(self, cmd, rc, out, err, elapsed, timed_out):
-        self.cmd, self.rc, self.out, self.err = cmd, rc, out, err
-        self.elapsed, self.timed_out = elapsed, timed_out
-
-    def show(self):
-        return (f"`{' '.join(self.cmd)}` exit={self.rc} "
-                f"stdout={self.out[-1500:]!r} stderr={self.err[-1500:]!r}")
-
-    def err_lines(self):
-        return [ln for ln in self.err.splitlines() if ln.strip()]
+class Result(sbtest.Result):
+    out_tail = 1500
+    show_elapsed = False
 
 
 def run(cmd, timeout, cwd=None, prefix=None):
     """Run a command in its own session; on timeout kill its whole group."""
-    full = (prefix or []) + cmd
-    t0 = time.monotonic()
-    proc = subprocess.Popen(full, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True, cwd=cwd)
-    LIVE.add(proc)
-    timed_out = False
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-        kill_group(proc)
-        out, err = proc.communicate(timeout=5)
-    LIVE.discard(proc)
-    return Result(full, proc.returncode, out.decode(errors="replace"),
-                  err.decode(errors="replace"), time.monotonic() - t0,
-                  timed_out)
+    return sbtest.run_proc((prefix or []) + cmd, timeout, cwd=cwd,
+                           term_wait=None, result=Result, live=LIVE)
 
 
 def sweep(t, args, timeout, expect_rc=None, **kw):
