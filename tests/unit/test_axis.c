@@ -58,60 +58,87 @@ static void expect_error(const char *name, const char *text, const char *want)
 	axis_free(&a);
 }
 
+/* One call of expect_values or expect_error: the option name, the text
+ * given and the values (or the error) expected. */
+struct values_case {
+	const char *name, *text, *want;
+};
+
+static void expect_values_table(const struct values_case *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		expect_values(c[i].name, c[i].text, c[i].want);
+}
+
+static void expect_error_table(const struct values_case *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		expect_error(c[i].name, c[i].text, c[i].want);
+}
+
 /* ---- syntax ------------------------------------------------------------- */
 
 static void test_plain_lists(void **state)
 {
 	(void)state;
-	expect_values("backlog", "1,8,64,512", "1,8,64,512");
-	expect_values("backlog", "7", "7");
-	/* plain values are text: the option parser decides what they mean */
-	expect_values("send", "send,sendall", "send,sendall");
-	expect_values("models", "epoll", "epoll");
-	expect_values("port_range", "32768-60999,1024-65535", "32768-60999,1024-65535");
-	expect_values("work_us", "500ms,1s", "500ms,1s");
-	expect_values("recv_size", "64k,1M", "64k,1M"); /* no range: kept as typed */
-	expect_values("x", "a+b,1x2,1.5", "a+b,1x2,1.5");
-	/* duplicates stay, in order */
-	expect_values("conns", "1,1,2..3,2", "1,1,2,3,2");
-	/* blanks around items go */
-	expect_values("conns", " 1 , 10,\t100 ", "1,10,100");
+	static const struct values_case cases[] = {
+	    {"backlog", "1,8,64,512", "1,8,64,512"},
+	    {"backlog", "7", "7"},
+	    /* plain values are text: the option parser decides what they mean */
+	    {"send", "send,sendall", "send,sendall"},
+	    {"models", "epoll", "epoll"},
+	    {"port_range", "32768-60999,1024-65535", "32768-60999,1024-65535"},
+	    {"work_us", "500ms,1s", "500ms,1s"},
+	    {"recv_size", "64k,1M", "64k,1M"}, /* no range: kept as typed */
+	    {"x", "a+b,1x2,1.5", "a+b,1x2,1.5"},
+	    /* duplicates stay, in order */
+	    {"conns", "1,1,2..3,2", "1,1,2,3,2"},
+	    /* blanks around items go */
+	    {"conns", " 1 , 10,\t100 ", "1,10,100"},
+	};
+	expect_values_table(cases, sizeof cases / sizeof cases[0]);
 }
 
 static void test_ranges(void **state)
 {
 	(void)state;
-	/* geometric */
-	expect_values("recv_size", "64..65536x2",
-		      "64,128,256,512,1024,2048,4096,8192,16384,32768,65536");
-	expect_values("b", "1..100x10", "1,10,100");
-	expect_values("b", "1..99x10", "1,10"); /* stops at the last one <= B */
-	expect_values("b", "3..3x2", "3");
-	expect_values("b", "0..100x2", "0"); /* 0 * F stays 0: one value, not a loop */
-	/* arithmetic */
-	expect_values("b", "1..10+3", "1,4,7,10");
-	expect_values("b", "1..9+3", "1,4,7");
-	expect_values("b", "0..1+5", "0");
-	expect_values("b", "3..6", "3,4,5,6");
-	expect_values("b", "5..5", "5");
-	expect_values("b", "0..2", "0,1,2");
-	expect_values("b", "007..9", "7,8,9");
-	/* near the top of uint64: no overflow in the walk */
-	expect_values("b", "18446744073709551614..18446744073709551615",
-		      "18446744073709551614,18446744073709551615");
-	expect_values("b", "9223372036854775808..18446744073709551615x2", "9223372036854775808");
-	expect_values("b", "18446744073709551615..18446744073709551615+7", "18446744073709551615");
+	static const struct values_case cases[] = {
+	    /* geometric */
+	    {"recv_size", "64..65536x2", "64,128,256,512,1024,2048,4096,8192,16384,32768,65536"},
+	    {"b", "1..100x10", "1,10,100"},
+	    {"b", "1..99x10", "1,10"}, /* stops at the last one <= B */
+	    {"b", "3..3x2", "3"},
+	    {"b", "0..100x2", "0"}, /* 0 * F stays 0: one value, not a loop */
+
+	    /* arithmetic */
+	    {"b", "1..10+3", "1,4,7,10"},
+	    {"b", "1..9+3", "1,4,7"},
+	    {"b", "0..1+5", "0"},
+	    {"b", "3..6", "3,4,5,6"},
+	    {"b", "5..5", "5"},
+	    {"b", "0..2", "0,1,2"},
+	    {"b", "007..9", "7,8,9"},
+	    /* near the top of uint64: no overflow in the walk */
+	    {"b", "18446744073709551614..18446744073709551615",
+	     "18446744073709551614,18446744073709551615"},
+	    {"b", "9223372036854775808..18446744073709551615x2", "9223372036854775808"},
+	    {"b", "18446744073709551615..18446744073709551615+7", "18446744073709551615"},
+	};
+	expect_values_table(cases, sizeof cases / sizeof cases[0]);
 }
 
 static void test_size_suffixes(void **state)
 {
 	(void)state;
-	expect_values("recv_size", "64..1Mx4", "64,256,1024,4096,16384,65536,262144,1048576");
-	expect_values("recv_size", "4k..16k+4k", "4096,8192,12288,16384");
-	expect_values("recv_size", "1K..4k+1k", "1024,2048,3072,4096");
-	expect_values("recv_size", "1G..2G+1G", "1073741824,2147483648");
-	expect_values("recv_size", "64KiB..128kBx2", "65536,131072");
-	expect_values("recv_size", "1M..1M", "1048576");
+	static const struct values_case cases[] = {
+	    {"recv_size", "64..1Mx4", "64,256,1024,4096,16384,65536,262144,1048576"},
+	    {"recv_size", "4k..16k+4k", "4096,8192,12288,16384"},
+	    {"recv_size", "1K..4k+1k", "1024,2048,3072,4096"},
+	    {"recv_size", "1G..2G+1G", "1073741824,2147483648"},
+	    {"recv_size", "64KiB..128kBx2", "65536,131072"},
+	    {"recv_size", "1M..1M", "1048576"},
+	};
+	expect_values_table(cases, sizeof cases / sizeof cases[0]);
 }
 
 static void test_mixed(void **state)
@@ -152,60 +179,52 @@ static void test_errors(void **state)
 	snprintf(want, sizeof want, "--backlog: %s", LIST_HINT);
 	expect_error("--backlog", "", want);
 	expect_error("--backlog", "  ", want);
-	expect_error("--backlog", "1,,3", "--backlog: item 2 of '1,,3' is empty");
-	expect_error("--backlog", ",1", "--backlog: item 1 of ',1' is empty");
-	expect_error("--backlog", "1,", "--backlog: item 2 of '1,' is empty");
-	expect_error("--backlog", "1, ,2", "--backlog: item 2 of '1, ,2' is empty");
+	static const struct values_case cases[] = {
+	    {"--backlog", "1,,3", "--backlog: item 2 of '1,,3' is empty"},
+	    {"--backlog", ",1", "--backlog: item 1 of ',1' is empty"},
+	    {"--backlog", "1,", "--backlog: item 2 of '1,' is empty"},
+	    {"--backlog", "1, ,2", "--backlog: item 2 of '1, ,2' is empty"},
 
-	expect_error("--recv-size", "64..32x2",
-		     "--recv-size: item 1 '64..32x2': end 32 is below start 64");
-	expect_error("--recv-size", "1,64k..1k",
-		     "--recv-size: item 2 '64k..1k': end 1024 is below start 65536");
-	expect_error("b", "1..10+0", "b: item 1 '1..10+0': step must be 1 or more, got 0");
-	expect_error("b", "1..10x1", "b: item 1 '1..10x1': factor must be 2 or more, got 1");
-	expect_error("b", "1..10x0", "b: item 1 '1..10x0': factor must be 2 or more, got 0");
-	expect_error("b", "1..10xk",
-		     "b: item 1 '1..10xk': bad factor 'k' (expected an integer, 2 or more)");
-	expect_error("b", "1..10x2k",
-		     "b: item 1 '1..10x2k': bad factor '2k' (expected an integer, 2 or more)");
-	expect_error("b", "1..10x",
-		     "b: item 1 '1..10x': bad factor '' (expected an integer, 2 or more)");
-	expect_error("b", "1..10x-2",
-		     "b: item 1 '1..10x-2': bad factor '-2' (expected an integer, 2 or more)");
-	expect_error(
-	    "b", "a..10",
-	    "b: item 1 'a..10': bad number 'a' (expected a count or size like 64, 64k or 1M)");
-	expect_error(
-	    "b", "1..b",
-	    "b: item 1 '1..b': bad number 'b' (expected a count or size like 64, 64k or 1M)");
-	expect_error(
-	    "b", "..10",
-	    "b: item 1 '..10': bad number '' (expected a count or size like 64, 64k or 1M)");
-	expect_error(
-	    "b", "1..",
-	    "b: item 1 '1..': bad number '' (expected a count or size like 64, 64k or 1M)");
-	expect_error(
-	    "b", "-1..5",
-	    "b: item 1 '-1..5': bad number '-1' (expected a count or size like 64, 64k or 1M)");
-	expect_error(
-	    "b", "1...5",
-	    "b: item 1 '1...5': bad number '.5' (expected a count or size like 64, 64k or 1M)");
-	expect_error(
-	    "b", "1..10+z",
-	    "b: item 1 '1..10+z': bad number 'z' (expected a count or size like 64, 64k or 1M)");
-	expect_error(
-	    "b", "1..10+",
-	    "b: item 1 '1..10+': bad number '' (expected a count or size like 64, 64k or 1M)");
-	expect_error("b", "1..99999999999999999999",
-		     "b: item 1 '1..99999999999999999999': bad number '99999999999999999999' "
-		     "(expected a count or size like 64, 64k or 1M)");
+	    {"--recv-size", "64..32x2", "--recv-size: item 1 '64..32x2': end 32 is below start 64"},
+	    {"--recv-size", "1,64k..1k",
+	     "--recv-size: item 2 '64k..1k': end 1024 is below start 65536"},
+	    {"b", "1..10+0", "b: item 1 '1..10+0': step must be 1 or more, got 0"},
+	    {"b", "1..10x1", "b: item 1 '1..10x1': factor must be 2 or more, got 1"},
+	    {"b", "1..10x0", "b: item 1 '1..10x0': factor must be 2 or more, got 0"},
+	    {"b", "1..10xk",
+	     "b: item 1 '1..10xk': bad factor 'k' (expected an integer, 2 or more)"},
+	    {"b", "1..10x2k",
+	     "b: item 1 '1..10x2k': bad factor '2k' (expected an integer, 2 or more)"},
+	    {"b", "1..10x", "b: item 1 '1..10x': bad factor '' (expected an integer, 2 or more)"},
+	    {"b", "1..10x-2",
+	     "b: item 1 '1..10x-2': bad factor '-2' (expected an integer, 2 or more)"},
+	    {"b", "a..10",
+	     "b: item 1 'a..10': bad number 'a' (expected a count or size like 64, 64k or 1M)"},
+	    {"b", "1..b",
+	     "b: item 1 '1..b': bad number 'b' (expected a count or size like 64, 64k or 1M)"},
+	    {"b", "..10",
+	     "b: item 1 '..10': bad number '' (expected a count or size like 64, 64k or 1M)"},
+	    {"b", "1..",
+	     "b: item 1 '1..': bad number '' (expected a count or size like 64, 64k or 1M)"},
+	    {"b", "-1..5",
+	     "b: item 1 '-1..5': bad number '-1' (expected a count or size like 64, 64k or 1M)"},
+	    {"b", "1...5",
+	     "b: item 1 '1...5': bad number '.5' (expected a count or size like 64, 64k or 1M)"},
+	    {"b", "1..10+z",
+	     "b: item 1 '1..10+z': bad number 'z' (expected a count or size like 64, 64k or 1M)"},
+	    {"b", "1..10+",
+	     "b: item 1 '1..10+': bad number '' (expected a count or size like 64, 64k or 1M)"},
+	    {"b", "1..99999999999999999999",
+	     "b: item 1 '1..99999999999999999999': bad number '99999999999999999999' "
+	     "(expected a count or size like 64, 64k or 1M)"},
 
-	expect_error("b", "1..4097", "b: 4097 values, more than the 4096 one axis may hold");
-	expect_error("b", "1..4000,1..97", "b: 4097 values, more than the 4096 one axis may hold");
-	expect_error("b", "1..1G", "b: 1073741824 values, more than the 4096 one axis may hold");
-	expect_error(
-	    "b", "0..18446744073709551615",
-	    "b: 18446744073709551615 or more values, more than the 4096 one axis may hold");
+	    {"b", "1..4097", "b: 4097 values, more than the 4096 one axis may hold"},
+	    {"b", "1..4000,1..97", "b: 4097 values, more than the 4096 one axis may hold"},
+	    {"b", "1..1G", "b: 1073741824 values, more than the 4096 one axis may hold"},
+	    {"b", "0..18446744073709551615",
+	     "b: 18446744073709551615 or more values, more than the 4096 one axis may hold"},
+	};
+	expect_error_table(cases, sizeof cases / sizeof cases[0]);
 }
 
 static void test_names(void **state)
@@ -268,25 +287,46 @@ static void expect_json_error(const char *json, const char *want)
 	json_decref(v);
 }
 
+/* One call of expect_json or expect_json_error: the JSON text of the axis
+ * and the values (or the error) expected. */
+struct json_case {
+	const char *json, *want;
+};
+
+static void expect_json_table(const struct json_case *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		expect_json(c[i].json, c[i].want);
+}
+
+static void expect_json_error_table(const struct json_case *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		expect_json_error(c[i].json, c[i].want);
+}
+
 static void test_json(void **state)
 {
 	(void)state;
 	/* arrays: one value per element */
-	expect_json("[1, 8, 64]", "1,8,64");
-	expect_json("[\"send\", \"sendall\"]", "send,sendall");
-	expect_json("[true, false]", "1,0");
-	expect_json("[0.5, 65536.0, 1e6, -3, 2.25, 0.1]", "0.5,65536,1000000,-3,2.25,0.1");
-	expect_json("[9007199254740993]", "9007199254740993");	     /* integers stay exact */
-	expect_json("[1, \"64k\", true, \"1..4\"]", "1,64k,1,1..4"); /* no ranges in arrays */
-	expect_json("[2, 2]", "2,2");
-	/* a string is a list with ranges */
-	expect_json("\"64..256x2\"", "64,128,256");
-	expect_json("\"1,4,16..64x2\"", "1,4,16,32,64");
-	expect_json("\"epoll\"", "epoll");
-	/* one number */
-	expect_json("4096", "4096");
-	expect_json("2.5", "2.5");
-	expect_json("-1", "-1");
+	static const struct json_case good[] = {
+	    {"[1, 8, 64]", "1,8,64"},
+	    {"[\"send\", \"sendall\"]", "send,sendall"},
+	    {"[true, false]", "1,0"},
+	    {"[0.5, 65536.0, 1e6, -3, 2.25, 0.1]", "0.5,65536,1000000,-3,2.25,0.1"},
+	    {"[9007199254740993]", "9007199254740993"},	      /* integers stay exact */
+	    {"[1, \"64k\", true, \"1..4\"]", "1,64k,1,1..4"}, /* no ranges in arrays */
+	    {"[2, 2]", "2,2"},
+	    /* a string is a list with ranges */
+	    {"\"64..256x2\"", "64,128,256"},
+	    {"\"1,4,16..64x2\"", "1,4,16,32,64"},
+	    {"\"epoll\"", "epoll"},
+	    /* one number */
+	    {"4096", "4096"},
+	    {"2.5", "2.5"},
+	    {"-1", "-1"},
+	};
+	expect_json_table(good, sizeof good / sizeof good[0]);
 
 	const char *hint = "expected an array of values, a range string like \"64..65536x2\" or a "
 			   "number";
@@ -297,24 +337,22 @@ static void test_json(void **state)
 	expect_json_error("null", want);
 	snprintf(want, sizeof want, "key 'recv_size': a boolean is not a sweep axis; %s", hint);
 	expect_json_error("true", want);
-	expect_json_error("[]", "key 'recv_size': empty list");
-	expect_json_error(
-	    "[1, [2]]",
-	    "key 'recv_size': element 2 is an array; expected a number, string or boolean");
-	expect_json_error(
-	    "[null]", "key 'recv_size': element 1 is null; expected a number, string or boolean");
-	expect_json_error(
-	    "[1, 2, {}]",
-	    "key 'recv_size': element 3 is an object; expected a number, string or boolean");
-	expect_json_error("[\"a\", \"\"]", "key 'recv_size': element 2 is an empty string");
-	/* string errors come from the same parser, with the key in front */
-	expect_json_error("\"1,,2\"", "key 'recv_size': item 2 of '1,,2' is empty");
-	expect_json_error("\"\"", "key 'recv_size': empty list (expected values like 1,8,64 or a "
-				  "range like 64..65536x2)");
-	expect_json_error("\"64..32x2\"",
-			  "key 'recv_size': item 1 '64..32x2': end 32 is below start 64");
-	expect_json_error("\"1..5000\"",
-			  "key 'recv_size': 5000 values, more than the 4096 one axis may hold");
+	static const struct json_case bad[] = {
+	    {"[]", "key 'recv_size': empty list"},
+	    {"[1, [2]]",
+	     "key 'recv_size': element 2 is an array; expected a number, string or boolean"},
+	    {"[null]", "key 'recv_size': element 1 is null; expected a number, string or boolean"},
+	    {"[1, 2, {}]",
+	     "key 'recv_size': element 3 is an object; expected a number, string or boolean"},
+	    {"[\"a\", \"\"]", "key 'recv_size': element 2 is an empty string"},
+	    /* string errors come from the same parser, with the key in front */
+	    {"\"1,,2\"", "key 'recv_size': item 2 of '1,,2' is empty"},
+	    {"\"\"", "key 'recv_size': empty list (expected values like 1,8,64 or a "
+		     "range like 64..65536x2)"},
+	    {"\"64..32x2\"", "key 'recv_size': item 1 '64..32x2': end 32 is below start 64"},
+	    {"\"1..5000\"", "key 'recv_size': 5000 values, more than the 4096 one axis may hold"},
+	};
+	expect_json_error_table(bad, sizeof bad / sizeof bad[0]);
 }
 
 static void test_json_limits(void **state)

@@ -28,7 +28,7 @@
 
 #include <cmocka.h>
 
-#include "sockbench/netns.h"
+#include "sbunit.h"
 #include "sockbench/diag.h"
 #include "sockbench/kstat.h"
 
@@ -42,13 +42,6 @@ struct listener {
 	int clients[MAX_CLIENTS];
 	int nclients;
 };
-
-static void msleep(int ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
 
 static double now_us(void)
 {
@@ -98,7 +91,7 @@ static void connect_n(struct listener *l, int n)
 			fail_msg("connect %d: %s", i, strerror(errno));
 		l->clients[l->nclients++] = c;
 	}
-	msleep(200);
+	sbunit_msleep(200);
 }
 
 static void close_all(struct listener *l)
@@ -161,19 +154,8 @@ static void test_host_listener(void **state)
 static int private_netns(void **state)
 {
 	(void)state;
-	if (unshare(CLONE_NEWNET) < 0) {
-		fprintf(stderr,
-			"FAIL: unshare(CLONE_NEWNET): %s - these tests need root (CAP_SYS_ADMIN)"
-			" to get a network namespace of their own\n",
-			strerror(errno));
+	if (sbunit_private_netns("a network namespace of their own") < 0)
 		return -1;
-	}
-	/* A new namespace has only lo, and it is down. */
-	char err[256];
-	if (netns_lo_up(err, sizeof err) < 0) {
-		fprintf(stderr, "FAIL: %s\n", err);
-		return -1;
-	}
 	/* The diag socket answers for the namespace it was made in: open it
 	 * only now. */
 	int *nl = malloc(sizeof *nl);

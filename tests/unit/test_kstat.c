@@ -28,7 +28,7 @@
 
 #include <cmocka.h>
 
-#include "sockbench/netns.h"
+#include "sbunit.h"
 #include "sockbench/diag.h"
 #include "sockbench/kstat.h"
 
@@ -371,27 +371,7 @@ static void test_env_here(void **state)
 static int private_netns(void **state)
 {
 	(void)state;
-	if (unshare(CLONE_NEWNET) < 0) {
-		fprintf(stderr,
-			"FAIL: unshare(CLONE_NEWNET): %s - these tests need root (CAP_SYS_ADMIN)"
-			" to get a network namespace where only they move the counters\n",
-			strerror(errno));
-		return -1;
-	}
-	/* A new namespace has only lo, and it is down. */
-	char err[256];
-	if (netns_lo_up(err, sizeof err) < 0) {
-		fprintf(stderr, "FAIL: %s\n", err);
-		return -1;
-	}
-	return 0;
-}
-
-static void msleep(int ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
+	return sbunit_private_netns("a network namespace where only they move the counters");
 }
 
 static void test_env_private(void **state)
@@ -425,7 +405,7 @@ static void test_overflow_counted(void **state)
 		if (connect(c[i], (struct sockaddr *)&sin, sizeof sin) < 0 && errno != EINPROGRESS)
 			fail_msg("connect %d: %s", i, strerror(errno));
 	}
-	msleep(200);
+	sbunit_msleep(200);
 	assert_int_equal(kstat_read(&after), 0);
 
 	json_t *d = kstat_delta_json(&before, &after);

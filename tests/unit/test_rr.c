@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "sbunit.h"
 #include "sockbench/proto.h"
 
 #define MAX_MSG	    70000u
@@ -24,19 +25,6 @@
 #define SEED_STREAM 0x5eedULL
 
 /* ---- helpers ---------------------------------------------------------- */
-
-static uint64_t rng_next(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static uint32_t rng_below(uint64_t *s, uint32_t n)
-{
-	return (uint32_t)(rng_next(s) % n);
-}
 
 struct frame {
 	uint32_t req, resp;
@@ -70,7 +58,7 @@ static void stream_build(struct stream *s, const struct frame *f, size_t n, uint
 		rr_header(s->buf + at, f[i].req, f[i].resp);
 		at += RR_HDR_LEN;
 		for (uint32_t k = 0; k < f[i].req; k++)
-			s->buf[at++] = (uint8_t)rng_next(&seed);
+			s->buf[at++] = (uint8_t)sbunit_rng_next(&seed);
 	}
 	assert_int_equal(at, s->len);
 }
@@ -88,8 +76,8 @@ static void stream_random(struct stream *s, uint64_t seed)
 	struct frame f[12];
 	uint64_t r = seed;
 	for (size_t i = 0; i < 12; i++) {
-		f[i].req = rng_below(&r, MAX_MSG + 1);
-		f[i].resp = rng_below(&r, MAX_MSG + 1);
+		f[i].req = sbunit_rng_below(&r, MAX_MSG + 1);
+		f[i].resp = sbunit_rng_below(&r, MAX_MSG + 1);
 	}
 	f[0].req = 0;
 	f[1].resp = 0;
@@ -215,8 +203,8 @@ static void test_rr_split_every_offset_single_frame(void **state)
 	    {0, MAX_MSG},
 	    {MAX_MSG, 0},
 	    {1, 1},
-	    {rng_below(&r, MAX_MSG + 1), rng_below(&r, MAX_MSG + 1)},
-	    {rng_below(&r, MAX_MSG + 1), rng_below(&r, MAX_MSG + 1)},
+	    {sbunit_rng_below(&r, MAX_MSG + 1), sbunit_rng_below(&r, MAX_MSG + 1)},
+	    {sbunit_rng_below(&r, MAX_MSG + 1), sbunit_rng_below(&r, MAX_MSG + 1)},
 	};
 	for (size_t i = 0; i < sizeof frames / sizeof frames[0]; i++) {
 		struct stream s;
@@ -231,9 +219,9 @@ static void test_rr_split_every_offset_three_frames(void **state)
 	(void)state;
 	uint64_t r = 7;
 	const struct frame sets[][3] = {
-	    {{rng_below(&r, MAX_MSG + 1), rng_below(&r, MAX_MSG + 1)},
-	     {0, rng_below(&r, MAX_MSG + 1)},
-	     {rng_below(&r, MAX_MSG + 1), 0}},
+	    {{sbunit_rng_below(&r, MAX_MSG + 1), sbunit_rng_below(&r, MAX_MSG + 1)},
+	     {0, sbunit_rng_below(&r, MAX_MSG + 1)},
+	     {sbunit_rng_below(&r, MAX_MSG + 1), 0}},
 	    {{0, 0}, {5, 3}, {0, 0}},
 	};
 	for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++) {
@@ -291,7 +279,7 @@ static void test_rr_random_chunks(void **state)
 		static const uint32_t scale[] = {9, 64, 4096, 70000, 300000};
 		while (fd.pos < s.len) {
 			size_t left = s.len - fd.pos;
-			size_t n = 1 + rng_below(&r, scale[rng_below(&r, 5)]);
+			size_t n = 1 + sbunit_rng_below(&r, scale[sbunit_rng_below(&r, 5)]);
 			feed_chunk(&fd, n < left ? n : left);
 		}
 		feeder_finish(&fd);
@@ -489,8 +477,8 @@ static void test_rr_header_round_trip(void **state)
 	uint8_t *b = calloc(1, RR_HDR_LEN + MAX_MSG);
 	assert_non_null(b);
 	for (int i = 0; i < 2000; i++) {
-		uint32_t req = rng_below(&r, i % 2 ? 300 : MAX_MSG + 1);
-		uint32_t resp = (uint32_t)rng_next(&r) % (MAX_MSG + 1);
+		uint32_t req = sbunit_rng_below(&r, i % 2 ? 300 : MAX_MSG + 1);
+		uint32_t resp = (uint32_t)sbunit_rng_next(&r) % (MAX_MSG + 1);
 		rr_header(b, req, resp);
 		uint32_t be_req =
 		    (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
