@@ -14,6 +14,7 @@ means "ok", so deleting the file removes the fault:
   "hang"        accept and read but never reply; ignore SIGTERM and SIGINT
                 (only SIGKILL ends it)
   "silent"      accept and read but never reply; SIGTERM ends it
+  "exit:N"      exit at once with status N (never listens, no READY)
 
 With SB_ARGV_OUT set in the environment it first writes its argv (JSON list,
 argv[1:]) to that file and takes the port from the argument `--port=N`:
@@ -79,6 +80,8 @@ def main():
                     fault = json.load(f).get(str(backlog), "ok")
             except FileNotFoundError:
                 pass
+    if fault.startswith("exit:"):
+        sys.exit(int(fault.split(":", 1)[1]))
     if fault == "hang":
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         signal.signal(signal.SIGINT, signal.SIG_IGN)

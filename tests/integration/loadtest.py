@@ -8,7 +8,8 @@
     `load` is re-parented to us, found and killed (and reported);
   - netns_main(): re-execute the test file inside `unshare -n` (a private,
     quiet network namespace: exact kernel counters, no other traffic) with
-    `lo` up, and pass its result line through;
+    `lo` up, and pass its result line through (sbtest's netns helpers);
+    run_tests(): the rest of a main() (subreaper, cleanup, result line);
   - check_run_shape(): every key of SPEC section 6 with its JSON type;
   - the histogram arithmetic of SPEC section 5 in Python (bucket edges of
     the 'log-linear ns sub_bits=7' scheme, percentiles from buckets).
@@ -30,7 +31,7 @@ from fractions import Fraction
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sbtest  # noqa: E402
 
-FINAL_RE = re.compile(r"^(\d+) passed, (\d+) failed$")
+FINAL_RE = sbtest.FINAL_RE
 PR_SET_CHILD_SUBREAPER = 36
 
 # SPEC section 5: the kernel counters every run reports.
@@ -595,76 +596,44 @@ def count_at_least(buckets, limit_ns):
 
 
 # --------------------------------------------------- private namespace
+# The namespace helpers live in sbtest.py (test_backlog uses them too);
+# these names stay for the test files that call them as lt.*.
 
-def netns_ino():
-    return os.stat("/proc/self/ns/net").st_ino
-
-
-def add_netns_args(p):
-    import argparse
-    p.add_argument("--in-netns", action="store_true", help=argparse.SUPPRESS)
-    p.add_argument("--host-netns-ino", type=int, default=0,
-                   help=argparse.SUPPRESS)
+netns_ino = sbtest.netns_ino
+add_netns_args = sbtest.add_netns_args
+netns_outer = sbtest.netns_outer
+netns_inner_setup = sbtest.netns_inner_setup
 
 
-def netns_outer(script, total_timeout):
-    """Re-execute `script` inside `unshare -n`; print its output; exit with
-    its result. Only the namespace's sysctls and counters are ever read."""
-    cmd = ["unshare", "-n", sys.executable, os.path.abspath(script),
-           "--in-netns", "--host-netns-ino", str(netns_ino())] + sys.argv[1:]
-    print(f"# running in a private network namespace: {' '.join(cmd)}",
-          flush=True)
-    passed = failed = 0
-    got_final = False
-    rc = None
+# ------------------------------------------------------------------ main
+
+def run_tests(title, cases, setup=None):
+    """The body of a load test's main(): a Runner titled `title`;
+    setup(runner) if given (it may end the run); cases(runner) as a child
+    subreaper; then orphans killed, tmp dirs removed (whatever happened),
+    and the result line."""
+    become_subreaper()
+    runner = sbtest.Runner(title)
+    if setup:
+        setup(runner)
     try:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True)
-    except OSError as e:
-        print(f"FAIL cannot run unshare: {e}")
-        print("0 passed, 1 failed")
-        sys.exit(1)
-    killer = None
-    try:
-        import threading
-        killer = threading.Timer(total_timeout, proc.kill)
-        killer.daemon = True
-        killer.start()
-        for line in proc.stdout:
-            line = line.rstrip("\n")
-            m = FINAL_RE.match(line)
-            if m:
-                passed, failed = int(m.group(1)), int(m.group(2))
-                got_final = True
-            print(line, flush=True)
-        rc = proc.wait(timeout=30)
+        cases(runner)
     finally:
-        if killer:
-            killer.cancel()
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    if not got_final:
-        print(f"FAIL namespace run: no result line (exit status {rc}); "
-              f"needs root and `unshare -n`")
-        print(f"{passed} passed, {failed + 1} failed", flush=True)
-        sys.exit(1)
-    if rc != 0 and failed == 0:
-        print(f"FAIL namespace run exited {rc} with no failed test")
-        print(f"{passed} passed, 1 failed", flush=True)
-        sys.exit(1)
-    sys.exit(1 if failed else 0)
+        reap_orphans()
+        cleanup_tmpdirs()
+    runner.finish()
 
 
-def netns_inner_setup(runner, host_ino):
-    """Inside the namespace: check it is private, bring lo up."""
-    if not host_ino or netns_ino() == host_ino:
-        print("FAIL not in a private network namespace")
-        runner.failed += 1
-        runner.finish()
-    r = subprocess.run(["ip", "link", "set", "lo", "up"], capture_output=True,
-                       text=True, timeout=5)
-    if r.returncode != 0:
-        print(f"FAIL ip link set lo up: {r.stderr.strip()}")
-        runner.failed += 1
-        runner.finish()
+def netns_main(doc, script, cases, total_timeout):
+    """main() of a test file that runs in a private network namespace:
+    outside, netns_outer() (re-executes `script` inside `unshare -n`);
+    inside, run_tests() with the namespace checked and `lo` up, the
+    tests being cases(runner, args)."""
+    args = sbtest.parse_args(doc, extra=add_netns_args)
+    if not args.in_netns:
+        netns_outer(script, total_timeout)
+    name = os.path.splitext(os.path.basename(script))[0]
+    run_tests(f"{name} (private network namespace)",
+              lambda runner: cases(runner, args),
+              setup=lambda runner: netns_inner_setup(runner,
+                                                     args.host_netns_ino))

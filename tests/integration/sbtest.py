@@ -19,6 +19,7 @@ import json
 import os
 import re
 import select
+import shutil
 import signal
 import socket
 import struct
@@ -288,6 +289,23 @@ def run_proc(cmd, timeout, env=None, cwd=None, **kw):
     finish_proc()."""
     return finish_proc(start_proc(cmd, env=env, cwd=cwd, live=kw.get("live")),
                        timeout, **kw)
+
+
+FAULTSRV = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                        "faultsrv.py")
+
+
+def faultsrv_cmd(d, faults):
+    """A --server-cmd running a copy of faultsrv.py in directory d (its
+    path marks the server's processes) with the faults file d/faults.json
+    ({backlog: fault}, see faultsrv.py; {} serves every cell):
+    (command, script path, faults file)."""
+    srv = os.path.join(d, "faultsrv.py")
+    shutil.copy(FAULTSRV, srv)
+    ffile = os.path.join(d, "faults.json")
+    with open(ffile, "w") as f:
+        json.dump(faults, f)
+    return f"{sys.executable} {srv} {{port}} {{backlog}} {ffile}", srv, ffile
 
 
 def proc_ppid_state(pid):
@@ -935,3 +953,142 @@ def check_stats_shape(t, stats, model=None, proto=None):
 
 def nproc():
     return len(os.sched_getaffinity(0))
+
+
+# ---------------------------------------------------------- test files
+
+def dig(obj, *keys):
+    """obj[k1][k2]...; None where a level is missing or not a dict."""
+    for k in keys:
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(k)
+    return obj
+
+
+def load_json(t, path, what="a readable JSON file"):
+    """The parsed JSON file at path; a hard failure if it cannot be read
+    or parsed ("{path}: expected {what}, actual {error}")."""
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        t.fail(f"{path}: expected {what}, actual {e}")
+
+
+def run_cmd(cmd, timeout, cwd=None):
+    """Run cmd (run_proc: its own session, stdin /dev/null, tracked; its
+    group SIGKILLed on timeout): (rc, stdout, stderr, seconds). rc is
+    'timeout' if it was still running after `timeout` s."""
+    r = run_proc(cmd, timeout, cwd=cwd, term_wait=None)
+    return ("timeout" if r.timed_out else r.rc), r.out, r.err, r.elapsed
+
+
+def require_root(script, why):
+    """Unless root: say so, print a failed result line and exit 1."""
+    if os.geteuid() != 0:
+        print(f"{script} needs root ({why})")
+        print("0 passed, 1 failed")
+        sys.exit(1)
+
+
+def run_timed(runner, cases, cleanup):
+    """cases(runner), then cleanup() whatever happened; then "# took Ns"
+    and the result line (runner.finish())."""
+    t0 = time.monotonic()
+    try:
+        cases(runner)
+    finally:
+        cleanup()
+    print(f"# took {time.monotonic() - t0:.1f}s", flush=True)
+    runner.finish()
+
+
+# --------------------------------------------------- private namespace
+
+FINAL_RE = re.compile(r"^(\d+) passed, (\d+) failed$")
+
+
+def netns_ino():
+    return os.stat("/proc/self/ns/net").st_ino
+
+
+def add_netns_args(p):
+    p.add_argument("--in-netns", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--host-netns-ino", type=int, default=0,
+                   help=argparse.SUPPRESS)
+
+
+def netns_run(script, total_timeout=None, header="", final_prefix=""):
+    """Re-execute `script` (with this process's arguments) inside
+    `unshare -n` and print its output, its result line behind
+    final_prefix; killed after total_timeout s if given. Returns (passed,
+    failed, whole): whole is False when the run ended without a result
+    line or exited non-zero with no failed test (counted as one more
+    failure, already printed), and its result line cannot be trusted."""
+    cmd = ["unshare", "-n", sys.executable, os.path.abspath(script),
+           "--in-netns", "--host-netns-ino", str(netns_ino())] + sys.argv[1:]
+    print(f"# {header}running in a private network namespace: "
+          f"{' '.join(cmd)}", flush=True)
+    passed = failed = 0
+    got_final = False
+    rc = None
+    try:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+    except OSError as e:
+        print(f"FAIL cannot run unshare: {e}")
+        print("0 passed, 1 failed")
+        sys.exit(1)
+    killer = None
+    try:
+        if total_timeout is not None:
+            killer = threading.Timer(total_timeout, proc.kill)
+            killer.daemon = True
+            killer.start()
+        for line in proc.stdout:
+            line = line.rstrip("\n")
+            m = FINAL_RE.match(line)
+            if m:
+                passed, failed = int(m.group(1)), int(m.group(2))
+                got_final = True
+                line = final_prefix + line
+            print(line, flush=True)
+        rc = proc.wait(timeout=30)
+    finally:
+        if killer:
+            killer.cancel()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    if not got_final:
+        print(f"FAIL namespace run: no result line (exit status {rc}); "
+              f"needs root and `unshare -n`")
+        return passed, failed + 1, False
+    if rc != 0 and failed == 0:
+        print(f"FAIL namespace run exited {rc} with no failed test")
+        return passed, 1, False
+    return passed, failed, True
+
+
+def netns_outer(script, total_timeout):
+    """Re-execute `script` inside `unshare -n`; print its output; exit with
+    its result. Only the namespace's sysctls and counters are ever read."""
+    passed, failed, whole = netns_run(script, total_timeout)
+    if not whole:
+        print(f"{passed} passed, {failed} failed", flush=True)
+    sys.exit(1 if failed else 0)
+
+
+def netns_inner_setup(runner, host_ino):
+    """Inside the namespace: check it is private, bring lo up."""
+    if not host_ino or netns_ino() == host_ino:
+        print("FAIL not in a private network namespace")
+        runner.failed += 1
+        runner.finish()
+    r = subprocess.run(["ip", "link", "set", "lo", "up"], capture_output=True,
+                       text=True, timeout=5)
+    if r.returncode != 0:
+        print(f"FAIL ip link set lo up: {r.stderr.strip()}")
+        runner.failed += 1
+        runner.finish()

@@ -16,10 +16,8 @@ Send-Q = effective backlog. Connects come from ONE thread, so the count is
 exact (two CPUs completing handshakes at once can overshoot by one).
 """
 
-import argparse
 import errno
 import os
-import re
 import select
 import signal
 import socket
@@ -33,17 +31,6 @@ from sbtest import finish, transfer  # noqa: E402
 
 SOMAXCONN = "/proc/sys/net/core/somaxconn"
 SETTLE = 0.3          # seconds between the connects and the count
-FINAL_RE = re.compile(r"^(\d+) passed, (\d+) failed$")
-
-
-def netns_ino():
-    return os.stat("/proc/self/ns/net").st_ino
-
-
-def extra_args(p):
-    p.add_argument("--in-netns", action="store_true", help=argparse.SUPPRESS)
-    p.add_argument("--host-netns-ino", type=int, default=0,
-                   help=argparse.SUPPRESS)
 
 
 # ------------------------------------------------------------ outer side
@@ -51,42 +38,9 @@ def extra_args(p):
 def outer(args):
     """Re-execute inside `unshare -n`, then check the host's somaxconn."""
     before = sbtest.somaxconn()
-    argv = [a for a in sys.argv[1:]]
-    cmd = ["unshare", "-n", sys.executable, os.path.abspath(__file__),
-           "--in-netns", "--host-netns-ino", str(netns_ino())] + argv
-    print(f"# host net.core.somaxconn = {before}; running in a private "
-          f"network namespace: {' '.join(cmd)}", flush=True)
-    passed = failed = 0
-    got_final = False
-    try:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True)
-    except OSError as e:
-        print(f"FAIL cannot run unshare: {e}")
-        print("0 passed, 1 failed")
-        sys.exit(1)
-    try:
-        for line in proc.stdout:
-            line = line.rstrip("\n")
-            m = FINAL_RE.match(line)
-            if m:
-                passed, failed = int(m.group(1)), int(m.group(2))
-                got_final = True
-                print(f"# in the namespace: {line}", flush=True)
-            else:
-                print(line, flush=True)
-        rc = proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    if not got_final:
-        print(f"FAIL namespace run: no result line (exit status {rc}); "
-              f"needs root and `unshare -n`")
-        failed += 1
-    elif rc != 0 and failed == 0:
-        print(f"FAIL namespace run exited {rc} with no failed test")
-        failed += 1
+    passed, failed, _ = sbtest.netns_run(
+        __file__, header=f"host net.core.somaxconn = {before}; ",
+        final_prefix="# in the namespace: ")
     after = sbtest.somaxconn()
     print("RUN  host-somaxconn-unchanged")
     if after == before:
@@ -108,7 +62,7 @@ HOST_INO = 0
 
 def set_somaxconn(t, value):
     # Never write the host's value: only inside the private namespace.
-    t.require(HOST_INO and netns_ino() != HOST_INO,
+    t.require(HOST_INO and sbtest.netns_ino() != HOST_INO,
               "refusing to write somaxconn: not in a private network "
               "namespace")
     with open(SOMAXCONN, "w") as f:
@@ -278,16 +232,7 @@ def inner(args):
     global HOST_INO
     HOST_INO = args.host_netns_ino
     runner = sbtest.Runner("test_backlog (private network namespace)")
-    if not HOST_INO or netns_ino() == HOST_INO:
-        print("FAIL not in a private network namespace")
-        runner.failed += 1
-        runner.finish()
-    r = subprocess.run(["ip", "link", "set", "lo", "up"], capture_output=True,
-                       text=True, timeout=5)
-    if r.returncode != 0:
-        print(f"FAIL ip link set lo up: {r.stderr.strip()}")
-        runner.failed += 1
-        runner.finish()
+    sbtest.netns_inner_setup(runner, HOST_INO)
     for b in (0, 1, 8):
         runner.run(f"backlog-{b}", test_backlog, b, timeout=20)
     runner.run("somaxconn-4-clamps-backlog-100", test_somaxconn_clamp,
@@ -300,7 +245,7 @@ def inner(args):
 
 
 def main():
-    args = sbtest.parse_args(__doc__, extra=extra_args)
+    args = sbtest.parse_args(__doc__, extra=sbtest.add_netns_args)
     if args.in_netns:
         inner(args)
     else:

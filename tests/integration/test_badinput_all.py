@@ -18,9 +18,7 @@ test_cli.py holds 33 more `serve` lines; none is repeated here.
 
 import os
 import shutil
-import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -336,23 +334,7 @@ def fill(text, out):
 
 
 def run(cmd, timeout=10.0):
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True, cwd=FIX["d"])
-    with sbtest._LIVE_LOCK:
-        sbtest._LIVE.add(proc)
-    t0 = time.monotonic()
-    try:
-        out, err = proc.communicate(timeout=timeout)
-        rc = proc.returncode
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        out, err = proc.communicate(timeout=5)
-        rc = "timeout"
-    with sbtest._LIVE_LOCK:
-        sbtest._LIVE.discard(proc)
-    return (rc, out.decode(errors="replace"), err.decode(errors="replace"),
-            time.monotonic() - t0)
+    return sbtest.run_cmd(cmd, timeout, cwd=FIX["d"])
 
 
 def test_row(t, r, nobody_problem):

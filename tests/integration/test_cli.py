@@ -12,7 +12,6 @@ import re
 import resource
 import signal
 import socket
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -75,17 +74,8 @@ BAD = [
 def run(argv, timeout=5.0):
     """Run sockbench with argv; (rc, stdout, stderr). rc is 'timeout' if it
     was still running after `timeout` s (then killed)."""
-    proc = subprocess.Popen([sbtest.BIN] + argv, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True)
-    try:
-        out, err = proc.communicate(timeout=timeout)
-        rc = proc.returncode
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        out, err = proc.communicate(timeout=5)
-        rc = "timeout"
-    return rc, out.decode(errors="replace"), err.decode(errors="replace")
+    rc, out, err, _ = sbtest.run_cmd([sbtest.BIN] + argv, timeout)
+    return rc, out, err
 
 
 def test_bad(t, argv, must_contain, allowed):

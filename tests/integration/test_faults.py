@@ -47,8 +47,6 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sbtest  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-FAULTSRV = os.path.join(HERE, "faultsrv.py")
 MNTNS_ENV = "SB_FAULTS_IN_MNTNS"
 RUN_NAME_RE = re.compile(r"^\d{4}-.+-r\d+\.json$")
 TEMP_NAME_RE = re.compile(r"^\d{4}-.+-r\d+\.json\.tmp\.\d+$")
@@ -318,12 +316,7 @@ def value_of(run, axis):
     return ((run.get("sweep") or {}).get("values") or {}).get(axis)
 
 
-def dig(obj, *keys):
-    for k in keys:
-        if not isinstance(obj, dict):
-            return None
-        obj = obj.get(k)
-    return obj
+dig = sbtest.dig
 
 
 def results_dir_errors(runs):
@@ -369,11 +362,6 @@ def check_resumed(t, out, names, failed_cells=()):
             t.eq(f"summary cell {key}: failed", 0, c.get("failed"))
 
 
-def write_faults(path, faults):
-    with open(path, "w") as f:
-        json.dump(faults, f)
-
-
 def one_clear_message(t, r, what, errno_text, out):
     """At most two stderr lines; the first names a file under out and
     the errno text."""
@@ -388,14 +376,10 @@ def one_clear_message(t, r, what, errno_text, out):
 # ----------------------------------------------------------------- tests
 
 def server_cmd_sweep_args(base, faults, extra, backlogs="1,2,3"):
-    srv = os.path.join(base, "faultsrv.py")
-    shutil.copy(FAULTSRV, srv)
-    ffile = os.path.join(base, "faults.json")
-    write_faults(ffile, faults)
+    cmd, srv, ffile = sbtest.faultsrv_cmd(base, faults)
     out = os.path.join(base, "out")
-    args = ["--server-cmd", f"{sys.executable} {srv} {{port}} {{backlog}} "
-            f"{ffile}", "--backlog", backlogs, "--mode", "rr", "--conns",
-            "2", "--threads", "1"] + extra + ["--out", out]
+    args = ["--server-cmd", cmd, "--backlog", backlogs, "--mode", "rr",
+            "--conns", "2", "--threads", "1"] + extra + ["--out", out]
     return args, out, srv, ffile
 
 
@@ -662,11 +646,8 @@ def reexec_in_mount_namespace():
 
 def main():
     sbtest.parse_args(__doc__.splitlines()[0])
-    if os.geteuid() != 0:
-        print("test_faults.py needs root (private mount namespace, tmpfs "
-              "and read-only bind mounts, network namespaces)")
-        print("0 passed, 1 failed")
-        sys.exit(1)
+    sbtest.require_root("test_faults.py", "private mount namespace, tmpfs "
+                        "and read-only bind mounts, network namespaces")
     if not os.environ.get(MNTNS_ENV):
         reexec_in_mount_namespace()
     if os.readlink("/proc/self/ns/mnt") == os.environ[MNTNS_ENV]:
@@ -674,8 +655,8 @@ def main():
         print("0 passed, 1 failed")
         sys.exit(1)
     runner = sbtest.Runner("sweep faults")
-    t0 = time.monotonic()
-    try:
+
+    def cases(runner):
         runner.run("server_sigkill_self", test_server_sigkill_self,
                    timeout=90)
         runner.run("server_sigkill_external", test_server_sigkill_external,
@@ -687,10 +668,7 @@ def main():
         runner.run("results_disk_full", test_results_disk_full, timeout=150)
         runner.run("out_read_only_at_start", test_out_read_only_at_start,
                    timeout=40)
-    finally:
-        cleanup()
-    print(f"# took {time.monotonic() - t0:.1f}s", flush=True)
-    runner.finish()
+    sbtest.run_timed(runner, cases, cleanup)
 
 
 if __name__ == "__main__":

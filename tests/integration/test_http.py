@@ -916,35 +916,32 @@ def test_dribble(t, mode):
 
 # ----------------------------------------------------------------- main
 
+def cases(runner, models):
+    for i in range(0, len(models), 2):
+        pair = models[i:i + 2]
+        runner.run("wrk/" + "+".join(pair), test_wrk, pair,
+                   timeout=WRK_SECONDS + 40)
+    for m in ("epoll", "thread", "uring"):
+        if m in models:
+            runner.run(f"raw/{m}", test_raw, m, timeout=40)
+            runner.run(f"bad/{m}", test_bad, m, timeout=60)
+    runner.run("nginx/load", test_nginx, timeout=150)
+    for m in ("epoll", "blocking"):
+        if m in models:
+            runner.run(f"serve/{m}-requests-2000", test_serve, m,
+                       timeout=70)
+    runner.run("server-cmd/dribble", test_dribble, "keep", timeout=70)
+    runner.run("server-cmd/dribble-close", test_dribble, "close",
+               timeout=70)
+    if "epoll" in models:
+        runner.run("serve/http-body", test_serve_body, timeout=70)
+        runner.run("serve/duration", test_serve_duration, timeout=70)
+
+
 def main():
     args = sbtest.parse_args(__doc__)
-    lt.become_subreaper()
-    runner = sbtest.Runner("test_http")
     models = list(args.models)
-    try:
-        for i in range(0, len(models), 2):
-            pair = models[i:i + 2]
-            runner.run("wrk/" + "+".join(pair), test_wrk, pair,
-                       timeout=WRK_SECONDS + 40)
-        for m in ("epoll", "thread", "uring"):
-            if m in models:
-                runner.run(f"raw/{m}", test_raw, m, timeout=40)
-                runner.run(f"bad/{m}", test_bad, m, timeout=60)
-        runner.run("nginx/load", test_nginx, timeout=150)
-        for m in ("epoll", "blocking"):
-            if m in models:
-                runner.run(f"serve/{m}-requests-2000", test_serve, m,
-                           timeout=70)
-        runner.run("server-cmd/dribble", test_dribble, "keep", timeout=70)
-        runner.run("server-cmd/dribble-close", test_dribble, "close",
-                   timeout=70)
-        if "epoll" in models:
-            runner.run("serve/http-body", test_serve_body, timeout=70)
-            runner.run("serve/duration", test_serve_duration, timeout=70)
-    finally:
-        lt.reap_orphans()
-        lt.cleanup_tmpdirs()
-    runner.finish()
+    lt.run_tests("test_http", lambda runner: cases(runner, models))
 
 
 if __name__ == "__main__":

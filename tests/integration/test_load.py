@@ -580,49 +580,37 @@ def test_bad_cmdline(t):
 
 # ------------------------------------------------------------------ main
 
-def inner(args):
+def cases(runner, args):
     global HOST_INO
     HOST_INO = args.host_netns_ino
-    lt.become_subreaper()
-    runner = sbtest.Runner("test_load (private network namespace)")
-    lt.netns_inner_setup(runner, HOST_INO)
     socket.setdefaulttimeout(10)
-    try:
-        for m in args.models:
-            runner.run(f"rr-requests-{m}", test_rr_requests, m, timeout=20)
-        for m in args.models:
-            runner.run(f"rr-duration-{m}", test_rr_duration, m, timeout=20)
-        runner.run("backlog-8-pause-accept", test_backlog, timeout=25)
-        runner.run("slow-acceptor", test_slow_acceptor, timeout=25)
-        runner.run("open-loop-corrected-p99", test_open_loop, timeout=25)
-        runner.run("closed-loop-uncorrected-null",
-                   test_closed_loop_uncorrected_null, timeout=20)
-        runner.run("send-short-replies", test_send_short, timeout=25)
-        runner.run("sendall-complete-replies", test_sendall_complete,
-                   timeout=25)
-        runner.run("server-cmd-python-rr", test_server_cmd, timeout=20)
-        runner.run("server-cmd-exits", test_server_cmd_exits, timeout=20)
-        runner.run("server-cmd-never-listens", test_server_cmd_never_listens,
-                   timeout=25)
-        for kind in ("ipv4", "ipv6", "unix"):
-            runner.run(f"target-{kind}", test_target, kind, timeout=20)
-        runner.run("json-shape", test_json_shape, timeout=25)
-        runner.run("jsonl-intervals", test_jsonl, timeout=25)
-        runner.run("intervals-within-run", test_intervals_within_run,
-                   timeout=25)
-        runner.run("bad-command-lines", test_bad_cmdline, timeout=30)
-    finally:
-        lt.reap_orphans()
-        lt.cleanup_tmpdirs()
-    runner.finish()
+    for m in args.models:
+        runner.run(f"rr-requests-{m}", test_rr_requests, m, timeout=20)
+    for m in args.models:
+        runner.run(f"rr-duration-{m}", test_rr_duration, m, timeout=20)
+    runner.run("backlog-8-pause-accept", test_backlog, timeout=25)
+    runner.run("slow-acceptor", test_slow_acceptor, timeout=25)
+    runner.run("open-loop-corrected-p99", test_open_loop, timeout=25)
+    runner.run("closed-loop-uncorrected-null",
+               test_closed_loop_uncorrected_null, timeout=20)
+    runner.run("send-short-replies", test_send_short, timeout=25)
+    runner.run("sendall-complete-replies", test_sendall_complete,
+               timeout=25)
+    runner.run("server-cmd-python-rr", test_server_cmd, timeout=20)
+    runner.run("server-cmd-exits", test_server_cmd_exits, timeout=20)
+    runner.run("server-cmd-never-listens", test_server_cmd_never_listens,
+               timeout=25)
+    for kind in ("ipv4", "ipv6", "unix"):
+        runner.run(f"target-{kind}", test_target, kind, timeout=20)
+    runner.run("json-shape", test_json_shape, timeout=25)
+    runner.run("jsonl-intervals", test_jsonl, timeout=25)
+    runner.run("intervals-within-run", test_intervals_within_run,
+               timeout=25)
+    runner.run("bad-command-lines", test_bad_cmdline, timeout=30)
 
 
 def main():
-    args = sbtest.parse_args(__doc__, extra=lt.add_netns_args)
-    if args.in_netns:
-        inner(args)
-    else:
-        lt.netns_outer(__file__, total_timeout=300)
+    lt.netns_main(__doc__, __file__, cases, total_timeout=300)
 
 
 if __name__ == "__main__":

@@ -252,23 +252,20 @@ def test_missing_file(t):
          os.path.exists(out))
 
 
+def cases(runner):
+    runner.run("requests-1000-runs", test_requests_runs, timeout=40)
+    runner.run("percentile-code-selfcheck",
+               test_percentile_code_selfcheck, timeout=40)
+    runner.run("merge-two-runs", test_merge_two, timeout=40)
+    runner.run("merge-commutes", test_merge_commutes, timeout=40)
+    runner.run("scheme-mismatch-refused", test_scheme_mismatch,
+               timeout=40)
+    runner.run("missing-file", test_missing_file, timeout=40)
+
+
 def main():
     sbtest.parse_args(__doc__)
-    lt.become_subreaper()
-    runner = sbtest.Runner("test_merge")
-    try:
-        runner.run("requests-1000-runs", test_requests_runs, timeout=40)
-        runner.run("percentile-code-selfcheck",
-                   test_percentile_code_selfcheck, timeout=40)
-        runner.run("merge-two-runs", test_merge_two, timeout=40)
-        runner.run("merge-commutes", test_merge_commutes, timeout=40)
-        runner.run("scheme-mismatch-refused", test_scheme_mismatch,
-                   timeout=40)
-        runner.run("missing-file", test_missing_file, timeout=40)
-    finally:
-        lt.reap_orphans()
-        lt.cleanup_tmpdirs()
-    runner.finish()
+    lt.run_tests("test_merge", cases)
 
 
 if __name__ == "__main__":

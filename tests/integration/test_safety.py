@@ -43,7 +43,6 @@ Tests:
                           to the server's command line
 """
 
-import json
 import os
 import re
 import shlex
@@ -58,8 +57,6 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sbtest  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-FAULTSRV = os.path.join(HERE, "faultsrv.py")
 TMPDIRS = []
 
 SYSCTLS = {   # sweep option -> /proc/sys path
@@ -74,6 +71,11 @@ SYSCTLS = {   # sweep option -> /proc/sys path
 
 def mktemp(tag):
     return sbtest.make_tmpdir(f"sbsafe-{tag}-", TMPDIRS, mode=0o755)
+
+
+def cleanup():
+    for d in TMPDIRS:
+        shutil.rmtree(d, ignore_errors=True)
 
 
 # ------------------------------------------------------------- processes
@@ -105,19 +107,10 @@ def argv_of(pid):
 
 
 def load_json(t, path):
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except (OSError, ValueError) as e:
-        t.fail(f"{path}: expected the run JSON, actual {e}")
+    return sbtest.load_json(t, path, "the run JSON")
 
 
-def dig(obj, *keys):
-    for k in keys:
-        if not isinstance(obj, dict):
-            return None
-        obj = obj.get(k)
-    return obj
+dig = sbtest.dig
 
 
 # ------------------------------------------------------- listening sockets
@@ -378,15 +371,6 @@ def test_load_default_duration(t):
             "duration_s", "about 10", ds)
 
 
-def faultsrv_cmd(d, fault):
-    srv = os.path.join(d, "faultsrv.py")
-    shutil.copy(FAULTSRV, srv)
-    ff = os.path.join(d, "faults.json")
-    with open(ff, "w") as f:
-        json.dump({"128": fault}, f)
-    return f"{sys.executable} {srv} {{port}} {{backlog}} {ff}", srv
-
-
 def no_leftovers(t, marker):
     deadline = time.monotonic() + 2
     while True:
@@ -406,7 +390,7 @@ def no_leftovers(t, marker):
 
 def test_load_requests_silent(t):
     d = mktemp("silent")
-    cmd, srv = faultsrv_cmd(d, "silent")
+    cmd, srv, _ = sbtest.faultsrv_cmd(d, {"128": "silent"})
     js = os.path.join(d, "run.json")
     r = sb(["load", "--server-cmd", cmd, "--requests", "4", "--conns", "2",
             "--threads", "1", "--timeout", "500ms", "--quiet", "--json",
@@ -456,7 +440,7 @@ def test_load_requests_refused(t):
 
 def test_load_requests_server_dies(t):
     d = mktemp("dies")
-    cmd, srv = faultsrv_cmd(d, "killself:0.3")
+    cmd, srv, _ = sbtest.faultsrv_cmd(d, {"128": "killself:0.3"})
     js = os.path.join(d, "run.json")
     r = sb(["load", "--server-cmd", cmd, "--requests", "100000000",
             "--conns", "2", "--threads", "1", "--quiet", "--json", js], 10)
@@ -478,7 +462,7 @@ def argv_case(d):
     sdir = os.path.join(d, "srv dir;touch PWNED0")
     os.mkdir(sdir)
     srv = os.path.join(sdir, "faultsrv.py")
-    shutil.copy(FAULTSRV, srv)
+    shutil.copy(sbtest.FAULTSRV, srv)
     mark = os.path.join(d, "PWNED")
     path = f"/tmp/x y;touch {mark}"
     cmd = (f"{sys.executable} '{srv}' --port={{port}} 'unix:{path}' "
@@ -612,14 +596,11 @@ def test_sweep_value_one_word(t):
 
 def main():
     sbtest.parse_args(__doc__.splitlines()[0])
-    if os.geteuid() != 0:
-        print("test_safety.py needs root (sweeps in private network "
-              "namespaces)")
-        print("0 passed, 1 failed")
-        sys.exit(1)
+    sbtest.require_root("test_safety.py",
+                        "sweeps in private network namespaces")
     runner = sbtest.Runner("safety defaults")
-    t0 = time.monotonic()
-    try:
+
+    def cases(runner):
         runner.run("bind_default_serve", test_bind_default_serve, timeout=40)
         runner.run("bind_default_load", test_bind_default_load, timeout=30)
         runner.run("sweep_host_sysctls", test_sweep_host_sysctls, timeout=90)
@@ -637,11 +618,7 @@ def main():
                    timeout=60)
         runner.run("sweep_value_one_word", test_sweep_value_one_word,
                    timeout=20)
-    finally:
-        for d in TMPDIRS:
-            shutil.rmtree(d, ignore_errors=True)
-    print(f"# took {time.monotonic() - t0:.1f}s", flush=True)
-    runner.finish()
+    sbtest.run_timed(runner, cases, cleanup)
 
 
 if __name__ == "__main__":

@@ -145,24 +145,12 @@ def test_hold_10k(t):
            f"{limit}")
 
 
-def inner(args):
-    lt.become_subreaper()
-    runner = sbtest.Runner("test_scale (private network namespace)")
-    lt.netns_inner_setup(runner, args.host_netns_ino)
-    try:
-        runner.run("hold-10k-connections", test_hold_10k, timeout=28)
-    finally:
-        lt.reap_orphans()
-        lt.cleanup_tmpdirs()
-    runner.finish()
+def cases(runner, args):
+    runner.run("hold-10k-connections", test_hold_10k, timeout=28)
 
 
 def main():
-    args = sbtest.parse_args(__doc__, extra=lt.add_netns_args)
-    if args.in_netns:
-        inner(args)
-    else:
-        lt.netns_outer(__file__, total_timeout=60)
+    lt.netns_main(__doc__, __file__, cases, total_timeout=60)
 
 
 if __name__ == "__main__":

@@ -173,12 +173,7 @@ def still_alive(snapshot):
 
 # ----------------------------------------------------------------- files
 
-def load_json(t, path):
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except (OSError, ValueError) as e:
-        t.fail(f"{path}: expected a readable JSON file, actual {e}")
+load_json = sbtest.load_json
 
 
 def read_runs(t, out):
@@ -218,12 +213,7 @@ def listdir(d):
         return f"<{e}>"
 
 
-def dig(obj, *keys):
-    for k in keys:
-        if not isinstance(obj, dict):
-            return None
-        obj = obj.get(k)
-    return obj
+dig = sbtest.dig
 
 
 def dry_run_names(t, args):
@@ -408,42 +398,6 @@ def test_rr_default_proto(t):
             "load.requests.completed", "> 0", done)
 
 
-MIXED_SERVER = r'''
-import os, signal, socket, struct, sys, threading
-port, backlog = int(sys.argv[1]), int(sys.argv[2])
-if backlog == 4:
-    sys.exit(3)                     # this cell's server fails at once
-signal.signal(signal.SIGTERM, lambda *a: os._exit(0))
-PAT = bytes(range(251))
-def recvn(c, n):
-    b = b""
-    while len(b) < n:
-        d = c.recv(n - len(b))
-        if not d:
-            return None
-        b += d
-    return b
-def handle(c):
-    with c:
-        while True:
-            h = recvn(c, 8)
-            if h is None:
-                return
-            ql, rl = struct.unpack(">II", h)
-            if ql and recvn(c, ql) is None:
-                return
-            c.sendall((PAT * (rl // 251 + 1))[:rl])
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", port))
-s.listen(backlog)
-print("READY", flush=True)
-while True:
-    c, _ = s.accept()
-    threading.Thread(target=handle, args=(c,), daemon=True).start()
-'''
-
-
 def test_failing_servers(t):
     base = mktemp("fail")
     common = ["--mode", "rr", "--duration", "300ms", "--conns", "2",
@@ -487,14 +441,10 @@ def test_failing_servers(t):
             pass
 
     # 3. mixed: the backlog-4 cell's server exits, the backlog-8 one serves
-    script = os.path.join(base, "srv.py")
-    with open(script, "w") as f:
-        f.write(MIXED_SERVER)
+    cmd, _, _ = sbtest.faultsrv_cmd(base, {"4": "exit:3"})
     out = os.path.join(base, "mixed")
-    r = sweep(t, ["--server-cmd",
-                  f"{sys.executable} {script} {{port}} {{backlog}}",
-                  "--backlog", "4,8"] + common + ["--out", out], 30,
-              expect_rc=1)
+    r = sweep(t, ["--server-cmd", cmd, "--backlog", "4,8"] + common +
+              ["--out", out], 30, expect_rc=1)
     runs = read_runs(t, out)
     t.eq("mixed: run files", 2, len(runs))
     by_b = {dig(run, "sweep", "values", "backlog"): (name, run)
@@ -763,15 +713,12 @@ def test_dry_run(t):
 
 def main():
     sbtest.parse_args(__doc__.splitlines()[0])
-    if os.geteuid() != 0:
-        print("test_sweep.py needs root (private network namespaces, "
-              "setpriv)")
-        print("0 passed, 1 failed")
-        sys.exit(1)
+    sbtest.require_root("test_sweep.py",
+                        "private network namespaces, setpriv")
     host = read_sysctls()
     runner = sbtest.Runner("sockbench sweep")
-    t_start = time.monotonic()
-    try:
+
+    def cases(runner):
         runner.run("backlog_somaxconn", test_backlog_somaxconn, host,
                    timeout=80)
         runner.run("repeats", test_repeats, timeout=80)
@@ -787,10 +734,7 @@ def main():
             for k in HOST_SYSCTLS:
                 t.eq(f"host /proc/sys/{k} (start vs end)", host[k], now[k])
         runner.run("host_sysctls", host_sysctls)
-    finally:
-        cleanup()
-    print(f"# took {time.monotonic() - t_start:.1f}s", flush=True)
-    runner.finish()
+    sbtest.run_timed(runner, cases, cleanup)
 
 
 if __name__ == "__main__":
