@@ -222,45 +222,8 @@ def require_alive(t, srv, after):
 
 # ------------------------------------------------------- client helpers
 
-def recv_exact(s, n, timeout):
-    """(data, 'ok'|'eof'|'reset'|'timeout')."""
-    buf = b""
-    deadline = time.monotonic() + timeout
-    while len(buf) < n:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return buf, "timeout"
-        s.settimeout(left)
-        try:
-            d = s.recv(min(n - len(buf), 1 << 20))
-        except socket.timeout:
-            return buf, "timeout"
-        except (ConnectionResetError, BrokenPipeError):
-            return buf, "reset"
-        if not d:
-            return buf, "eof"
-        buf += d
-    return buf, "ok"
-
-
-def read_to_end(s, timeout):
-    """Everything until the server closes: (data, 'eof'|'reset'|'timeout')."""
-    chunks = []
-    deadline = time.monotonic() + timeout
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return b"".join(chunks), "timeout"
-        s.settimeout(left)
-        try:
-            d = s.recv(1 << 20)
-        except socket.timeout:
-            return b"".join(chunks), "timeout"
-        except (ConnectionResetError, BrokenPipeError):
-            return b"".join(chunks), "reset"
-        if not d:
-            return b"".join(chunks), "eof"
-        chunks.append(d)
+recv_exact = sbtest.recv_exact
+read_to_end = sbtest.read_to_end
 
 
 def send_shut_read(s, out, timeout):

@@ -1092,3 +1092,47 @@ def netns_inner_setup(runner, host_ino):
         print(f"FAIL ip link set lo up: {r.stderr.strip()}")
         runner.failed += 1
         runner.finish()
+
+
+# ------------------------------------------------------- reading a socket
+
+def recv_exact(s, n, timeout):
+    """Exactly n bytes, or what came before EOF/reset/timeout: returns
+    (data, how) with how in 'ok', 'eof', 'reset', 'timeout'."""
+    buf = b""
+    deadline = time.monotonic() + timeout
+    while len(buf) < n:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return buf, "timeout"
+        s.settimeout(left)
+        try:
+            d = s.recv(min(n - len(buf), 1 << 20))
+        except socket.timeout:
+            return buf, "timeout"
+        except (ConnectionResetError, BrokenPipeError):
+            return buf, "reset"
+        if not d:
+            return buf, "eof"
+        buf += d
+    return buf, "ok"
+
+
+def read_to_end(s, timeout):
+    """Everything until the server closes: (data, 'eof'|'reset'|'timeout')."""
+    chunks = []
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return b"".join(chunks), "timeout"
+        s.settimeout(left)
+        try:
+            d = s.recv(1 << 20)
+        except socket.timeout:
+            return b"".join(chunks), "timeout"
+        except (ConnectionResetError, BrokenPipeError):
+            return b"".join(chunks), "reset"
+        if not d:
+            return b"".join(chunks), "eof"
+        chunks.append(d)

@@ -98,45 +98,11 @@ def show(b, n=160):
 # ------------------------------------------------------------- sockets
 
 def recv_exact(s, n, timeout=IO_TIMEOUT):
-    """Exactly n bytes, or what came before EOF/reset/timeout: returns
-    (data, how) with how in 'ok', 'eof', 'reset', 'timeout'."""
-    buf = b""
-    deadline = time.monotonic() + timeout
-    while len(buf) < n:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return buf, "timeout"
-        s.settimeout(left)
-        try:
-            d = s.recv(n - len(buf))
-        except socket.timeout:
-            return buf, "timeout"
-        except (ConnectionResetError, BrokenPipeError):
-            return buf, "reset"
-        if not d:
-            return buf, "eof"
-        buf += d
-    return buf, "ok"
+    return sbtest.recv_exact(s, n, timeout)
 
 
 def read_to_end(s, timeout=IO_TIMEOUT):
-    """Everything until the server closes: (data, 'eof'|'reset'|'timeout')."""
-    buf = b""
-    deadline = time.monotonic() + timeout
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return buf, "timeout"
-        s.settimeout(left)
-        try:
-            d = s.recv(65536)
-        except socket.timeout:
-            return buf, "timeout"
-        except (ConnectionResetError, BrokenPipeError):
-            return buf, "reset"
-        if not d:
-            return buf, "eof"
-        buf += d
+    return sbtest.read_to_end(s, timeout)
 
 
 def nothing_pending(s, wait=0.1):
