@@ -4,7 +4,8 @@
  * registered once, edge-triggered, for both directions: no epoll_ctl per
  * request, and every wake-up drives the connection's state machine as far
  * as the socket allows (until EAGAIN).  Timestamps come from the vDSO's
- * clock_gettime (no system call).
+ * clock_gettime (no system call).  Starting, observing and stopping the
+ * threads is engine_ctl.c; what both share is sockbench/engine_int.h.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,53 +20,9 @@
 #include <unistd.h>
 
 #include "sockbench/engine.h"
+#include "sockbench/engine_int.h"
 #include "sockbench/errname.h"
 #include "sockbench/proto.h"
-
-#define SCRATCH (256 << 10)
-#define TICK_NS 10000000ull /* timeouts and schedules checked every 10 ms at most */
-
-enum cstate { C_NONE, C_CONNECTING, C_IDLE, C_SENDING, C_RECEIVING, C_HOLD, C_DONE };
-
-struct lconn {
-	int fd;
-	enum cstate st;
-	int src;
-	uint64_t t_conn;     /* connect start: scheduled (--connect-rate) or actual */
-	uint64_t t_sched;    /* request: scheduled (open loop) or sent */
-	uint64_t t_sent;     /* request: first byte written */
-	uint64_t deadline;   /* connect or request timeout */
-	uint64_t off;	     /* bytes of the current request sent */
-	uint64_t got;	     /* bytes of the current reply received */
-	int next_idle;	     /* open loop: stack of idle connections */
-	struct http_resp hr; /* http: the reply being read */
-	bool blocking;	     /* one-connection thread: waits in send/recv itself */
-};
-
-struct lthread {
-	struct engine *e;
-	pthread_t tid;
-	int idx, ep;
-	struct lconn *c;
-	int n;
-	uint8_t *scratch;
-	struct lstats s;
-	uint64_t quota, issued; /* --requests: this thread's share */
-	uint64_t conn_quota;	/* connect mode: connections to open */
-	/* open loop: requests come due every `step` ns from `next` */
-	uint64_t step, next, pending, first_pending;
-	int idle_top;
-	/* --connect-rate: new connections due every cstep ns */
-	uint64_t cstep, cnext;
-	int opened;	   /* connections opened so far (connect-rate) */
-	int connecting;	   /* handshakes pending at the last timeout check */
-	int done;	   /* atomic: the thread has left its loop */
-	uint64_t loop_now; /* atomic: the loop's clock, published each round */
-	uint64_t completed_live, connects_live;
-	uint64_t t_done; /* when the loop ended */
-};
-
-#define LIVE_INC(x) __atomic_store_n(&(x), (x) + 1, __ATOMIC_RELAXED)
 
 uint64_t engine_now_ns(void)
 {
@@ -561,7 +518,7 @@ static bool wait_in_socket(struct lthread *t, struct lconn *c)
 	return true;
 }
 
-static void *thread_main(void *arg)
+void *engine_thread(void *arg)
 {
 	struct lthread *t = arg;
 	struct engine *e = t->e;
@@ -611,153 +568,4 @@ static void *thread_main(void *arg)
 		     (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 	__atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);
 	return NULL;
-}
-
-/* ---- start, observe, stop ---------------------------------------------- */
-
-int engine_start(struct engine *e)
-{
-	const struct load_config *cfg = e->cfg;
-	int nt = cfg->threads < cfg->conns ? cfg->threads : cfg->conns;
-	e->nthreads = nt;
-	e->t = calloc((size_t)nt, sizeof *e->t);
-	if (!e->t)
-		return -ENOMEM;
-	/* Requests and reply patterns are made once, not per request. */
-	if (cfg->mode == MODE_HTTP) {
-		/* What wrk sends: the shortest valid HTTP/1.1 request. */
-		char req[512];
-		int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: %s\r\n\r\n",
-				 cfg->http_path, e->host);
-		e->reqlen = (size_t)n;
-		e->reqbuf = (uint8_t *)strdup(req);
-		if (!e->reqbuf)
-			return -ENOMEM;
-	} else if (cfg->mode == MODE_RR || cfg->mode == MODE_CRR) {
-		e->reqlen = RR_HDR_LEN + cfg->req_size;
-		e->reqbuf = malloc(e->reqlen);
-		if (!e->reqbuf)
-			return -ENOMEM;
-		rr_header(e->reqbuf, cfg->req_size, cfg->resp_size);
-		pattern_fill(e->reqbuf + RR_HDR_LEN, cfg->req_size, 0);
-	} else {
-		e->reqlen = cfg->mode == MODE_STREAM ? cfg->send_size : cfg->req_size;
-		e->reqbuf = malloc(e->reqlen ? e->reqlen : 1);
-		if (!e->reqbuf)
-			return -ENOMEM;
-		pattern_fill(e->reqbuf, e->reqlen, 0);
-	}
-	uint64_t now = engine_now_ns();
-	e->t_begin = now;
-	e->t_measure = now + cfg->warmup_us * 1000;
-	e->t_end = cfg->requests ? 0 : e->t_measure + cfg->duration_us * 1000;
-	int g = 0;
-	for (int i = 0; i < nt; i++) {
-		struct lthread *t = &e->t[i];
-		t->e = e;
-		t->idx = i;
-		t->n = cfg->conns / nt + (i < cfg->conns % nt);
-		t->conn_quota = (uint64_t)t->n;
-		t->connecting = 1; /* unknown until the first timeout check */
-		t->quota =
-		    cfg->requests / (uint64_t)nt + ((uint64_t)i < cfg->requests % (uint64_t)nt);
-		t->idle_top = -1;
-		t->c = calloc((size_t)t->n, sizeof *t->c);
-		t->scratch = malloc(SCRATCH);
-		t->ep = epoll_create1(EPOLL_CLOEXEC);
-		if (!t->c || !t->scratch || t->ep < 0)
-			return -ENOMEM;
-		for (int k = 0; k < t->n; k++, g++) {
-			t->c[k].fd = -1;
-			t->c[k].src = cfg->nsources ? g % cfg->nsources : 0;
-		}
-		hist_init(&t->s.conn_lat);
-		hist_init(&t->s.req_lat);
-		hist_init(&t->s.req_lat_unc);
-		if (cfg->rate > 0) {
-			t->step = (uint64_t)((double)nt * 1e9 / cfg->rate);
-			t->next = now + (uint64_t)((double)i * 1e9 / cfg->rate);
-		}
-		if (cfg->connect_rate > 0) {
-			t->cstep = (uint64_t)((double)nt * 1e9 / cfg->connect_rate);
-			t->cnext = now + (uint64_t)((double)i * 1e9 / cfg->connect_rate);
-		}
-	}
-	for (int i = 0; i < nt; i++) {
-		int r = pthread_create(&e->t[i].tid, NULL, thread_main, &e->t[i]);
-		if (r) {
-			e->stop = 1;
-			for (int k = 0; k < i; k++)
-				pthread_join(e->t[k].tid, NULL);
-			e->nthreads = 0;
-			return -r;
-		}
-	}
-	return 0;
-}
-
-uint64_t engine_completed(const struct engine *e)
-{
-	uint64_t n = 0;
-	for (int i = 0; i < e->nthreads; i++)
-		n += __atomic_load_n(&e->t[i].completed_live, __ATOMIC_RELAXED);
-	return n;
-}
-
-uint64_t engine_connects(const struct engine *e)
-{
-	uint64_t n = 0;
-	for (int i = 0; i < e->nthreads; i++)
-		n += __atomic_load_n(&e->t[i].connects_live, __ATOMIC_RELAXED);
-	return n;
-}
-
-int engine_done(const struct engine *e)
-{
-	for (int i = 0; i < e->nthreads; i++)
-		if (!__atomic_load_n(&e->t[i].done, __ATOMIC_ACQUIRE))
-			return 0;
-	return 1;
-}
-
-int engine_interval(struct engine *e, int i, struct ival *out)
-{
-	uint64_t end = e->t_measure + (uint64_t)(i + 1) * e->cfg->interval_us * 1000;
-	for (int k = 0; k < e->nthreads; k++)
-		if (!__atomic_load_n(&e->t[k].done, __ATOMIC_ACQUIRE) &&
-		    __atomic_load_n(&e->t[k].loop_now, __ATOMIC_ACQUIRE) < end)
-			return 0;
-	memset(out, 0, sizeof *out);
-	for (int k = 0; k < e->nthreads; k++) {
-		struct ival *x = i < IV_CHUNK * IV_CHUNKS && e->t[k].s.ivc[i / IV_CHUNK]
-				     ? &e->t[k].s.ivc[i / IV_CHUNK][i % IV_CHUNK]
-				     : NULL;
-		if (x)
-			ival_add(out, x);
-	}
-	return 1;
-}
-
-void engine_stop(struct engine *e, struct lstats *out)
-{
-	memset(out, 0, sizeof *out);
-	hist_init(&out->conn_lat);
-	hist_init(&out->req_lat);
-	hist_init(&out->req_lat_unc);
-	e->stop = 1;
-	for (int i = 0; i < e->nthreads; i++) {
-		struct lthread *t = &e->t[i];
-		pthread_join(t->tid, NULL);
-		if (t->t_done > e->t_finish)
-			e->t_finish = t->t_done;
-		lstats_merge(out, &t->s);
-		lstats_free(&t->s);
-		close(t->ep);
-		free(t->c);
-		free(t->scratch);
-	}
-	free(e->t);
-	e->t = NULL;
-	free(e->reqbuf);
-	e->reqbuf = NULL;
 }

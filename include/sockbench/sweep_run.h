@@ -36,4 +36,16 @@ int sweep_write_sweep_json(struct sweep *w, int argc, char **argv, bool finished
 void sweep_progress(struct sweep *w, int i, const char *cell, const char *last, bool tty);
 double sweep_now_s(void);
 
+/* sweep_cell.c: a cell's value of an axis (by name or alias), or NULL. */
+const char *sweep_cell_value(const struct sweep *w, const int *idx, const char *knob);
+/* argv for `sockbench load` of this cell (NULL-terminated, strings owned
+ * by *buf which the caller frees); NULL if it does not fit. */
+char **sweep_cell_argv(const struct sweep *w, const int *idx, const char *json, char **buf);
+/* Write the cell's sysctl axes under /proc/sys (in the run's namespace). */
+int sweep_set_sysctls(const struct sweep *w, const int *idx, char *err, size_t errlen);
+/* Every cell's options, parsed as load and serve will parse them. */
+int sweep_validate_cells(struct sweep *w, char *err, size_t errlen);
+/* The sysctl axes' values, tried in a throw-away namespace. */
+int sweep_probe_sysctls(struct sweep *w, char *err, size_t errlen);
+
 #endif

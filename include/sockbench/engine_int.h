@@ -1,0 +1,62 @@
+/* engine_int.h - the load generator's threads and connections, shared by
+ * engine.c (the loops) and engine_ctl.c (start, observe, stop).  Not an
+ * API: only those two files include it. */
+#ifndef SOCKBENCH_ENGINE_INT_H
+#define SOCKBENCH_ENGINE_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sockbench/engine.h"
+#include "sockbench/proto.h"
+
+#define SCRATCH (256 << 10)
+#define TICK_NS 10000000ull /* timeouts and schedules checked every 10 ms at most */
+
+enum cstate { C_NONE, C_CONNECTING, C_IDLE, C_SENDING, C_RECEIVING, C_HOLD, C_DONE };
+
+struct lconn {
+	int fd;
+	enum cstate st;
+	int src;
+	uint64_t t_conn;     /* connect start: scheduled (--connect-rate) or actual */
+	uint64_t t_sched;    /* request: scheduled (open loop) or sent */
+	uint64_t t_sent;     /* request: first byte written */
+	uint64_t deadline;   /* connect or request timeout */
+	uint64_t off;	     /* bytes of the current request sent */
+	uint64_t got;	     /* bytes of the current reply received */
+	int next_idle;	     /* open loop: stack of idle connections */
+	struct http_resp hr; /* http: the reply being read */
+	bool blocking;	     /* one-connection thread: waits in send/recv itself */
+};
+
+struct lthread {
+	struct engine *e;
+	pthread_t tid;
+	int idx, ep;
+	struct lconn *c;
+	int n;
+	uint8_t *scratch;
+	struct lstats s;
+	uint64_t quota, issued; /* --requests: this thread's share */
+	uint64_t conn_quota;	/* connect mode: connections to open */
+	/* open loop: requests come due every `step` ns from `next` */
+	uint64_t step, next, pending, first_pending;
+	int idle_top;
+	/* --connect-rate: new connections due every cstep ns */
+	uint64_t cstep, cnext;
+	int opened;	   /* connections opened so far (connect-rate) */
+	int connecting;	   /* handshakes pending at the last timeout check */
+	int done;	   /* atomic: the thread has left its loop */
+	uint64_t loop_now; /* atomic: the loop's clock, published each round */
+	uint64_t completed_live, connects_live;
+	uint64_t t_done; /* when the loop ended */
+};
+
+#define LIVE_INC(x) __atomic_store_n(&(x), (x) + 1, __ATOMIC_RELAXED)
+
+/* One thread's loop (pthread start routine; arg: its struct lthread). */
+void *engine_thread(void *arg);
+
+#endif
