@@ -82,7 +82,21 @@ try:
                        if up < 900_000_000)
             check(f"backlog=1: {fast} connections completed at once" in p.stdout,
                   "backlog caption: connections completed at once", fast, p.stdout[-600:])
-            check(fast == 2, "backlog 1: the queue held backlog + 1 at once", 2, fast)
+            # The kernel's fact: the accept queue never held more than
+            # backlog + 1.  The SYNs that found room at once are those 2
+            # plus one per accept() the 20 ms acceptor made while the 60
+            # connects were still going out: none on an idle machine, a
+            # few when the generator's core is busy (seen: 3 with a fuzzer
+            # on the other core).  A burst longer than 100 ms (5 accepts)
+            # would be a broken generator.
+            # (max_seen is sampled every 10 ms and the queue is full only
+            # for the ~10 ms after each burst, so the test asks "never
+            # above", not "seen at".)
+            aq = r.get("accept_queue") or {}
+            check(aq.get("max_seen") in (1, 2), "backlog 1: the queue held backlog + 1 at most",
+                  "1 or 2", aq.get("max_seen"))
+            check(2 <= fast <= 7, "backlog 1: connected at once (backlog + 1, + an accept per "
+                  "20 ms of the connect burst)", "2 to 7", fast)
             check(est >= fast, "established includes the retried ones", f">= {fast}", est)
         if lesson == "somaxconn":
             for r in runs:
