@@ -144,6 +144,16 @@ int words_fill(const char *word, char *out, size_t outlen, int port, int backlog
 	return 0;
 }
 
+/* How a child ended, from its wait status: "signal 9, SIGKILL", "status 3". */
+static void status_text(int status, char *out, size_t len)
+{
+	if (WIFSIGNALED(status))
+		snprintf(out, len, "signal %d, SIG%s", WTERMSIG(status),
+			 sigabbrev_np(WTERMSIG(status)) ?: "?");
+	else
+		snprintf(out, len, "status %d", WEXITSTATUS(status));
+}
+
 static uint64_t now_ms(void)
 {
 	struct timespec ts;
@@ -235,9 +245,9 @@ static int wait_ready(struct spawn *sp, int port, char *err, size_t errlen)
 		}
 		int status;
 		if (waitpid(sp->pid, &status, WNOHANG) == sp->pid) {
-			snprintf(err, errlen, "server exited before it was ready (%s %d)",
-				 WIFEXITED(status) ? "status" : "signal",
-				 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+			char how[64];
+			status_text(status, how, sizeof how);
+			snprintf(err, errlen, "server exited before it was ready (%s)", how);
 			sp->pid = 0;
 			goto out;
 		}
@@ -362,19 +372,14 @@ int spawn_stop(struct spawn *sp, json_t **stats, char *err, size_t errlen)
 	if (stats)
 		*stats = NULL;
 	if (sp->pid > 0) {
-		pid_t got = sp->died ? sp->pid : waitpid(sp->pid, &status, WNOHANG);
-		if (sp->died)
-			status = sp->died_status;
-		if (got == sp->pid) {
-			if (WIFSIGNALED(status))
-				snprintf(err, errlen,
-					 "server died during the run (signal %d, SIG%s)",
-					 WTERMSIG(status), sigabbrev_np(WTERMSIG(status)) ?: "?");
-			else
-				snprintf(err, errlen, "server exited during the run (status %d)",
-					 WEXITSTATUS(status));
+		if (spawn_exited(sp)) {
+			char how[64];
+			status_text(sp->died_status, how, sizeof how);
+			snprintf(err, errlen, "server %s during the run (%s)",
+				 WIFSIGNALED(sp->died_status) ? "died" : "exited", how);
 			rc = -1;
 		} else {
+			pid_t got;
 			kill(-sp->pid, SIGTERM);
 			uint64_t until = now_ms() + STOP_GRACE_MS;
 			while ((got = waitpid(sp->pid, &status, WNOHANG)) == 0 &&
