@@ -22,6 +22,7 @@
 #include "sockbench/opt.h"
 #include "sockbench/serve.h"
 #include "sockbench/spawn.h"
+#include "sockbench/strbuf.h"
 #include "sockbench/summ.h"
 #include "sockbench/sweep.h"
 #include "sockbench/sweep_run.h"
@@ -65,18 +66,16 @@ char **sweep_cell_argv(const struct sweep *w, const int *idx, const char *json, 
 		if (kn->kind != K_SERVE)
 			continue;
 		/* quoted whole: a value (a unix: path) may hold spaces or ' */
-		sl += (size_t)snprintf(serve + sl, sizeof serve - sl, "--%s ",
-				       kn->alias ? kn->alias : kn->name);
-		if (sl >= sizeof serve ||
-		    words_quote(serve, sizeof serve, &sl, w->sp.axes[i].v[idx[i]]) < 0) {
+		sl = sb_appendf(serve, sizeof serve, sl, "--%s ", kn->alias ? kn->alias : kn->name);
+		if (words_quote(serve, sizeof serve, &sl, w->sp.axes[i].v[idx[i]]) < 0) {
 			free(b);
 			free(v);
 			return NULL; /* values are bounded far below 4 KiB */
 		}
-		sl += (size_t)snprintf(serve + sl, sizeof serve - sl, " ");
+		sl = sb_appendf(serve, sizeof serve, sl, " ");
 	}
 	if (w->sp.pause_accept)
-		sl += (size_t)snprintf(serve + sl, sizeof serve - sl, "--pause-accept ");
+		sl = sb_appendf(serve, sizeof serve, sl, "--pause-accept ");
 	if (w->sp.server_cmd[0]) {
 		/* {backlog} and {recv_size} are the sweep's; {port} is load's */
 		char cmd[4096];
