@@ -26,7 +26,7 @@ from loadtest import dig  # noqa: E402
 
 SCRIPT = os.path.normpath(os.path.join(os.path.dirname(
     os.path.abspath(__file__)), "..", "..", "scripts", "multihost"))
-REQUESTS = 4000   # per generator
+REQUESTS = 20000  # per generator: runs long enough (~0.3 s) to overlap surely
 CONNS = 8         # per generator
 START_SKEW_MS = 50  # the two runs' estimated starts may differ by this much
 COUNTS = ["load.connections.attempted", "load.connections.established",
