@@ -37,11 +37,6 @@ static void note_peak(struct stats *st, int64_t cur)
 		;
 }
 
-void stats_conn_open(struct stats *st)
-{
-	note_peak(st, STATS_ADD(st, cur_connections, 1) + 1);
-}
-
 bool stats_conn_try_open(struct stats *st, int64_t max)
 {
 	int64_t cur = STATS_ADD(st, cur_connections, 1) + 1;

@@ -48,11 +48,10 @@ struct stats {
 struct stats *stats_new(void);
 void stats_free(struct stats *st);
 void stats_error(struct stats *st, int errnum);
-/* One more connection being served (accepted and not refused); keeps the
- * peak.  `accepted` and `closed` count every socket accept() returned. */
-void stats_conn_open(struct stats *st);
-/* The same, unless `max` are open already: false, nothing counted.  One
- * atomic step, so prefork workers accepting at once cannot both pass. */
+/* One more connection being served (accepted and not refused), unless
+ * `max` are open already: false, nothing counted.  Keeps the peak.  One
+ * atomic step, so prefork workers accepting at once cannot both pass.
+ * `accepted` and `closed` count every socket accept() returned. */
 bool stats_conn_try_open(struct stats *st, int64_t max);
 void stats_conn_close(struct stats *st);
 
