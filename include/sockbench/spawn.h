@@ -44,8 +44,10 @@ void spawn_drain(struct spawn *sp);
 /* Has the server exited by itself (killed, crashed)?  Reaps it and keeps
  * the status for spawn_stop's message. */
 bool spawn_exited(struct spawn *sp);
-/* SIGTERM, up to 2 s, then SIGKILL; *stats gets the --serve stats JSON
- * (NULL otherwise).  Returns 0, or -1 with err saying how it ended. */
+/* SIGTERM, up to 2 s (15 s once a --serve server has written its stats:
+ * it is exiting), then SIGKILL; *stats gets the --serve stats JSON (NULL
+ * otherwise).  Returns 0, or -1 with err saying how it ended: killed, or
+ * (--serve) an exit status other than 0. */
 int spawn_stop(struct spawn *sp, json_t **stats, char *err, size_t errlen);
 
 #endif
