@@ -53,7 +53,10 @@ static int run(struct srv *s)
 		if (poll(&pf, 1, 500) < 0 && errno != EINTR)
 			break;
 		kids_reap(&kids);
-		if (kids.n == 0) {
+		/* A stop sent to the process group reaches the workers too, and
+		 * they may exit before this loop reads the signal: all gone is an
+		 * error only when no stop was asked for. */
+		if (kids.n == 0 && !srv_stop_requested(s)) {
 			r = -ECHILD; /* every worker is gone: nothing serves */
 			break;
 		}
