@@ -60,23 +60,36 @@ static void start(struct spawn *sp, const char *script, bool with_stats)
 
 #define LOOP "echo READY port={port}; while :; do sleep 0.05; done"
 
+/* What spawn_stop said and how long it took. */
+struct stopped {
+	int rc;
+	json_t *stats;
+	char err[256];
+	double took;
+};
+
+static void stop_timed(struct spawn *sp, bool want_stats, struct stopped *out)
+{
+	memset(out, 0, sizeof *out);
+	double t0 = now_s();
+	out->rc = spawn_stop(sp, want_stats ? &out->stats : NULL, out->err, sizeof out->err);
+	out->took = now_s() - t0;
+}
+
 /* Writes its stats at once, exits 0: a clean stop, stats handed over. */
 static void test_clean_stop(void **state)
 {
 	(void)state;
 	struct spawn sp;
+	struct stopped r;
 	start(&sp, "trap \"echo {} > STATS; exit 0\" TERM; " LOOP, true);
-	char err[256] = "";
-	json_t *stats = NULL;
-	double t0 = now_s();
-	int rc = spawn_stop(&sp, &stats, err, sizeof err);
-	double took = now_s() - t0;
-	assert_int_equal(rc, 0);
-	assert_non_null(stats);
-	assert_true(json_is_object(stats)); /* the "{}" the script wrote */
-	assert_true(took < 1.5);
+	stop_timed(&sp, true, &r);
+	assert_int_equal(r.rc, 0);
+	assert_non_null(r.stats);
+	assert_true(json_is_object(r.stats)); /* the "{}" the script wrote */
+	assert_true(r.took < 1.5);
 	assert_int_equal(access(sp.tmpdir, F_OK), -1); /* temp dir removed */
-	json_decref(stats);
+	json_decref(r.stats);
 }
 
 /* Writes its stats, then takes 3 s to exit and exits 3: the way a
@@ -86,19 +99,16 @@ static void test_slow_exit_after_stats(void **state)
 {
 	(void)state;
 	struct spawn sp;
+	struct stopped r;
 	start(&sp, "trap \"echo {} > STATS; sleep 3; exit 3\" TERM; " LOOP, true);
-	char err[256] = "";
-	json_t *stats = NULL;
-	double t0 = now_s();
-	int rc = spawn_stop(&sp, &stats, err, sizeof err);
-	double took = now_s() - t0;
-	assert_int_equal(rc, -1);
-	if (!strstr(err, "server failed while stopping (status 3)"))
-		fail_msg("err: %s", err);
-	assert_non_null(stats); /* the stats it wrote are still read */
-	if (took < 2.9 || took > 14)
-		fail_msg("stopped after %.2f s, want the 3 s it took", took);
-	json_decref(stats);
+	stop_timed(&sp, true, &r);
+	assert_int_equal(r.rc, -1);
+	if (!strstr(r.err, "server failed while stopping (status 3)"))
+		fail_msg("err: %s", r.err);
+	assert_non_null(r.stats); /* the stats it wrote are still read */
+	if (r.took < 2.9 || r.took > 14)
+		fail_msg("stopped after %.2f s, want the 3 s it took", r.took);
+	json_decref(r.stats);
 }
 
 /* Ignores SIGTERM and writes nothing: SIGKILL after 2 s, and the message
@@ -107,19 +117,17 @@ static void test_hung(void **state)
 {
 	(void)state;
 	struct spawn sp;
+	struct stopped r;
 	start(&sp, "trap \"\" TERM; " LOOP, false);
 	pid_t pid = sp.pid;
-	char err[256] = "";
-	double t0 = now_s();
-	int rc = spawn_stop(&sp, NULL, err, sizeof err);
-	double took = now_s() - t0;
-	assert_int_equal(rc, -1);
-	if (!strstr(err, "did not stop within 2 s of SIGTERM (state ") ||
-	    !strstr(err, ", wchan ") || !strstr(err, "); killed"))
-		fail_msg("err: %s", err);
-	if (took < 1.9 || took > 4)
-		fail_msg("killed after %.2f s, want 2 s", took);
-	print_message("%s\n", err);
+	stop_timed(&sp, false, &r);
+	assert_int_equal(r.rc, -1);
+	if (!strstr(r.err, "did not stop within 2 s of SIGTERM (state ") ||
+	    !strstr(r.err, ", wchan ") || !strstr(r.err, "); killed"))
+		fail_msg("err: %s", r.err);
+	if (r.took < 1.9 || r.took > 4)
+		fail_msg("killed after %.2f s, want 2 s", r.took);
+	print_message("%s\n", r.err);
 	assert_int_equal(kill(pid, 0), -1); /* gone, and reaped */
 }
 
