@@ -10,6 +10,8 @@ backlog value to what this server does in that cell; a missing file or key
 means "ok", so deleting the file removes the fault:
 
   "ok"          serve; SIGTERM ends it (exit 0)
+  "quiet"       as "ok", but print no READY line: `load` must find the
+                LISTEN socket on the port (sock_diag) to know it is ready
   "killself:D"  serve, then SIGKILL itself D seconds after READY
   "hang"        accept and read but never reply; ignore SIGTERM and SIGINT
                 (only SIGKILL ends it)
@@ -91,7 +93,8 @@ def main():
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind(("127.0.0.1", port))
     s.listen(backlog)
-    print("READY", flush=True)
+    if fault != "quiet":
+        print("READY", flush=True)
     if fault.startswith("killself:"):
         delay = float(fault.split(":", 1)[1])
         t = threading.Timer(delay, os.kill, (os.getpid(), signal.SIGKILL))

@@ -32,38 +32,6 @@ from loadtest import dig, run_load, require_run  # noqa: E402
 REQ_TIMEOUT = 3.0     # a --requests 2000 run takes well under 0.5 s
 HOST_INO = 0
 
-RR_SERVER = r'''
-import socket, struct, sys, threading
-BASE = bytes(range(251))
-def pattern(n):
-    return (BASE * (n // 251 + 1))[:n]
-def recvn(c, n):
-    buf = bytearray()
-    while len(buf) < n:
-        d = c.recv(n - len(buf))
-        if not d:
-            return None
-        buf += d
-    return bytes(buf)
-def serve(c):
-    with c:
-        while True:
-            h = recvn(c, 8)
-            if h is None:
-                return
-            q, r = struct.unpack(">II", h)
-            if q and recvn(c, q) is None:
-                return
-            c.sendall(pattern(r))
-ls = socket.socket()
-ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-ls.bind(("127.0.0.1", int(sys.argv[1])))
-ls.listen(128)
-while True:
-    c, _ = ls.accept()
-    threading.Thread(target=serve, args=(c,), daemon=True).start()
-'''
-
 
 def maybe_skip_uring(model, r):
     if model == "uring" and os.environ.get("SOCKBENCH_NO_URING") == "1" \
@@ -311,8 +279,9 @@ def write_script(name, text):
 
 
 def test_server_cmd(t):
-    path = write_script("rr_server.py", RR_SERVER)
-    cmd = f"{sys.executable} {path} {{port}}"
+    # faultsrv.py "quiet": an rr server that prints no READY line, so
+    # `load` learns it is ready from its LISTEN socket (sock_diag).
+    cmd, path, _ = sbtest.faultsrv_cmd(lt.tmpdir(), {"128": "quiet"})
     args = ["--server-cmd", cmd, "--mode", "rr", "--requests", "500",
             "--conns", "5"]
     r = run_load(args, REQ_TIMEOUT + 3)
