@@ -108,12 +108,7 @@ def _proc_stat(pid):
     return fields[0], int(fields[1]), int(fields[2])  # state, ppid, pgrp
 
 
-def cmdline(pid):
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            return f.read().replace(b"\0", b" ").decode(errors="replace").strip()
-    except OSError:
-        return ""
+cmdline = sbtest.cmdline
 
 
 def children_of(ppid):
@@ -171,14 +166,8 @@ def reap_orphans(exclude=()):
 
 
 def processes_matching(text):
-    """pids (not ours) whose command line contains text."""
-    out = []
-    for name in os.listdir("/proc"):
-        if name.isdigit() and int(name) != os.getpid():
-            st = _proc_stat(int(name))
-            if st and st[0] != "Z" and text in cmdline(int(name)):
-                out.append(int(name))
-    return out
+    """pids (not ours, not zombies) with an argv word containing text."""
+    return sbtest.processes_with(text)
 
 
 # ------------------------------------------------------------- run `load`

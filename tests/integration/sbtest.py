@@ -318,6 +318,52 @@ def proc_ppid_state(pid):
         return None, None
 
 
+def argv_of(pid):
+    """A process's argv as text ([] once it has gone)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return [a.decode(errors="replace")
+                    for a in f.read().split(b"\0")[:-1]]
+    except OSError:
+        return []
+
+
+def cmdline(pid):
+    """A process's argv joined by spaces ("" once it has gone)."""
+    return " ".join(argv_of(pid))
+
+
+def processes_with(marker, zombies=False):
+    """pids (not this process) with an argv word that contains marker;
+    zombies (exited, not yet reaped) only when asked for."""
+    out = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) == os.getpid():
+            continue
+        if any(marker in a for a in argv_of(int(name))):
+            _, state = proc_ppid_state(int(name))
+            if state and (zombies or state != "Z"):
+                out.append(int(name))
+    return out
+
+
+def check_no_leftovers(t, marker, what, zombies=False):
+    """Processes marked by marker must be gone within 2 s: any left is
+    recorded as a failure (pid and command line), then SIGKILLed."""
+    deadline = time.monotonic() + 2.0
+    while True:
+        left = processes_with(marker, zombies)
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    t.eq(what, [], [(p, cmdline(p)[:120]) for p in left])
+    for p in left:
+        try:
+            os.kill(p, signal.SIGKILL)
+        except OSError:
+            pass
+
+
 def descendants(root):
     """[pid] of every process below root (children first found first)."""
     kids = {}

@@ -101,47 +101,13 @@ def require_ended(t, r, what, expect_rc):
     t.eq(f"{what}: exit status", expect_rc, r.rc)
 
 
-def cmdline(pid):
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            return f.read().split(b"\0")
-    except OSError:
-        return []
-
-
 proc_ppid_state = sbtest.proc_ppid_state
 descendants = sbtest.descendants
 
 
-def procs_with(marker):
-    """Live (not zombie) processes whose command line mentions marker."""
-    m = marker.encode()
-    left = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit() or int(name) == os.getpid():
-            continue
-        if any(m in a for a in cmdline(int(name))):
-            _, state = proc_ppid_state(int(name))
-            if state and state != "Z":
-                left.append(int(name))
-    return left
-
-
 def check_no_leftovers(t, marker, what):
-    deadline = time.monotonic() + 2.0
-    while True:
-        left = procs_with(marker)
-        if not left or time.monotonic() > deadline:
-            break
-        time.sleep(0.05)
-    t.eq(f"{what}: processes left running after the sweep",
-         [], [(p, b" ".join(cmdline(p)).decode(errors="replace")[:120])
-              for p in left])
-    for p in left:
-        try:
-            os.kill(p, signal.SIGKILL)
-        except OSError:
-            pass
+    sbtest.check_no_leftovers(
+        t, marker, f"{what}: processes left running after the sweep")
 
 
 # ---------------------------------------------------------------- mounts
@@ -445,7 +411,7 @@ def test_server_sigkill_external(t):
     while victim is None and time.monotonic() < deadline and \
             proc.poll() is None:
         for pid in descendants(proc.pid):
-            argv = [a.decode(errors="replace") for a in cmdline(pid)]
+            argv = sbtest.argv_of(pid)
             if "serve" in argv and any(
                     argv[i:i + 2] == ["--backlog", "2"]
                     for i in range(len(argv))):

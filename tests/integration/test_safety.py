@@ -47,7 +47,6 @@ import os
 import re
 import shlex
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -97,13 +96,7 @@ def sb(args, timeout, env=None, cwd=None):
 descendants = sbtest.descendants
 
 
-def argv_of(pid):
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            return [a.decode(errors="replace")
-                    for a in f.read().split(b"\0")[:-1]]
-    except OSError:
-        return []
+argv_of = sbtest.argv_of
 
 
 def load_json(t, path):
@@ -372,20 +365,9 @@ def test_load_default_duration(t):
 
 
 def no_leftovers(t, marker):
-    deadline = time.monotonic() + 2
-    while True:
-        left = [p for p in map(int, filter(str.isdigit, os.listdir("/proc")))
-                if p != os.getpid() and any(marker in a for a in argv_of(p))]
-        if not left or time.monotonic() > deadline:
-            break
-        time.sleep(0.05)
-    t.eq("processes left running", [], [(p, " ".join(argv_of(p))[:100])
-                                        for p in left])
-    for p in left:
-        try:
-            os.kill(p, signal.SIGKILL)
-        except OSError:
-            pass
+    # zombies count too: a server its parent never reaped is left behind
+    sbtest.check_no_leftovers(t, marker, "processes left running",
+                              zombies=True)
 
 
 def test_load_requests_silent(t):

@@ -126,12 +126,7 @@ def all_pids():
     return [int(n) for n in os.listdir("/proc") if n.isdigit()]
 
 
-def cmdline(pid):
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            return f.read().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return "?"
+cmdline = sbtest.cmdline
 
 
 def descendants(root):
