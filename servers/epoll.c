@@ -8,6 +8,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "sockbench/clock.h"
 #include "sockbench/server.h"
 #include "sockbench/sess.h"
 
@@ -62,7 +63,7 @@ int epoll_loop(struct srv *s, int lfd, bool exclusive)
 	}
 	struct epoll_event evs[256];
 	int tick = srv_tick_ms(s);
-	uint64_t next_sweep = sess_now_ms() + (uint64_t)(tick > 0 ? tick : 0);
+	uint64_t next_sweep = clock_now_ms() + (uint64_t)(tick > 0 ? tick : 0);
 	while (!srv_stopping) {
 		int n = epoll_wait(l.ep, evs, 256, tick);
 		if (n < 0 && errno != EINTR)
@@ -76,9 +77,9 @@ int epoll_loop(struct srv *s, int lfd, bool exclusive)
 			else if (conntab_get(&l.tab, fd))
 				on_conn(&l, conntab_get(&l.tab, fd), evs[i].events);
 		}
-		if (tick > 0 && sess_now_ms() >= next_sweep) {
+		if (tick > 0 && clock_now_ms() >= next_sweep) {
 			conntab_sweep_idle(&l.tab, s->cfg->idle_timeout_ms);
-			next_sweep = sess_now_ms() + (uint64_t)tick;
+			next_sweep = clock_now_ms() + (uint64_t)tick;
 		}
 	}
 	conntab_close_all(&l.tab);

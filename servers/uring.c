@@ -28,6 +28,7 @@
 #include <unistd.h>
 #include <liburing.h>
 
+#include "sockbench/clock.h"
 #include "sockbench/server.h"
 #include "sockbench/sess.h"
 
@@ -338,9 +339,9 @@ static void cancel(struct loop *l, struct op *op)
 
 static void drain(struct loop *l, unsigned ms)
 {
-	uint64_t end = sess_now_ms() + ms;
+	uint64_t end = clock_now_ms() + ms;
 	while (l->nconns > 0 || l->accepts > 0) {
-		uint64_t now = sess_now_ms();
+		uint64_t now = clock_now_ms();
 		if (now >= end || wait_reap(l, (int)(end - now)) < 0)
 			break;
 	}
@@ -450,7 +451,7 @@ static int run(struct srv *s)
 	r = ring_init(&l);
 	if (r < 0)
 		return r;
-	uint64_t next_sweep = sess_now_ms() + (uint64_t)(tick > 0 ? tick : 0);
+	uint64_t next_sweep = clock_now_ms() + (uint64_t)(tick > 0 ? tick : 0);
 	while (!srv_stopping) {
 		if (!l.stop_op.busy)
 			arm_stop(&l);
@@ -462,10 +463,10 @@ static int run(struct srv *s)
 		r = wait_reap(&l, tick);
 		if (r < 0)
 			break;
-		if (tick > 0 && sess_now_ms() >= next_sweep) {
+		if (tick > 0 && clock_now_ms() >= next_sweep) {
 			/* shutdown() idle sockets: their recv completes with 0 */
 			conntab_sweep_idle(&l.tab, s->cfg->idle_timeout_ms);
-			next_sweep = sess_now_ms() + (uint64_t)tick;
+			next_sweep = clock_now_ms() + (uint64_t)tick;
 		}
 	}
 	stop_all(&l);

@@ -73,6 +73,5 @@ enum sess_want sess_on_write(struct sess *c);
 
 /* Busy CPU work of --work-us per request. */
 void sess_work(unsigned us);
-uint64_t sess_now_ms(void);
 
 #endif

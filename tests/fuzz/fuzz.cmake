@@ -17,7 +17,7 @@ set(SB_FUZZ_SAN -fsanitize=address,undefined -fno-sanitize-recover=all)
 
 list(TRANSFORM SB_FUZZ_SOURCES PREPEND ${CMAKE_SOURCE_DIR}/)
 add_library(sbfuzz STATIC ${SB_FUZZ_SOURCES})
-target_include_directories(sbfuzz PUBLIC ${CMAKE_SOURCE_DIR}/include)
+target_include_directories(sbfuzz PUBLIC ${CMAKE_SOURCE_DIR}/include ${CMAKE_SOURCE_DIR})
 target_compile_options(sbfuzz PRIVATE -fsanitize=fuzzer-no-link ${SB_FUZZ_SAN})
 target_link_libraries(sbfuzz PUBLIC PkgConfig::JANSSON m ${CMAKE_DL_LIBS})
 

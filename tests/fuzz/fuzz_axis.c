@@ -20,7 +20,7 @@
 #include <jansson.h>
 
 #include "fuzz.h"
-#include "sockbench/axis.h"
+#include "bench/sweep/axis.h"
 #include "sockbench/opt.h"
 
 #define MAX_AXES 4

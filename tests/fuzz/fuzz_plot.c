@@ -27,7 +27,7 @@
 
 #include "fuzz.h"
 #include "sockbench/plot.h"
-#include "sockbench/plot_int.h"
+#include "bench/plot/plot_int.h"
 
 #define MAX_RUNS 64
 

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "sockbench/sweep_spec.h"
+#include "bench/sweep/sweep_spec.h"
 
 #define MAX_WORDS 24
 

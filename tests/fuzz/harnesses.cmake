@@ -6,6 +6,6 @@ set(SB_FUZZ_HARNESSES rr http opt axis sweep_spec hist merge plot)
 # Only the parsers and readers under test, so that the clang build does not
 # depend on the servers, liburing or libevent.
 set(SB_FUZZ_SOURCES
-    src/proto.c src/proto_http.c src/opt.c src/jsonio.c src/strbuf.c
-    bench/axis.c bench/sweep_spec.c
-    bench/hist.c bench/merge.c bench/summ.c bench/plot.c bench/plot_io.c)
+    lib/proto.c lib/proto_http.c lib/opt.c lib/jsonio.c lib/strbuf.c lib/hist.c lib/clock.c
+    bench/sweep/axis.c bench/sweep/sweep_spec.c bench/sweep/summ.c
+    bench/load/merge.c bench/plot/plot.c bench/plot/plot_io.c)

@@ -31,7 +31,7 @@ blocking has no idle case: it holds one connection and leaves the rest in
 the accept queue (test_backlog.py measures that queue).
 After every case the server answers a normal request and its stats account
 for every connection: accepted == the connections this test made,
-closed == accepted, the rejected ones counted among them (src/srv.c
+closed == accepted, the rejected ones counted among them (servers/core/srv.c
 srv_admit counts a refused connection as accepted and closed).
 
 The run re-executes itself in a private network namespace (`unshare -n`,

@@ -20,7 +20,7 @@
 
 #include <cmocka.h>
 
-#include "sockbench/netns.h"
+#include "bench/sweep/netns.h"
 
 /* ---- random data -------------------------------------------------------- */
 

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "sockbench/axis.h"
+#include "bench/sweep/axis.h"
 
 /* The values joined by ",", or "(n values)" past the buffer. */
 static const char *joined(const struct axis *a)

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "sockbench/clock.h"
 #include "sockbench/server.h"
 #include "sockbench/sess.h"
 
@@ -68,7 +69,7 @@ void conntab_sweep_idle(struct conntab *t, unsigned timeout_ms)
 {
 	if (!timeout_ms)
 		return;
-	uint64_t now = sess_now_ms();
+	uint64_t now = clock_now_ms();
 	for (int fd = 0; fd < t->cap; fd++) {
 		struct sess *c = t->v[fd];
 		if (c && !c->idle_closed && now - c->last_ms >= timeout_ms) {

@@ -9,7 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "sockbench/netns.h"
+#include "netns.h"
 
 static int write_file(const char *path, const char *text)
 {

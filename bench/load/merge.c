@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "sockbench/hist.h"
-#include "sockbench/report.h"
+#include "report.h"
 
 /* a + b for counts read from files: a corrupt (or hand-made) count near
  * 2^63 saturates instead of overflowing, which is undefined in C. */

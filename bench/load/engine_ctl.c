@@ -8,7 +8,8 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#include "sockbench/engine_int.h"
+#include "sockbench/clock.h"
+#include "engine_int.h"
 
 int engine_start(struct engine *e)
 {
@@ -42,7 +43,7 @@ int engine_start(struct engine *e)
 			return -ENOMEM;
 		pattern_fill(e->reqbuf, e->reqlen, 0);
 	}
-	uint64_t now = engine_now_ns();
+	uint64_t now = clock_now_ns();
 	e->t_begin = now;
 	e->t_measure = now + cfg->warmup_us * 1000;
 	e->t_end = cfg->requests ? 0 : e->t_measure + cfg->duration_us * 1000;

@@ -18,15 +18,15 @@
 #include "sockbench/jsonio.h"
 #include "sockbench/kstat.h"
 #include "sockbench/load.h"
-#include "sockbench/netns.h"
+#include "netns.h"
 #include "sockbench/opt.h"
 #include "sockbench/serve.h"
 #include "sockbench/spawn.h"
 #include "sockbench/strbuf.h"
 #include "sockbench/summ.h"
 #include "sockbench/sweep.h"
-#include "sockbench/sweep_run.h"
-#include "sockbench/sweep_spec.h"
+#include "sweep_run.h"
+#include "sweep_spec.h"
 
 /* --- one cell's command line ------------------------------------------ */
 

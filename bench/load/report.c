@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "sockbench/hist.h"
-#include "sockbench/report.h"
+#include "report.h"
 #include "sockbench/server.h"
 
 #define SET(o, k, v) json_object_set_new(o, k, v)
@@ -90,13 +90,13 @@ static uint64_t errs(const struct run *r, int kind)
 	return r->ls.err[kind];
 }
 
-/* Connections whose handshake took >= 0.9 s: a SYN was dropped (full
- * accept queue, or SYN queue) and retransmitted after the 1 s timeout. */
+/* Connections whose handshake needed a SYN retry (TCP_SYN_RETRY_NS): a SYN
+ * was dropped (full accept queue, or SYN queue) and retransmitted. */
 static uint64_t syn_retried(const struct hist *h)
 {
 	uint64_t n = 0;
 	for (unsigned i = 0; i < HIST_BUCKETS; i++)
-		if (h->b[i] && hist_bucket_upper(i) >= 900000000ull)
+		if (h->b[i] && hist_bucket_upper(i) >= TCP_SYN_RETRY_NS)
 			n += h->b[i];
 	return n;
 }

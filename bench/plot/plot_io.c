@@ -9,8 +9,15 @@
 
 #include "sockbench/jsonio.h"
 #include "sockbench/plot.h"
-#include "sockbench/plot_int.h"
+#include "plot_int.h"
 #include "sockbench/strbuf.h"
+
+/* scripts/ of the source tree, or $SOCKBENCH_DATA (tests, installs). */
+const char *plot_datadir(void)
+{
+	const char *d = getenv("SOCKBENCH_DATA");
+	return d && *d ? d : SOCKBENCH_DATADIR;
+}
 
 const char *plot_val(const struct prun *r, const char *axis)
 {

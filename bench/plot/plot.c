@@ -15,23 +15,16 @@
 #include <jansson.h>
 
 #include "sockbench/hist.h"
+#include "sockbench/kstat.h"
 #include "sockbench/opt.h"
 #include "sockbench/plot.h"
-#include "sockbench/plot_int.h"
+#include "plot_int.h"
 #include "sockbench/summ.h"
 #include "sockbench/strbuf.h"
 
 #ifndef SOCKBENCH_DATADIR
 #define SOCKBENCH_DATADIR "scripts"
 #endif
-
-#define SYN_RETRY_NS 900000000ull /* >= 0.9 s: the handshake needed a SYN retry */
-
-const char *plot_datadir(void)
-{
-	const char *d = getenv("SOCKBENCH_DATA");
-	return d && *d ? d : SOCKBENCH_DATADIR;
-}
 
 /* --- figures over an x axis (median over repeats, min-max bars) ------- */
 
@@ -46,7 +39,7 @@ static double y_established_fast(json_t *run)
 		return json_path_num(run, "load.connections.established");
 	double n = 0;
 	for (unsigned i = 0; i < HIST_BUCKETS; i++)
-		if (h.b[i] && hist_bucket_upper(i) < SYN_RETRY_NS)
+		if (h.b[i] && hist_bucket_upper(i) < TCP_SYN_RETRY_NS)
 			n += (double)h.b[i];
 	return n;
 }
@@ -278,7 +271,7 @@ static void fig_connect_cdf(struct plot *p)
 				if (!h.b[b])
 					continue;
 				cum += (double)h.b[b];
-				if (hist_bucket_upper(b) < SYN_RETRY_NS)
+				if (hist_bucket_upper(b) < TCP_SYN_RETRY_NS)
 					fast += (double)h.b[b];
 				fprintf(f, "%g %g\n", (double)hist_bucket_upper(b) / 1e6,
 					cum / attempted);

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "sockbench/sweep_spec.h"
+#include "sweep_spec.h"
 
 struct sweep {
 	struct sweep_spec sp;
@@ -34,7 +34,6 @@ int sweep_write_sweep_json(struct sweep *w, int argc, char **argv, bool finished
 			   size_t errlen);
 /* One progress line (a bar on a terminal). */
 void sweep_progress(struct sweep *w, int i, const char *cell, const char *last, bool tty);
-double sweep_now_s(void);
 
 /* sweep_cell.c: a cell's value of an axis (by name or alias), or NULL. */
 const char *sweep_cell_value(const struct sweep *w, const int *idx, const char *knob);

@@ -14,17 +14,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sockbench/clock.h"
 #include "sockbench/jsonio.h"
 #include "sockbench/kstat.h"
 #include "sockbench/load.h"
-#include "sockbench/netns.h"
+#include "netns.h"
 #include "sockbench/opt.h"
 #include "sockbench/serve.h"
 #include "sockbench/spawn.h"
 #include "sockbench/summ.h"
 #include "sockbench/sweep.h"
-#include "sockbench/sweep_run.h"
-#include "sockbench/sweep_spec.h"
+#include "sweep_run.h"
+#include "sweep_spec.h"
 
 static volatile sig_atomic_t interrupted;
 
@@ -32,13 +33,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	interrupted = 1;
-}
-
-double sweep_now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void usage(FILE *f)
@@ -165,7 +159,7 @@ static int run_one(struct sweep *w, uint64_t cell, const int *idx, int rep, char
 		return unwritable(w, tmp, errpath, why);
 	}
 	char *buf, **argv = sweep_cell_argv(w, idx, tmp, &buf);
-	double t0 = sweep_now_s();
+	double t0 = clock_now_s();
 	pid_t pid = fork();
 	if (pid == 0) {
 		setpgid(0, 0);
@@ -205,7 +199,7 @@ static int run_one(struct sweep *w, uint64_t cell, const int *idx, int rep, char
 			unlink(errpath);
 			return -1;
 		}
-		if (sweep_now_s() - t0 > limit) {
+		if (clock_now_s() - t0 > limit) {
 			kill_group(pid);
 			hung = true;
 			break;
@@ -214,7 +208,7 @@ static int run_one(struct sweep *w, uint64_t cell, const int *idx, int rep, char
 		nanosleep(&nap, NULL);
 	}
 	kill(-pid, SIGKILL); /* nothing of this run outlives it */
-	double wall = sweep_now_s() - t0;
+	double wall = clock_now_s() - t0;
 
 	json_error_t je;
 	json_t *run = hung ? NULL : json_load_file(tmp, 0, &je);
@@ -424,7 +418,7 @@ int sweep_main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	bool tty = isatty(STDERR_FILENO);
-	w.t0 = sweep_now_s();
+	w.t0 = clock_now_s();
 	int idx[SWEEP_MAX_AXES], i = 0;
 	char last[128] = "";
 	for (uint64_t c = 0; c < w.ncells && !interrupted && !w.unwritable[0]; c++) {

@@ -10,11 +10,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sockbench/clock.h"
 #include "sockbench/diag.h"
-#include "sockbench/engine.h"
+#include "engine.h"
 #include "sockbench/hist.h"
 #include "sockbench/kstat.h"
-#include "sockbench/report.h"
+#include "report.h"
 #include "sockbench/spawn.h"
 
 static volatile sig_atomic_t interrupted;
@@ -153,7 +154,7 @@ static void watch(struct run *r, struct engine *e, const struct net_addr *target
 	int next_iv = 0;
 	double ivs = (double)c->interval_us / 1e6;
 	for (;;) {
-		uint64_t now = engine_now_ns();
+		uint64_t now = clock_now_ns();
 		if (nl >= 0) {
 			int q, lim;
 			if (diag_listen_queue(nl, target->family, (uint16_t)port, &q, &lim) == 0)
@@ -327,7 +328,7 @@ int load_main(int argc, char **argv)
 		run_warn(&r, "--jsonl %s: %s", cfg.jsonl_path, strerror(errno));
 	int next_iv = 0;
 	watch(&r, &e, &e.target, started, started ? &sp : NULL, jl, &next_iv);
-	uint64_t t_stop = engine_now_ns();
+	uint64_t t_stop = clock_now_ns();
 	engine_stop(&e, &r.ls);
 	if (jl) {
 		jsonl_rest(jl, &r, next_iv);

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "sockbench/engine.h"
+#include "engine.h"
 #include "sockbench/proto.h"
 
 #define SCRATCH (256 << 10)

@@ -12,138 +12,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sockbench/clock.h"
 #include "sockbench/diag.h"
 #include "sockbench/spawn.h"
 
 #define READY_TIMEOUT_MS 5000
 #define STOP_GRACE_MS	 2000
 #define STOP_EXIT_MS	 15000
-
-int words_split(const char *s, char ***out, int *argc, char *err, size_t errlen)
-{
-	size_t cap = 8, n = 0, len = strlen(s);
-	char **v = calloc(cap, sizeof *v);
-	char *w = malloc(len + 1);
-	if (!v || !w)
-		goto oom;
-	const char *p = s;
-	for (;;) {
-		while (*p == ' ' || *p == '\t' || *p == '\n')
-			p++;
-		if (!*p)
-			break;
-		size_t k = 0;
-		while (*p && *p != ' ' && *p != '\t' && *p != '\n') {
-			if (*p == '\'') { /* '...': everything literal */
-				const char *e = strchr(p + 1, '\'');
-				if (!e)
-					goto unbalanced;
-				memcpy(w + k, p + 1, (size_t)(e - p - 1));
-				k += (size_t)(e - p - 1);
-				p = e + 1;
-			} else if (*p == '"') { /* "...": \" and \\ escaped */
-				for (p++; *p && *p != '"'; p++) {
-					if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
-						p++;
-					w[k++] = *p;
-				}
-				if (*p != '"')
-					goto unbalanced;
-				p++;
-			} else if (*p == '\\' && p[1]) {
-				w[k++] = p[1];
-				p += 2;
-			} else {
-				w[k++] = *p++;
-			}
-		}
-		w[k] = '\0';
-		if (n + 2 > cap) {
-			char **nv = realloc(v, (cap *= 2) * sizeof *v);
-			if (!nv)
-				goto oom;
-			v = nv;
-		}
-		if (!(v[n++] = strdup(w)))
-			goto oom;
-		v[n] = NULL;
-	}
-	free(w);
-	if (!n) {
-		snprintf(err, errlen, "empty command");
-		words_free(v);
-		return -1;
-	}
-	*out = v;
-	*argc = (int)n;
-	return 0;
-unbalanced:
-	snprintf(err, errlen, "unbalanced quote in '%s'", s);
-	free(w);
-	words_free(v);
-	return -1;
-oom:
-	snprintf(err, errlen, "out of memory");
-	free(w);
-	words_free(v);
-	return -1;
-}
-
-int words_quote(char *out, size_t cap, size_t *k, const char *word)
-{
-	size_t n = *k;
-	if (n + 1 >= cap)
-		return -1;
-	out[n++] = '\'';
-	for (const char *p = word; *p; p++) {
-		/* inside '...' nothing is special but ' itself: close the
-		 * quote, write an escaped ', open it again */
-		const char *piece = *p == '\'' ? "'\\''" : NULL;
-		size_t len = piece ? 4 : 1;
-		if (n + len + 2 >= cap)
-			return -1;
-		memcpy(out + n, piece ? piece : p, len);
-		n += len;
-	}
-	out[n++] = '\'';
-	out[n] = '\0';
-	*k = n;
-	return 0;
-}
-
-void words_free(char **argv)
-{
-	for (char **p = argv; p && *p; p++)
-		free(*p);
-	free(argv);
-}
-
-int words_fill(const char *word, char *out, size_t outlen, int port, int backlog,
-	       unsigned recv_size, const char *addr)
-{
-	size_t k = 0;
-	for (const char *p = word; *p;) {
-		char val[160];
-		const char *rep = NULL;
-		size_t skip = 0;
-		if (!strncmp(p, "{port}", 6) && port >= 0) /* < 0: left for later */
-			snprintf(val, sizeof val, "%d", port), rep = val, skip = 6;
-		else if (!strncmp(p, "{backlog}", 9))
-			snprintf(val, sizeof val, "%d", backlog), rep = val, skip = 9;
-		else if (!strncmp(p, "{recv_size}", 11))
-			snprintf(val, sizeof val, "%u", recv_size), rep = val, skip = 11;
-		else if (!strncmp(p, "{addr}", 6))
-			rep = addr, skip = 6;
-		size_t add = rep ? strlen(rep) : 1;
-		if (k + add + 1 > outlen)
-			return -1;
-		memcpy(out + k, rep ? rep : p, add);
-		k += add;
-		p += rep ? skip : 1;
-	}
-	out[k] = '\0';
-	return 0;
-}
 
 /* How a child ended, from its wait status: "signal 9, SIGKILL", "status 3". */
 static void status_text(int status, char *out, size_t len)
@@ -153,13 +28,6 @@ static void status_text(int status, char *out, size_t len)
 			 sigabbrev_np(WTERMSIG(status)) ?: "?");
 	else
 		snprintf(out, len, "status %d", WEXITSTATUS(status));
-}
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static int start(struct spawn *sp, char **argv, char *err, size_t errlen)
@@ -220,9 +88,9 @@ static int wait_ready(struct spawn *sp, int port, char *err, size_t errlen)
 	char line[1024];
 	size_t have = 0;
 	int nl = port > 0 ? diag_open() : -1;
-	uint64_t until = now_ms() + READY_TIMEOUT_MS;
+	uint64_t until = clock_now_ms() + READY_TIMEOUT_MS;
 	int rc = -1;
-	while (now_ms() < until) {
+	while (clock_now_ms() < until) {
 		struct pollfd pf = {.fd = sp->out_fd, .events = POLLIN};
 		poll(&pf, 1, 10);
 		ssize_t n = read(sp->out_fd, line + have, sizeof line - 1 - have);
@@ -416,10 +284,10 @@ int spawn_stop(struct spawn *sp, json_t **stats, char *err, size_t errlen)
 			 * machine can stretch past 2 s.  Its exit status is the
 			 * leak check's verdict, so it gets up to 15 s to give
 			 * it rather than a SIGKILL that would hide a report. */
-			uint64_t t0 = now_ms();
+			uint64_t t0 = clock_now_ms();
 			while ((got = waitpid(sp->pid, &status, WNOHANG)) == 0) {
 				uint64_t grace = stats_written(sp) ? STOP_EXIT_MS : STOP_GRACE_MS;
-				if (now_ms() >= t0 + grace)
+				if (clock_now_ms() >= t0 + grace)
 					break;
 				spawn_drain(sp);
 				struct timespec nap = {0, 5000000};
@@ -434,7 +302,7 @@ int spawn_stop(struct spawn *sp, json_t **stats, char *err, size_t errlen)
 				waitpid(sp->pid, &status, 0);
 				snprintf(err, errlen,
 					 "server did not stop within %d s of SIGTERM (%s); killed",
-					 (int)((now_ms() - t0 + 500) / 1000), where);
+					 (int)((clock_now_ms() - t0 + 500) / 1000), where);
 				rc = -1;
 			} else if (sp->stats_path[0] &&
 				   !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {

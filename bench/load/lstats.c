@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sockbench/engine.h"
+#include "engine.h"
 #include "sockbench/errname.h"
 
 const char *lerr_name(int kind, char *buf, size_t len)

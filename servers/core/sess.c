@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sockbench/clock.h"
 #include "sockbench/server.h"
 #include "sockbench/sess.h"
 
@@ -14,13 +15,6 @@
  * IOV_MAX is 1024 on Linux; 1024 spans of 62.75 KiB cover 62 MiB. */
 #define IOV_SENDALL 64
 #define IOV_SEND    1024
-
-uint64_t sess_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 void sess_work(unsigned us)
 {
@@ -47,7 +41,7 @@ int sess_init(struct sess *c, struct srv *s, int fd, bool blocking)
 	c->ibuf = NULL;
 	c->icap = 0;
 	rr_parser_init(&c->rr);
-	c->last_ms = sess_now_ms();
+	c->last_ms = clock_now_ms();
 	return 0;
 }
 
@@ -198,7 +192,7 @@ enum sess_want sess_received(struct sess *c, ssize_t n)
 	}
 	c->n.bytes_in += (uint64_t)n;
 	c->ilen += (uint32_t)n;
-	c->last_ms = sess_now_ms();
+	c->last_ms = clock_now_ms();
 	return advance(c);
 }
 
@@ -239,7 +233,7 @@ enum sess_want sess_sent(struct sess *c, ssize_t n)
 	}
 	c->n.bytes_out += (uint64_t)n;
 	if (n > 0)
-		c->last_ms = sess_now_ms(); /* a slow reader being served is not idle */
+		c->last_ms = clock_now_ms(); /* a slow reader being served is not idle */
 	if (cfg->send == SEND_SEND) {
 		/* `send`: one call per reply.  What the kernel did not take is
 		 * lost, and the connection goes on as if it had been sent. */

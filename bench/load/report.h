@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "sockbench/engine.h"
+#include "engine.h"
 #include "sockbench/jsonio.h"
 #include "sockbench/kstat.h"
 #include "sockbench/load.h"

@@ -19,17 +19,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sockbench/engine.h"
-#include "sockbench/engine_int.h"
+#include "sockbench/clock.h"
+#include "engine.h"
+#include "engine_int.h"
 #include "sockbench/errname.h"
 #include "sockbench/proto.h"
-
-uint64_t engine_now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static bool measuring(const struct lthread *t, uint64_t when)
 {
@@ -88,7 +82,7 @@ static void conn_failed(struct lthread *t, struct lconn *c, int err, uint64_t no
 static int conn_open(struct lthread *t, struct lconn *c, uint64_t sched)
 {
 	const struct engine *e = t->e;
-	uint64_t now = engine_now_ns();
+	uint64_t now = clock_now_ns();
 	int fd = socket(e->target.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (measuring(t, sched))
 		t->s.attempted++;
@@ -291,7 +285,7 @@ static int http_received(struct lthread *t, struct lconn *c, size_t n, uint64_t 
 static void step(struct lthread *t, struct lconn *c, uint32_t events)
 {
 	const struct engine *e = t->e;
-	uint64_t now = engine_now_ns();
+	uint64_t now = clock_now_ns();
 	if (c->st == C_CONNECTING) {
 		if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
 			return;
@@ -319,7 +313,7 @@ static void step(struct lthread *t, struct lconn *c, uint32_t events)
 			if (c->off < len)
 				continue;
 			if (e->cfg->mode == MODE_STREAM) {
-				now = engine_now_ns();
+				now = clock_now_ns();
 				if (e->stop || (e->t_end && now >= e->t_end))
 					return;
 				c->off = 0;
@@ -334,7 +328,7 @@ static void step(struct lthread *t, struct lconn *c, uint32_t events)
 		}
 		if (c->st == C_RECEIVING || c->st == C_HOLD || c->st == C_IDLE) {
 			ssize_t n = recv(c->fd, t->scratch, SCRATCH, 0);
-			now = engine_now_ns();
+			now = clock_now_ns();
 			if (n < 0) {
 				if (errno == EAGAIN || errno == EINTR)
 					return;
@@ -527,7 +521,7 @@ void *engine_thread(void *arg)
 	struct epoll_event ev[256];
 	uint64_t next_check = 0;
 	while (!__atomic_load_n(&e->stop, __ATOMIC_RELAXED)) {
-		uint64_t now = engine_now_ns();
+		uint64_t now = clock_now_ns();
 		/* Everything this thread wrote for earlier intervals is
 		 * visible to the controller once it sees this clock. */
 		__atomic_store_n(&t->loop_now, now, __ATOMIC_RELEASE);
@@ -553,7 +547,7 @@ void *engine_thread(void *arg)
 		for (int i = 0; i < n; i++)
 			step(t, ev[i].data.ptr, ev[i].events);
 	}
-	t->t_done = engine_now_ns();
+	t->t_done = clock_now_ns();
 	for (int i = 0; i < t->n; i++) {
 		struct lconn *c = &t->c[i];
 		if (c->st == C_SENDING || c->st == C_RECEIVING)

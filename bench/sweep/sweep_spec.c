@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sockbench/sweep_spec.h"
+#include "sweep_spec.h"
 
 const struct knob sweep_knobs[] = {
     {"models", K_SERVE, "model"},

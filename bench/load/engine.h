@@ -62,7 +62,6 @@ struct engine {
 	size_t reqlen;
 };
 
-uint64_t engine_now_ns(void);
 /* Start the threads; -errno on failure. */
 int engine_start(struct engine *e);
 /* Live progress, read without locks (relaxed loads). */

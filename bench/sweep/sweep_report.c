@@ -7,10 +7,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sockbench/clock.h"
 #include "sockbench/jsonio.h"
 #include "sockbench/kstat.h"
 #include "sockbench/summ.h"
-#include "sockbench/sweep_run.h"
+#include "sweep_run.h"
 
 json_t *sweep_values_json(const struct sweep *w, const int *idx)
 {
@@ -170,7 +171,7 @@ void sweep_progress(struct sweep *w, int i, const char *cell, const char *last, 
 {
 	if (w->sp.quiet)
 		return;
-	double el = sweep_now_s() - w->t0;
+	double el = clock_now_s() - w->t0;
 	int ran = w->done - w->skipped;
 	double eta = ran > 0 ? el / ran * (w->nruns - w->done) : 0;
 	if (tty) {

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sockbench/axis.h"
+#include "axis.h"
 #include "sockbench/opt.h"
 
 /* One comma-separated item, scanned. */
