@@ -90,32 +90,63 @@ bad:
 	return -1;
 }
 
+/* Units of a time, in microseconds; a bare number takes the caller's unit. */
+static uint64_t time_unit_us(const char *e, uint64_t bare_us)
+{
+	static const struct {
+		const char *name;
+		uint64_t us;
+	} units[] = {
+	    {"us", 1}, {"ms", 1000}, {"s", 1000000}, {"m", 60000000}, {"h", 3600000000ULL}};
+	if (*e == '\0')
+		return bare_us;
+	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+		if (!strcmp(e, units[i].name))
+			return units[i].us;
+	return 0;
+}
+
 int opt_time_us(const char *s, uint64_t bare_unit_ms, uint64_t *out_us, char *err, size_t errlen)
 {
-	uint64_t v, unit_us;
+	return opt_time_bare_us(s, bare_unit_ms * 1000, out_us, err, errlen);
+}
+
+int opt_time_bare_us(const char *s, uint64_t bare_us, uint64_t *out_us, char *err, size_t errlen)
+{
+	/* DIGITS[.DIGITS][UNIT], computed exactly in 128 bits: "1.5" is
+	 * 1,500,000 us when bare numbers are seconds, "0.25ms" 250 us.  A
+	 * value finer than a microsecond ("1.5us") is refused, not rounded. */
+	uint64_t whole, frac = 0, scale = 1;
 	const char *e;
-	if (scan_u64(s, &v, &e) < 0)
+	if (scan_u64(s, &whole, &e) < 0)
 		goto bad;
-	if (*e == '\0')
-		unit_us = bare_unit_ms * 1000;
-	else if (!strcmp(e, "us"))
-		unit_us = 1;
-	else if (!strcmp(e, "ms"))
-		unit_us = 1000;
-	else if (!strcmp(e, "s"))
-		unit_us = 1000000;
-	else if (!strcmp(e, "m"))
-		unit_us = 60000000;
-	else if (!strcmp(e, "h"))
-		unit_us = 3600000000ULL;
-	else
+	if (*e == '.') {
+		const char *f = ++e;
+		for (; isdigit((unsigned char)*e); e++) {
+			if (e - f >= 18)
+				goto bad;
+			frac = frac * 10 + (uint64_t)(*e - '0');
+			scale *= 10;
+		}
+		if (e == f)
+			goto bad;
+	}
+	uint64_t unit = time_unit_us(e, bare_us);
+	if (!unit)
 		goto bad;
-	if (v > UINT64_MAX / unit_us)
+	unsigned __int128 us = (unsigned __int128)whole * unit;
+	unsigned __int128 fus = (unsigned __int128)frac * unit;
+	if (fus % scale) {
+		snprintf(err, errlen, "'%s' is finer than a microsecond", s);
+		return -1;
+	}
+	us += fus / scale;
+	if (us > UINT64_MAX)
 		goto bad;
-	*out_us = v * unit_us;
+	*out_us = (uint64_t)us;
 	return 0;
 bad:
-	snprintf(err, errlen, "expected a time like 500ms, 10s or 2m, got '%s'", s);
+	snprintf(err, errlen, "expected a time like 1.5, 250ms, 10s or 2m, got '%s'", s);
 	return -1;
 }
 

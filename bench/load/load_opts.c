@@ -8,126 +8,10 @@
 
 #include "sockbench/load.h"
 #include "sockbench/opt.h"
+#include "sockbench/optab.h"
 #include "sockbench/spawn.h"
 
 const char *const load_mode_names[] = {"rr", "crr", "connect", "stream", "echo", "http", NULL};
-
-enum {
-	O_MODE = 1000,
-	O_TARGET,
-	O_SERVE,
-	O_SERVER_CMD,
-	O_CONNS,
-	O_THREADS,
-	O_DURATION,
-	O_REQUESTS,
-	O_WARMUP,
-	O_START_AT,
-	O_RATE,
-	O_CONNECT_RATE,
-	O_REQ_SIZE,
-	O_RESP_SIZE,
-	O_SEND_SIZE,
-	O_HTTP_PATH,
-	O_HTTP_BODY,
-	O_CONNECT_TIMEOUT,
-	O_TIMEOUT,
-	O_SOURCE,
-	O_JSON,
-	O_JSONL,
-	O_INTERVAL,
-	O_QUEUE_SAMPLE,
-	O_QUIET,
-	O_HELP
-};
-
-static const struct option longopts[] = {
-    {"mode", required_argument, NULL, O_MODE},
-    {"target", required_argument, NULL, O_TARGET},
-    {"serve", required_argument, NULL, O_SERVE},
-    {"server-cmd", required_argument, NULL, O_SERVER_CMD},
-    {"conns", required_argument, NULL, O_CONNS},
-    {"threads", required_argument, NULL, O_THREADS},
-    {"duration", required_argument, NULL, O_DURATION},
-    {"requests", required_argument, NULL, O_REQUESTS},
-    {"warmup", required_argument, NULL, O_WARMUP},
-    {"start-at", required_argument, NULL, O_START_AT},
-    {"rate", required_argument, NULL, O_RATE},
-    {"connect-rate", required_argument, NULL, O_CONNECT_RATE},
-    {"req-size", required_argument, NULL, O_REQ_SIZE},
-    {"resp-size", required_argument, NULL, O_RESP_SIZE},
-    {"send-size", required_argument, NULL, O_SEND_SIZE},
-    {"http-path", required_argument, NULL, O_HTTP_PATH},
-    {"http-body", required_argument, NULL, O_HTTP_BODY},
-    {"connect-timeout", required_argument, NULL, O_CONNECT_TIMEOUT},
-    {"timeout", required_argument, NULL, O_TIMEOUT},
-    {"source", required_argument, NULL, O_SOURCE},
-    {"json", required_argument, NULL, O_JSON},
-    {"jsonl", required_argument, NULL, O_JSONL},
-    {"interval", required_argument, NULL, O_INTERVAL},
-    {"queue-sample", required_argument, NULL, O_QUEUE_SAMPLE},
-    {"quiet", no_argument, NULL, O_QUIET},
-    {"help", no_argument, NULL, O_HELP},
-    {NULL, 0, NULL, 0},
-};
-
-void load_defaults(struct load_config *c)
-{
-	memset(c, 0, sizeof *c);
-	c->mode = MODE_RR;
-	c->conns = 10;
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	c->threads = n > 0 ? (int)n : 1;
-	c->duration_us = 10000000;
-	c->req_size = 64;
-	c->resp_size = 64;
-	c->send_size = 128 << 10;
-	strcpy(c->http_path, "/");
-	c->http_body = -1;
-	c->connect_timeout_us = 5000000;
-	c->timeout_us = 5000000;
-	c->interval_us = 1000000;
-	c->queue_sample_us = 10000;
-}
-
-void load_usage(FILE *f)
-{
-	fprintf(
-	    f, "usage: sockbench load [options]\n\n"
-	       "Drive a server, print a summary, write the run JSON.\n\n"
-	       "target (one of):\n"
-	       "  --target ADDR         any server: 127.0.0.1:80, [::1]:80, unix:/path\n"
-	       "  --serve \"OPTS\"        start `sockbench serve OPTS` for the run (stats merged)\n"
-	       "  --server-cmd 'CMD'    start any program; {port} {backlog} {recv_size} {addr}\n"
-	       "                        are filled in; ready at a READY line or a LISTEN socket\n"
-	       "load:\n"
-	       "  --mode M              rr, crr, connect, stream, echo, http (default rr)\n"
-	       "  --conns N             concurrent connections (default 10)\n"
-	       "  --threads N           generator threads (default: number of cores)\n"
-	       "  --duration T          run length (default 10s) ...\n"
-	       "  --requests N          ... or exactly N requests over all connections\n"
-	       "  --warmup T            run this long first, excluded from figures (default 0)\n"
-	       "  --start-at MS         begin at this wall-clock time (ms since the epoch), so\n"
-	       "                        generators started apart begin together\n"
-	       "  --rate R              open loop: R requests/s on a fixed schedule; latency\n"
-	       "                        from the scheduled time (coordinated omission corrected)\n"
-	       "  --connect-rate R      connect/crr: R new connections/s on a fixed schedule\n"
-	       "  --req-size N          request payload bytes (default 64)\n"
-	       "  --resp-size N         reply bytes asked for, >= 1 (default 64)\n"
-	       "  --send-size N         stream: bytes per send() (default 128k)\n"
-	       "  --http-path P         http: the path of each GET (default /)\n"
-	       "  --http-body N         http: every body must be N bytes (default: any length)\n"
-	       "  --connect-timeout T   per connection (default 5s; bare number = ms)\n"
-	       "  --timeout T           per request (default 5s; bare number = ms)\n"
-	       "  --source A[-B]|A,B,.. spread connections over local IPv4 addresses\n"
-	       "output:\n"
-	       "  --json FILE           the run JSON (also written when the run fails)\n"
-	       "  --jsonl FILE          one JSON line per interval, as it happens\n"
-	       "  --interval T          time series step (default 1s)\n"
-	       "  --queue-sample T      accept queue sampling step (default 10ms)\n"
-	       "  --quiet               no summary on stdout\n"
-	       "Times: 500ms, 10s, 2m (bare number: seconds for durations). Sizes: 64, 64k, 1M.\n");
-}
 
 /* 127.0.0.1-127.0.0.8 or a comma list of IPv4 literals. */
 static int parse_sources(struct load_config *c, const char *s, char *err, size_t errlen)
@@ -169,174 +53,224 @@ bad:
 	return -1;
 }
 
-#define GET_RATE(dst)                                                                              \
-	do {                                                                                       \
-		char *e_;                                                                          \
-		dst = strtod(optarg, &e_);                                                         \
-		if (!*optarg || *e_ || !(dst > 0) || dst > 1e9)                                    \
-			return opt_errf(err, errlen, OPT_NAME,                                     \
-					"expected a rate per second > 0, got '%s'", optarg);       \
-	} while (0)
+#define C struct load_config
+
+static int set_target(void *cfg, const struct optab_row *r, const char *arg, char *err,
+		      size_t errlen)
+{
+	C *c = cfg;
+	struct net_addr a;
+	char e[256];
+	if (net_parse_hostport(arg, &a, e, sizeof e) < 0)
+		return opt_errf(err, errlen, r->name, "%s", e);
+	if (strlen(arg) >= sizeof c->target)
+		return opt_errf(err, errlen, r->name, "address too long");
+	strcpy(c->target, arg);
+	return 0;
+}
+
+static int set_serve(void *cfg, const struct optab_row *r, const char *arg, char *err,
+		     size_t errlen)
+{
+	C *c = cfg;
+	if (strlen(arg) >= sizeof c->serve_opts)
+		return opt_errf(err, errlen, r->name, "too long");
+	strcpy(c->serve_opts, arg);
+	c->serve = true;
+	return 0;
+}
+
+static json_t *json_serve(const void *cfg, const struct optab_row *r)
+{
+	(void)r;
+	const C *c = cfg;
+	return c->serve ? json_string(c->serve_opts) : json_null();
+}
+
+static int set_server_cmd(void *cfg, const struct optab_row *r, const char *arg, char *err,
+			  size_t errlen)
+{
+	C *c = cfg;
+	char **w, why[256];
+	int n;
+	if (!*arg || strlen(arg) >= sizeof c->server_cmd)
+		return opt_errf(err, errlen, r->name, "expected a command");
+	/* split now, so that a bad quote is a usage error and not a run
+	 * that fails to start */
+	if (words_split(arg, &w, &n, why, sizeof why) < 0)
+		return opt_errf(err, errlen, r->name, "%s", why);
+	words_free(w);
+	strcpy(c->server_cmd, arg);
+	return 0;
+}
+
+static int set_http_path(void *cfg, const struct optab_row *r, const char *arg, char *err,
+			 size_t errlen)
+{
+	C *c = cfg;
+	bool ok = arg[0] == '/' && strlen(arg) < sizeof c->http_path;
+	for (const char *p = arg; ok && *p; p++)
+		ok = (unsigned char)*p > 0x20 && (unsigned char)*p < 0x7f;
+	if (!ok)
+		return opt_errf(err, errlen, r->name,
+				"expected a path starting with / (no spaces), got '%s'", arg);
+	strcpy(c->http_path, arg);
+	return 0;
+}
+
+static int set_source(void *cfg, const struct optab_row *r, const char *arg, char *err,
+		      size_t errlen)
+{
+	(void)r;
+	C *c = cfg;
+	c->nsources = 0;
+	return parse_sources(c, arg, err, errlen);
+}
+
+static json_t *json_source(const void *cfg, const struct optab_row *r)
+{
+	(void)r;
+	const C *c = cfg;
+	return c->nsources ? json_string(c->sources_text) : json_null();
+}
+
+/* Durations: a bare number is seconds, kept in microseconds, seconds in
+ * the JSON.  Timeouts: a bare number is milliseconds, ms in the JSON. */
+#define DURATION .time_bare_us = 1000000, .time_store_us = 1, .time_json_us = 1000000
+#define TIMEOUT	 .time_bare_us = 1000, .time_store_us = 1, .time_json_us = 1000
+
+static const struct optab_row load_rows[] = {
+    {"target", OPTK_CUSTOM, NULL, "ADDR", "any server: 127.0.0.1:80, [::1]:80, unix:/path",
+     OPTAB_STR(C, target), .set = set_target, .flags = OPTF_UNSET_NULL,
+     .section = "target (one of):",
+     .no_axis = "a sweep starts its own servers (--server-cmd runs any program)"},
+    {"serve", OPTK_CUSTOM, NULL, "\"OPTS\"",
+     "start `sockbench serve OPTS` for the run (stats merged)", .set = set_serve,
+     .json = json_serve, .no_axis = "a sweep's server options are axes of their own"},
+    {"server-cmd", OPTK_CUSTOM, NULL, "'CMD'",
+     "start any program; {port} {backlog} {recv_size} {addr}\n"
+     "are filled in; ready at a READY line or a LISTEN socket",
+     OPTAB_STR(C, server_cmd), .set = set_server_cmd, .flags = OPTF_UNSET_NULL,
+     .no_axis = "sweep --server-cmd is an option of the sweep"},
+    {"mode", OPTK_CHOICE, "rr", "M", "rr, crr, connect, stream, echo, http", OPTAB_NUM(C, mode),
+     .choices = load_mode_names, .section = "load:", .axis = OPTA_LOAD},
+    {"conns", OPTK_INT, "10", "N", "concurrent connections", OPTAB_NUM(C, conns), .min = 1,
+     .max = 10000000, .axis = OPTA_LOAD},
+    {"threads", OPTK_INT, "nproc", "N", "generator threads", OPTAB_NUM(C, threads), .min = 1,
+     .max = 1024, .flags = OPTF_NPROC, .axis = OPTA_LOAD},
+    {"duration", OPTK_TIME, "10s", "T", "run length ...", OPTAB_NUM(C, duration_us), .min = 1000,
+     DURATION, .axis = OPTA_LOAD},
+    {"requests", OPTK_INT, NULL, "N", "... or exactly N requests over all connections",
+     OPTAB_NUM(C, requests), .min = 1, .max = INT64_MAX, .flags = OPTF_UNSET_NULL,
+     .axis = OPTA_LOAD},
+    {"warmup", OPTK_TIME, "0", "T", "run this long first, excluded from figures",
+     OPTAB_NUM(C, warmup_us), DURATION, .axis = OPTA_LOAD},
+    /* 1e12 ms is 2001, 1e14 is year 5138: anything else is a typo
+     * (seconds, or microseconds) */
+    {"start-at", OPTK_INT, NULL, "MS",
+     "begin at this wall-clock time (ms since the epoch), so\n"
+     "generators started apart begin together",
+     OPTAB_NUM(C, start_at_ms), .min = 1000000000000LL, .max = 100000000000000LL,
+     .flags = OPTF_UNSET_NULL, .json_key = "start_at_ms",
+     .no_axis = "a moment on the wall clock cannot be the same for two runs"},
+    {"rate", OPTK_RATE, NULL, "R",
+     "open loop: R requests/s on a fixed schedule; latency\n"
+     "from the scheduled time (coordinated omission corrected)",
+     OPTAB_NUM(C, rate), .flags = OPTF_UNSET_NULL, .axis = OPTA_LOAD},
+    {"connect-rate", OPTK_RATE, NULL, "R", "connect/crr: R new connections/s on a fixed schedule",
+     OPTAB_NUM(C, connect_rate), .flags = OPTF_UNSET_NULL, .axis = OPTA_LOAD},
+    {"req-size", OPTK_SIZE, "64", "N", "request payload bytes", OPTAB_NUM(C, req_size), .min = 0,
+     .max = 1 << 30, .axis = OPTA_LOAD},
+    {"resp-size", OPTK_SIZE, "64", "N", "reply bytes asked for, >= 1", OPTAB_NUM(C, resp_size),
+     .min = 1, .max = 1 << 30, .axis = OPTA_LOAD},
+    {"http-path", OPTK_CUSTOM, "/", "P", "http: the path of each GET", OPTAB_STR(C, http_path),
+     .set = set_http_path, .axis = OPTA_LOAD},
+    {"http-body", OPTK_SIZE, NULL, "N", "http: every body must be N bytes (default: any length)",
+     OPTAB_NUM(C, http_body), .min = 0, .max = 1LL << 40, .unset = -1, .flags = OPTF_UNSET_NULL,
+     .axis = OPTA_LOAD},
+    {"send-size", OPTK_SIZE, "128k", "N", "stream: bytes per send()", OPTAB_NUM(C, send_size),
+     .min = 1, .max = 64 << 20, .axis = OPTA_LOAD},
+    {"connect-timeout", OPTK_TIME, "5s", "T", "per connection", OPTAB_NUM(C, connect_timeout_us),
+     .min = 1000, TIMEOUT, .axis = OPTA_LOAD},
+    {"timeout", OPTK_TIME, "5s", "T", "per request", OPTAB_NUM(C, timeout_us), .min = 1000, TIMEOUT,
+     .axis = OPTA_LOAD},
+    {"source", OPTK_CUSTOM, NULL, "A[-B]|A,B,..", "spread connections over local IPv4 addresses",
+     .set = set_source, .json = json_source, .axis = OPTA_WHOLE},
+    {"json", OPTK_STR, NULL, "FILE", "the run JSON (also written when the run fails)",
+     OPTAB_STR(C, json_path), .str_bad = "expected a file name", .flags = OPTF_NOJSON,
+     .section = "output:", .no_axis = "a sweep writes each run under --out"},
+    {"jsonl", OPTK_STR, NULL, "FILE", "one JSON line per interval, as it happens",
+     OPTAB_STR(C, jsonl_path), .str_bad = "expected a file name", .flags = OPTF_NOJSON,
+     .no_axis = "a sweep writes each run under --out"},
+    {"interval", OPTK_TIME, "1s", "T", "time series step", OPTAB_NUM(C, interval_us), .min = 10000,
+     DURATION, .axis = OPTA_LOAD},
+    {"queue-sample", OPTK_TIME, "10ms", "T", "accept queue sampling step",
+     OPTAB_NUM(C, queue_sample_us), .min = 1000, TIMEOUT, .axis = OPTA_LOAD},
+    {"quiet", OPTK_FLAG, NULL, NULL, "no summary on stdout", OPTAB_NUM(C, quiet),
+     .flags = OPTF_NOJSON, .no_axis = "sweep --quiet is an option of the sweep"},
+    {NULL},
+};
+
+const struct optab load_optab = {"load", load_rows};
+
+void load_defaults(struct load_config *c)
+{
+	char err[256];
+	memset(c, 0, sizeof *c);
+	if (optab_defaults(&load_optab, c, err, sizeof err) < 0)
+		abort(); /* a default the table itself refuses: a bug in this file */
+}
+
+void load_usage(FILE *f)
+{
+	fprintf(f, "usage: sockbench load [options]\n\n"
+		   "Drive a server, print a summary, write the run JSON.\n\n");
+	optab_usage(&load_optab, f);
+	fprintf(f, "Times: 1.5, 250ms, 10s, 2m. Sizes: 64, 64k, 1M.\n");
+}
+
+/* The checks across options, once every option is read. */
+static int load_check(const struct load_config *c, char *err, size_t errlen)
+{
+	int targets = !!c->target[0] + c->serve + !!c->server_cmd[0];
+	if (targets != 1)
+		return snprintf(err, errlen,
+				"--target, --serve or --server-cmd: give exactly one (got %d)",
+				targets),
+		       -1;
+	if (c->requests && c->mode == MODE_CONNECT)
+		return snprintf(err, errlen,
+				"--requests: connect mode sends no requests; use --duration"),
+		       -1;
+	if (c->requests && c->mode == MODE_STREAM)
+		return snprintf(err, errlen,
+				"--requests: stream mode has no requests; use --duration"),
+		       -1;
+	if (c->rate > 0 && c->mode != MODE_RR && c->mode != MODE_ECHO)
+		return snprintf(err, errlen,
+				"--rate: only for the rr and echo modes (crr: --connect-rate)"),
+		       -1;
+	if (c->connect_rate > 0 && c->mode != MODE_CONNECT && c->mode != MODE_CRR)
+		return snprintf(err, errlen, "--connect-rate: only for the connect and crr modes"),
+		       -1;
+	if (c->mode == MODE_ECHO && c->req_size == 0)
+		return snprintf(err, errlen, "--req-size: echo needs at least 1 byte to time"), -1;
+	return 0;
+}
 
 int load_parse(struct load_config *c, int argc, char **argv, char *err, size_t errlen)
 {
-	int opt;
-	optind = 0;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		switch (opt) {
-		case O_MODE: {
-			int i = opt_choice_arg(OPT_NAME, optarg, load_mode_names, err, errlen);
-			if (i < 0)
-				return -1;
-			c->mode = (enum load_mode)i;
-			break;
-		}
-		case O_TARGET: {
-			struct net_addr a;
-			char e[256];
-			if (net_parse_hostport(optarg, &a, e, sizeof e) < 0)
-				return opt_errf(err, errlen, OPT_NAME, "%s", e);
-			snprintf(c->target, sizeof c->target, "%s", optarg);
-			break;
-		}
-		case O_SERVE:
-			if (strlen(optarg) >= sizeof c->serve_opts)
-				return opt_errf(err, errlen, OPT_NAME, "too long");
-			strcpy(c->serve_opts, optarg);
-			c->serve = true;
-			break;
-		case O_SERVER_CMD:
-			if (!*optarg || strlen(optarg) >= sizeof c->server_cmd)
-				return opt_errf(err, errlen, OPT_NAME, "expected a command");
-			strcpy(c->server_cmd, optarg);
-			{
-				/* split now, so that a bad quote is a usage error
-				 * and not a run that fails to start */
-				char **w, why[256];
-				int n;
-				if (words_split(optarg, &w, &n, why, sizeof why) < 0)
-					return opt_errf(err, errlen, OPT_NAME, "%s", why);
-				words_free(w);
-			}
-			break;
-		case O_CONNS:
-			OPT_GET_INT(c->conns, 1, 10000000);
-			break;
-		case O_THREADS:
-			OPT_GET_INT(c->threads, 1, 1024);
-			break;
-		case O_DURATION:
-			OPT_GET_TIME(c->duration_us, 1000, 1000);
-			break;
-		case O_REQUESTS:
-			OPT_GET_INT(c->requests, 1, INT64_MAX);
-			break;
-		case O_WARMUP:
-			OPT_GET_TIME(c->warmup_us, 1000, 0);
-			break;
-		case O_START_AT:
-			/* 1e12 ms is 2001, 1e14 is year 5138: anything else is a
-			 * typo (seconds, or microseconds) */
-			OPT_GET_INT(c->start_at_ms, 1000000000000LL, 100000000000000LL);
-			break;
-		case O_RATE:
-			GET_RATE(c->rate);
-			break;
-		case O_CONNECT_RATE:
-			GET_RATE(c->connect_rate);
-			break;
-		case O_REQ_SIZE:
-			OPT_GET_SIZE(c->req_size, 0, 1u << 30);
-			break;
-		case O_RESP_SIZE:
-			OPT_GET_SIZE(c->resp_size, 1, 1u << 30);
-			break;
-		case O_SEND_SIZE:
-			OPT_GET_SIZE(c->send_size, 1, 64u << 20);
-			break;
-		case O_HTTP_PATH: {
-			bool ok = optarg[0] == '/' && strlen(optarg) < sizeof c->http_path;
-			for (const char *p = optarg; ok && *p; p++)
-				ok = (unsigned char)*p > 0x20 && (unsigned char)*p < 0x7f;
-			if (!ok)
-				return opt_errf(
-				    err, errlen, OPT_NAME,
-				    "expected a path starting with / (no spaces), got '%s'",
-				    optarg);
-			strcpy(c->http_path, optarg);
-			break;
-		}
-		case O_HTTP_BODY:
-			OPT_GET_SIZE(c->http_body, 0, 1ull << 40);
-			break;
-		case O_CONNECT_TIMEOUT:
-			OPT_GET_TIME(c->connect_timeout_us, 1, 1000);
-			break;
-		case O_TIMEOUT:
-			OPT_GET_TIME(c->timeout_us, 1, 1000);
-			break;
-		case O_SOURCE:
-			if (parse_sources(c, optarg, err, errlen) < 0)
-				return -1;
-			break;
-		case O_JSON:
-			if (!*optarg || strlen(optarg) >= sizeof c->json_path)
-				return opt_errf(err, errlen, OPT_NAME, "expected a file name");
-			strcpy(c->json_path, optarg);
-			break;
-		case O_JSONL:
-			if (!*optarg || strlen(optarg) >= sizeof c->jsonl_path)
-				return opt_errf(err, errlen, OPT_NAME, "expected a file name");
-			strcpy(c->jsonl_path, optarg);
-			break;
-		case O_INTERVAL:
-			OPT_GET_TIME(c->interval_us, 1000, 10000);
-			break;
-		case O_QUEUE_SAMPLE:
-			OPT_GET_TIME(c->queue_sample_us, 1, 1000);
-			break;
-		case O_QUIET:
-			c->quiet = true;
-			break;
-		case O_HELP:
-			return 1;
-		default:
-			opt_getopt_error(opt, argv, "load", err, errlen);
-			return -1;
-		}
-	}
-	if (optind < argc) {
-		snprintf(err, errlen, "'%s': unexpected argument (load takes options only)",
-			 argv[optind]);
-		return -1;
-	}
-	int targets = !!c->target[0] + c->serve + !!c->server_cmd[0];
-	if (targets != 1) {
-		snprintf(err, errlen,
-			 "--target, --serve or --server-cmd: give exactly one (got %d)", targets);
-		return -1;
-	}
-	if (c->requests && c->mode == MODE_CONNECT) {
-		snprintf(err, errlen, "--requests: connect mode sends no requests; use --duration");
-		return -1;
-	}
-	if (c->requests && c->mode == MODE_STREAM) {
-		snprintf(err, errlen, "--requests: stream mode has no requests; use --duration");
-		return -1;
-	}
-	if (c->rate > 0 && c->mode != MODE_RR && c->mode != MODE_ECHO) {
-		snprintf(err, errlen,
-			 "--rate: only for the rr and echo modes (crr: --connect-rate)");
-		return -1;
-	}
-	if (c->connect_rate > 0 && c->mode != MODE_CONNECT && c->mode != MODE_CRR) {
-		snprintf(err, errlen, "--connect-rate: only for the connect and crr modes");
-		return -1;
-	}
-	if (c->mode == MODE_ECHO && c->req_size == 0) {
-		snprintf(err, errlen, "--req-size: echo needs at least 1 byte to time");
-		return -1;
-	}
-	return 0;
+	int r = optab_parse(&load_optab, c, argc, argv, err, errlen);
+	return r != 0 ? r : load_check(c, err, errlen);
+}
+
+json_t *load_config_json(const struct load_config *c)
+{
+	json_t *o = optab_json(&load_optab, c);
+	/* settings that do not apply to this run are null, as SPEC 6 asks */
+	if (c->requests)
+		json_object_set_new(o, "duration", json_null());
+	if (c->mode != MODE_HTTP)
+		json_object_set_new(o, "http_path", json_null());
+	return o;
 }

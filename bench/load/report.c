@@ -166,58 +166,6 @@ void run_explain(struct run *r)
 			"figures are its limit, not the server's");
 }
 
-json_t *serve_config_json(const struct serve_config *c)
-{
-	json_t *o = json_object();
-	SET(o, "model", json_string(c->model->name));
-	SET(o, "proto", json_string(proto_names[c->proto]));
-	SET(o, "bind", json_string(c->bind));
-	SET(o, "port", INT(c->port));
-	SET(o, "backlog", INT(c->backlog));
-	SET(o, "recv_size", INT(c->recv_size));
-	SET(o, "send", json_string(send_names[c->send]));
-	SET(o, "sndbuf", c->sndbuf ? INT(c->sndbuf) : json_null());
-	SET(o, "rcvbuf", c->rcvbuf ? INT(c->rcvbuf) : json_null());
-	SET(o, "workers", INT(c->workers));
-	SET(o, "accept_mode", json_string(accept_names[c->accept_mode]));
-	SET(o, "accept_delay_ms", INT(c->accept_delay_ms));
-	SET(o, "pause_accept", json_boolean(c->pause_accept));
-	SET(o, "work_us", INT(c->work_us));
-	SET(o, "max_msg", INT(c->max_msg));
-	SET(o, "max_conns", INT(c->max_conns));
-	SET(o, "idle_timeout_ms", INT(c->idle_timeout_ms));
-	return o;
-}
-
-json_t *load_config_json(const struct load_config *c)
-{
-	json_t *o = json_object();
-	SET(o, "mode", json_string(load_mode_names[c->mode]));
-	SET(o, "target", c->target[0] ? json_string(c->target) : json_null());
-	SET(o, "serve", c->serve ? json_string(c->serve_opts) : json_null());
-	SET(o, "server_cmd", c->server_cmd[0] ? json_string(c->server_cmd) : json_null());
-	SET(o, "conns", INT(c->conns));
-	SET(o, "threads", INT(c->threads));
-	SET(o, "duration", c->requests ? json_null() : json_real((double)c->duration_us / 1e6));
-	SET(o, "requests", c->requests ? INT(c->requests) : json_null());
-	SET(o, "warmup", json_real((double)c->warmup_us / 1e6));
-	SET(o, "start_at_ms",
-	    c->start_at_ms ? json_integer((json_int_t)c->start_at_ms) : json_null());
-	SET(o, "rate", c->rate > 0 ? json_real(c->rate) : json_null());
-	SET(o, "connect_rate", c->connect_rate > 0 ? json_real(c->connect_rate) : json_null());
-	SET(o, "req_size", INT(c->req_size));
-	SET(o, "resp_size", INT(c->resp_size));
-	SET(o, "http_path", c->mode == MODE_HTTP ? json_string(c->http_path) : json_null());
-	SET(o, "http_body", c->http_body >= 0 ? INT(c->http_body) : json_null());
-	SET(o, "send_size", INT(c->send_size));
-	SET(o, "connect_timeout", INT(c->connect_timeout_us / 1000));
-	SET(o, "timeout", INT(c->timeout_us / 1000));
-	SET(o, "source", c->nsources ? json_string(c->sources_text) : json_null());
-	SET(o, "interval", json_real((double)c->interval_us / 1e6));
-	SET(o, "queue_sample", INT(c->queue_sample_us / 1000));
-	return o;
-}
-
 static json_t *errors_json(const struct lstats *s)
 {
 	json_t *o = json_object();

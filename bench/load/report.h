@@ -43,7 +43,5 @@ void run_aq_sample(struct run *r, int64_t t_ms, int len, int limit);
 void run_explain(struct run *r);
 json_t *run_json(const struct run *r);
 void run_summary(const struct run *r, FILE *f);
-json_t *serve_config_json(const struct serve_config *c);
-json_t *load_config_json(const struct load_config *c);
 
 #endif

@@ -39,15 +39,82 @@ const char *sweep_cell_value(const struct sweep *w, const int *idx, const char *
 	return NULL;
 }
 
+static bool to_serve(const struct knob *kn)
+{
+	return kn->kind == K_SERVE || kn->kind == K_SERVE_FLAG || kn->kind == K_BOTH;
+}
+
+/* The cell's server options, each value quoted whole (a unix: path may
+ * hold spaces or '); -1 if they do not fit (values are bounded far below). */
+static int cell_serve_opts(const struct sweep *w, const int *idx, char *out, size_t cap)
+{
+	size_t sl = 0;
+	out[0] = '\0';
+	for (int i = 0; i < w->sp.naxes; i++) {
+		const struct knob *kn = w->sp.knob[i];
+		const char *v = w->sp.axes[i].v[idx[i]];
+		if (!to_serve(kn))
+			continue;
+		const char *name = kn->alias && kn->kind != K_BOTH ? kn->alias : kn->name;
+		if (kn->kind == K_SERVE_FLAG) { /* on: the flag; off: nothing */
+			if (!strcmp(v, "1"))
+				sl = sb_appendf(out, cap, sl, "--%s ", name);
+			continue;
+		}
+		sl = sb_appendf(out, cap, sl, "--%s ", name);
+		if (words_quote(out, cap, &sl, v) < 0)
+			return -1;
+		sl = sb_appendf(out, cap, sl, " ");
+	}
+	return sl + 1 < cap ? 0 : -1;
+}
+
+/* A cell's value of a server option, else serve's default (one place:
+ * serve_optab). */
+static const char *cell_or_default(const struct sweep *w, const int *idx, const char *name)
+{
+	const char *v = sweep_cell_value(w, idx, name);
+	return v ? v : optab_find(&serve_optab, name)->def;
+}
+
+int sweep_cell_backlog(const struct sweep *w, const int *idx)
+{
+	const char *v = cell_or_default(w, idx, "backlog");
+	if (strcmp(v, "max"))
+		return atoi(v);
+	/* listen(fd, -1) gets somaxconn: the cell's, else what this network
+	 * namespace has (call it inside the run's namespace) */
+	const char *s = sweep_cell_value(w, idx, "somaxconn");
+	long n = 4096;
+	if (s)
+		return atoi(s);
+	sysctl_read_int("net.core.somaxconn", &n);
+	return (int)n;
+}
+
+/* --server-cmd with {backlog}, {recv_size} and {addr} of the cell filled
+ * in ({port} is load's: a free port per run). */
+static int cell_server_cmd(const struct sweep *w, const int *idx, char *out, size_t cap)
+{
+	uint64_t rs = 0;
+	char e[200];
+	if (opt_size(cell_or_default(w, idx, "recv-size"), 0, UINT32_MAX, &rs, e, sizeof e) < 0)
+		return -1;
+	return words_fill(w->sp.server_cmd, out, cap, -1, sweep_cell_backlog(w, idx), (unsigned)rs,
+			  optab_find(&serve_optab, "bind")->def);
+}
+
 /* argv for `sockbench load` of this cell (NULL-terminated, strings owned
  * by *buf which the caller frees). */
 char **sweep_cell_argv(const struct sweep *w, const int *idx, const char *json, char **buf)
 {
-	size_t cap = 8192;
+	size_t cap = 16384, k = 0;
 	char *b = malloc(cap), **v = calloc(2 * SWEEP_MAX_AXES + 16, sizeof *v);
-	size_t k = 0;
+	char server[4096];
 	int n = 0;
-	if (!b || !v) {
+	if (!b || !v ||
+	    (w->sp.server_cmd[0] ? cell_server_cmd(w, idx, server, sizeof server)
+				 : cell_serve_opts(w, idx, server, sizeof server)) < 0) {
 		free(b);
 		free(v);
 		return NULL;
@@ -55,45 +122,15 @@ char **sweep_cell_argv(const struct sweep *w, const int *idx, const char *json, 
 #define PUT(s)                                                                                     \
 	do {                                                                                       \
 		v[n++] = b + k;                                                                    \
-		k += (size_t)snprintf(b + k, cap - k, "%s", s) + 1;                                \
+		k = sb_appendf(b, cap, k, "%s", s) + 1;                                            \
 	} while (0)
 	PUT(w->self);
 	PUT("load");
-	char serve[4096] = "";
-	size_t sl = 0;
+	PUT(w->sp.server_cmd[0] ? "--server-cmd" : "--serve");
+	PUT(server);
 	for (int i = 0; i < w->sp.naxes; i++) {
 		const struct knob *kn = w->sp.knob[i];
-		if (kn->kind != K_SERVE)
-			continue;
-		/* quoted whole: a value (a unix: path) may hold spaces or ' */
-		sl = sb_appendf(serve, sizeof serve, sl, "--%s ", kn->alias ? kn->alias : kn->name);
-		if (words_quote(serve, sizeof serve, &sl, w->sp.axes[i].v[idx[i]]) < 0) {
-			free(b);
-			free(v);
-			return NULL; /* values are bounded far below 4 KiB */
-		}
-		sl = sb_appendf(serve, sizeof serve, sl, " ");
-	}
-	if (w->sp.pause_accept)
-		sl = sb_appendf(serve, sizeof serve, sl, "--pause-accept ");
-	if (w->sp.server_cmd[0]) {
-		/* {backlog} and {recv_size} are the sweep's; {port} is load's */
-		char cmd[4096];
-		const char *bl = sweep_cell_value(w, idx, "backlog"),
-			   *rs = sweep_cell_value(w, idx, "recv-size");
-		char out[4096];
-		snprintf(cmd, sizeof cmd, "%s", w->sp.server_cmd);
-		words_fill(cmd, out, sizeof out, -1, bl ? atoi(bl) : 128,
-			   rs ? (unsigned)atoi(rs) : 1024u, "127.0.0.1");
-		PUT("--server-cmd");
-		PUT(out);
-	} else {
-		PUT("--serve");
-		PUT(serve);
-	}
-	for (int i = 0; i < w->sp.naxes; i++) {
-		const struct knob *kn = w->sp.knob[i];
-		if (kn->kind != K_LOAD && kn->kind != K_LOAD_FIXED)
+		if (kn->kind != K_LOAD && kn->kind != K_LOAD_FIXED && kn->kind != K_BOTH)
 			continue;
 		char opt[80];
 		snprintf(opt, sizeof opt, "--%s", kn->name);

@@ -145,7 +145,7 @@ int sweep_write_sweep_json(struct sweep *w, int argc, char **argv, bool finished
 	json_t *o = json_pack(
 	    "{s:s, s:s, s:o, s:o, s:i, s:b, s:b, s:s, s:s?, s:o, s:I, s:o, s:b, s:i, s:i, s:i}",
 	    "schema", "sockbench.sweep/1", "written_at", when, "argv", av, "axes", axes, "repeat",
-	    w->sp.repeat, "pause_accept", w->sp.pause_accept, "host_netns", w->sp.host_netns,
+	    w->sp.repeat, "pause_accept", spec_flag_always(&w->sp, "pause-accept"), "host_netns", w->sp.host_netns,
 	    "netns",
 	    w->sp.host_netns ? "host"
 	    : w->userns	     ? "private (user namespace)"

@@ -40,6 +40,9 @@ const char *sweep_cell_value(const struct sweep *w, const int *idx, const char *
 /* argv for `sockbench load` of this cell (NULL-terminated, strings owned
  * by *buf which the caller frees); NULL if it does not fit. */
 char **sweep_cell_argv(const struct sweep *w, const int *idx, const char *json, char **buf);
+/* {backlog} of the cell's --server-cmd: its backlog, or serve's default;
+ * `max` is what listen(fd, -1) gets, the run namespace's somaxconn. */
+int sweep_cell_backlog(const struct sweep *w, const int *idx);
 /* Write the cell's sysctl axes under /proc/sys (in the run's namespace). */
 int sweep_set_sysctls(const struct sweep *w, const int *idx, char *err, size_t errlen);
 /* Every cell's options, parsed as load and serve will parse them. */

@@ -5,50 +5,60 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sockbench/load.h"
+#include "sockbench/optab.h"
+#include "sockbench/serve.h"
 #include "sweep_spec.h"
 
-const struct knob sweep_knobs[] = {
+/* The sweep's own axes: the per-namespace sysctls, and --models (the
+ * plural reads better in a sweep) for serve's --model.  Every other axis
+ * is a row of serve_optab or load_optab whose `axis` says where it goes. */
+static const struct knob own_knobs[] = {
     {"models", K_SERVE, "model"},
-    {"model", K_SERVE, "model"},
-    {"proto", K_SERVE, NULL},
-    {"bind", K_SERVE, NULL},
-    {"backlog", K_SERVE, NULL},
-    {"recv-size", K_SERVE, NULL},
-    {"send", K_SERVE, NULL},
-    {"sndbuf", K_SERVE, NULL},
-    {"rcvbuf", K_SERVE, NULL},
-    {"workers", K_SERVE, NULL},
-    {"accept-mode", K_SERVE, NULL},
-    {"accept-delay-ms", K_SERVE, NULL},
-    {"pause-accept", K_SERVE_FLAG, NULL},
-    {"work-us", K_SERVE, NULL},
-    {"max-msg", K_SERVE, NULL},
-    {"max-conns", K_SERVE, NULL},
-    {"idle-timeout-ms", K_SERVE, NULL},
-    {"mode", K_LOAD, NULL},
-    {"conns", K_LOAD, NULL},
-    {"threads", K_LOAD, NULL},
-    {"duration", K_LOAD, NULL},
-    {"requests", K_LOAD, NULL},
-    {"warmup", K_LOAD, NULL},
-    {"rate", K_LOAD, NULL},
-    {"connect-rate", K_LOAD, NULL},
-    {"req-size", K_LOAD, NULL},
-    {"resp-size", K_LOAD, NULL},
-    {"send-size", K_LOAD, NULL},
-    {"connect-timeout", K_LOAD, NULL},
-    {"timeout", K_LOAD, NULL},
-    {"source", K_LOAD_FIXED, NULL},
-    {"interval", K_LOAD, NULL},
-    {"queue-sample", K_LOAD, NULL},
     {"somaxconn", K_SYSCTL, "net.core.somaxconn"},
     {"syncookies", K_SYSCTL, "net.ipv4.tcp_syncookies"},
     {"abort-on-overflow", K_SYSCTL, "net.ipv4.tcp_abort_on_overflow"},
     {"syn-retries", K_SYSCTL, "net.ipv4.tcp_syn_retries"},
     {"port-range", K_SYSCTL, "net.ipv4.ip_local_port_range"},
     {"tw-reuse", K_SYSCTL, "net.ipv4.tcp_tw_reuse"},
-    {NULL, 0, NULL},
 };
+
+#define MAX_KNOBS 96
+static struct knob knobs[MAX_KNOBS];
+static int nknobs;
+
+static struct knob *knob_named(const char *name)
+{
+	for (int i = 0; i < nknobs; i++)
+		if (!strcmp(knobs[i].name, name))
+			return &knobs[i];
+	return NULL;
+}
+
+/* Built once from the tables: serve's rows first, then load's; a name in
+ * both (--http-body: the server's body size and the body load expects)
+ * feeds both commands. */
+static void knobs_init(void)
+{
+	if (nknobs)
+		return;
+	for (size_t i = 0; i < sizeof own_knobs / sizeof own_knobs[0]; i++)
+		knobs[nknobs++] = own_knobs[i];
+	for (const struct optab_row *r = serve_optab.rows; r->name && nknobs < MAX_KNOBS; r++)
+		if (r->axis == OPTA_SERVE)
+			knobs[nknobs++] = (struct knob){
+			    r->name, r->kind == OPTK_FLAG ? K_SERVE_FLAG : K_SERVE, r->name};
+	for (const struct optab_row *r = load_optab.rows; r->name && nknobs < MAX_KNOBS; r++) {
+		if (r->axis != OPTA_LOAD && r->axis != OPTA_WHOLE)
+			continue;
+		struct knob *k = knob_named(r->name);
+		if (k)
+			k->kind = K_BOTH;
+		else
+			knobs[nknobs++] = (struct knob){
+			    r->name, r->axis == OPTA_WHOLE ? K_LOAD_FIXED : K_LOAD, NULL};
+	}
+}
 
 const struct knob *knob_find(const char *name)
 {
@@ -57,10 +67,44 @@ const struct knob *knob_find(const char *name)
 	for (char *p = dashed; *p; p++)
 		if (*p == '_')
 			*p = '-'; /* config keys: recv_size for --recv-size */
-	for (const struct knob *k = sweep_knobs; k->name; k++)
-		if (!strcmp(k->name, dashed))
-			return k;
-	return NULL;
+	knobs_init();
+	return knob_named(dashed);
+}
+
+const struct knob *knob_at(int i)
+{
+	knobs_init();
+	return i < nknobs ? &knobs[i] : NULL;
+}
+
+/* "--json: not a sweep option (a sweep writes each run under --out)" */
+static int not_an_axis(const char *name, char *err, size_t errlen)
+{
+	const struct optab_row *r = optab_find(&serve_optab, name);
+	if (!r || r->axis != OPTA_NONE)
+		r = optab_find(&load_optab, name);
+	if (r && r->axis == OPTA_NONE && r->no_axis)
+		snprintf(err, errlen, "--%s: not a sweep option (%s)", r->name, r->no_axis);
+	else
+		snprintf(err, errlen, "--%s: unknown option (see sockbench sweep --help)", name);
+	return -1;
+}
+
+/* A flag (--pause-accept) as an axis: on or off, "1" or "0" in the cell. */
+static int flag_values(struct axis *a, char *err, size_t errlen)
+{
+	for (int i = 0; i < a->n; i++) {
+		char *v = a->v[i];
+		if (!strcmp(v, "true") || !strcmp(v, "on") || !strcmp(v, "yes"))
+			strcpy(v, "1");
+		else if (!strcmp(v, "false") || !strcmp(v, "off") || !strcmp(v, "no"))
+			strcpy(v, "0");
+		if (strcmp(v, "1") && strcmp(v, "0"))
+			return snprintf(err, errlen, "--%s: expected on or off (1, 0), got '%s'",
+					a->name, v),
+			       -1;
+	}
+	return 0;
 }
 
 /* Set (or replace) the axis of knob k. */
@@ -120,30 +164,32 @@ static int flag_option(struct sweep_spec *sp, const char *name)
 	return 0;
 }
 
+/* One axis from the command line; text NULL: a flag given without a value. */
 static int add_axis(struct sweep_spec *sp, const char *name, const char *text, char *err,
 		    size_t errlen)
 {
 	const struct knob *k = knob_find(name);
-	if (!k) {
-		snprintf(err, errlen, "--%s: unknown option (see sockbench sweep --help)", name);
-		return -1;
-	}
+	if (!k)
+		return not_an_axis(name, err, errlen);
 	struct axis a = {0};
-	if (k->kind == K_LOAD_FIXED) { /* its own value holds commas: never split */
+	char dashed[64];
+	snprintf(dashed, sizeof dashed, "--%s", k->name);
+	if (k->kind == K_LOAD_FIXED || !text) { /* one value, never split (it holds commas) */
 		a.n = 1;
 		a.v = calloc(1, sizeof *a.v);
 		snprintf(a.name, sizeof a.name, "%s", k->name);
-		if (!a.v || !(a.v[0] = strdup(text)))
-			return -1;
-	} else {
-		char dashed[64];
-		snprintf(dashed, sizeof dashed, "--%s", k->name);
-		if (axis_parse(dashed, text, &a, err, errlen) < 0)
-			return -1;
+		if (!a.v || !(a.v[0] = strdup(text ? text : "1"))) {
+			axis_free(&a);
+			return snprintf(err, errlen, "%s: out of memory", dashed), -1;
+		}
+	} else if (axis_parse(dashed, text, &a, err, errlen) < 0) {
+		return -1;
 	}
-	if (spec_set(sp, k, &a) < 0) {
+	if ((k->kind == K_SERVE_FLAG && flag_values(&a, err, errlen) < 0) ||
+	    spec_set(sp, k, &a) < 0) {
+		if (!err[0])
+			snprintf(err, errlen, "--%s: too many axes", k->name);
 		axis_free(&a);
-		snprintf(err, errlen, "--%s: too many axes", k->name);
 		return -1;
 	}
 	return 0;
@@ -204,23 +250,28 @@ int spec_load_config(struct sweep_spec *sp, const char *path, char *err, size_t 
 			continue; /* read by lessons and plots */
 		const struct knob *k = knob_find(name);
 		if (!k) {
-			snprintf(err, errlen, "--config %s: '%s' is not a sweep option", path, key);
+			char why[300];
+			not_an_axis(name, why, sizeof why);
+			snprintf(err, errlen, "--config %s: '%s' is not a sweep option%s", path,
+				 key,
+				 strstr(why, "not a sweep option") ? strchr(why, '(') - 1 : "");
 			rc = -1;
 			break;
 		}
 		struct axis a = {0};
-		char e[300];
-		if (k->kind == K_SERVE_FLAG && json_is_boolean(v)) {
-			if (json_is_true(v))
-				sp->pause_accept = true;
-			continue;
-		}
-		if (axis_from_json(k->name, v, &a, e, sizeof e) < 0) {
-			snprintf(err, errlen, "--config %s: %s", path, e);
+		char e[300] = "";
+		/* "pause_accept": true is a flag on: an axis of one value */
+		json_t *vals = json_is_boolean(v) ? json_pack("[O]", v) : json_incref(v);
+		bool bad = axis_from_json(k->name, vals, &a, e, sizeof e) < 0 ||
+			   (k->kind == K_SERVE_FLAG && flag_values(&a, e, sizeof e) < 0) ||
+			   spec_set(sp, k, &a) < 0;
+		json_decref(vals);
+		if (bad) {
+			axis_free(&a);
+			snprintf(err, errlen, "--config %s: %s", path, e[0] ? e : "too many axes");
 			rc = -1;
 			break;
 		}
-		spec_set(sp, k, &a);
 	}
 	json_decref(o);
 	return rc;
@@ -261,8 +312,11 @@ int spec_parse(struct sweep_spec *sp, int argc, char **argv, char *err, size_t e
 		}
 		if (!val && flag_option(sp, name) == 0)
 			continue;
-		if (!strcmp(name, "pause-accept") && !val) {
-			sp->pause_accept = true;
+		const struct knob *k = knob_find(name);
+		if (!val && k && k->kind == K_SERVE_FLAG &&
+		    (i + 1 == argc || !strncmp(argv[i + 1], "--", 2))) {
+			if (add_axis(sp, name, NULL, err, errlen) < 0) /* a flag: on */
+				return -1;
 			continue;
 		}
 		if (!val) {
@@ -293,7 +347,9 @@ int spec_parse(struct sweep_spec *sp, int argc, char **argv, char *err, size_t e
 			}
 	if (sp->server_cmd[0])
 		for (int i = 0; i < sp->naxes; i++)
-			if (sp->knob[i]->kind == K_SERVE && strcmp(sp->knob[i]->name, "backlog") &&
+			if ((sp->knob[i]->kind == K_SERVE || sp->knob[i]->kind == K_SERVE_FLAG ||
+			     sp->knob[i]->kind == K_BOTH) &&
+			    strcmp(sp->knob[i]->name, "backlog") &&
 			    strcmp(sp->knob[i]->name, "recv-size")) {
 				snprintf(
 				    err, errlen,
@@ -310,4 +366,17 @@ void spec_free(struct sweep_spec *sp)
 	for (int i = 0; i < sp->naxes; i++)
 		axis_free(&sp->axes[i]);
 	sp->naxes = 0;
+}
+
+bool spec_flag_always(const struct sweep_spec *sp, const char *name)
+{
+	for (int i = 0; i < sp->naxes; i++) {
+		if (strcmp(sp->knob[i]->name, name))
+			continue;
+		for (int k = 0; k < sp->axes[i].n; k++)
+			if (strcmp(sp->axes[i].v[k], "1"))
+				return false;
+		return true;
+	}
+	return false;
 }

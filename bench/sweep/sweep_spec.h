@@ -8,17 +8,21 @@
 
 #include "axis.h"
 
-enum knob_kind { K_SERVE, K_SERVE_FLAG, K_LOAD, K_LOAD_FIXED, K_SYSCTL };
+/* Where an axis's value goes: serve's options (K_SERVE; K_SERVE_FLAG on or
+ * off), load's (K_LOAD; K_LOAD_FIXED never split at commas), both (K_BOTH:
+ * a name both commands take), or a sysctl of the run's network namespace. */
+enum knob_kind { K_SERVE, K_SERVE_FLAG, K_LOAD, K_LOAD_FIXED, K_BOTH, K_SYSCTL };
 
-/* An option a sweep can vary: a serve option, a load option, or a sysctl
- * of the run's own network namespace. */
+/* An option a sweep can vary: a row of serve_optab or load_optab whose
+ * `axis` allows it, or one of the sweep's own (sysctls, --models). */
 struct knob {
 	const char *name; /* as on the command line, without dashes */
 	enum knob_kind kind;
 	const char *alias; /* serve option it sets ("models" -> "model"), or the sysctl */
 };
-extern const struct knob sweep_knobs[];
 const struct knob *knob_find(const char *name);
+/* Every knob, i from 0 until NULL. */
+const struct knob *knob_at(int i);
 
 #define SWEEP_MAX_AXES 48
 
@@ -27,7 +31,7 @@ struct sweep_spec {
 	struct axis axes[SWEEP_MAX_AXES];
 	const struct knob *knob[SWEEP_MAX_AXES];
 	int repeat;
-	bool pause_accept, resume, dry_run, host_netns, quiet, help;
+	bool resume, dry_run, host_netns, quiet, help;
 	char out[512];
 	char config[512];
 	char server_cmd[2048];
@@ -37,5 +41,7 @@ struct sweep_spec {
 int spec_parse(struct sweep_spec *sp, int argc, char **argv, char *err, size_t errlen);
 int spec_load_config(struct sweep_spec *sp, const char *path, char *err, size_t errlen);
 void spec_free(struct sweep_spec *sp);
+/* The axis of a server flag (pause-accept) is on in every cell. */
+bool spec_flag_always(const struct sweep_spec *sp, const char *name);
 
 #endif

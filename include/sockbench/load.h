@@ -7,7 +7,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "sockbench/net.h"
+#include "sockbench/optab.h"
 
 enum load_mode { MODE_RR, MODE_CRR, MODE_CONNECT, MODE_STREAM, MODE_ECHO, MODE_HTTP };
 extern const char *const load_mode_names[];
@@ -42,10 +45,15 @@ struct load_config {
 	bool quiet;
 };
 
+/* The options of `load`, one row each (load_opts.c). */
+extern const struct optab load_optab;
+
 void load_defaults(struct load_config *c);
 /* 0 ok; 1 --help; -1 bad usage with the one line in err. */
 int load_parse(struct load_config *c, int argc, char **argv, char *err, size_t errlen);
 void load_usage(FILE *f);
+/* config.load of the run JSON: every row of load_optab. */
+json_t *load_config_json(const struct load_config *c);
 int load_main(int argc, char **argv);
 /* `sockbench merge RUN.json...` */
 int merge_main(int argc, char **argv);

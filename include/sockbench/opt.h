@@ -14,9 +14,12 @@
 int opt_size(const char *s, uint64_t min, uint64_t max, uint64_t *out, char *err, size_t errlen);
 /* Plain decimal integer within [min, max]. */
 int opt_int(const char *s, int64_t min, int64_t max, int64_t *out, char *err, size_t errlen);
-/* "500ms", "10s", "2m", "1h", "250us"; a bare number is `bare_unit_ms` ms each
- * (1000 for durations, 1 for timeouts). Result in microseconds. */
+/* "1.5", "1.5s", "500ms", "10s", "2m", "1h", "250us"; a bare number is
+ * `bare_unit_ms` ms each (1000 for durations, 1 for timeouts).  Decimals are
+ * exact; a value finer than 1 us is refused.  Result in microseconds. */
 int opt_time_us(const char *s, uint64_t bare_unit_ms, uint64_t *out_us, char *err, size_t errlen);
+/* The same with the bare unit in microseconds (--work-us: 1). */
+int opt_time_bare_us(const char *s, uint64_t bare_us, uint64_t *out_us, char *err, size_t errlen);
 /* Index of `s` in a NULL-terminated list of names, or -1 with `err` listing them. */
 int opt_choice(const char *s, const char *const *names, char *err, size_t errlen);
 

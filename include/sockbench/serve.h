@@ -7,6 +7,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
+#include "sockbench/optab.h"
 #include "sockbench/proto.h"
 
 struct server_model;
@@ -39,11 +42,16 @@ struct serve_config {
 	char stats_path[1024];
 };
 
+/* The options of `serve`, one row each (serve_opts.c). */
+extern const struct optab serve_optab;
+
 void serve_defaults(struct serve_config *c);
 /* Parse argv (argv[0] is "serve").  0: ok; 1: --help printed; -1: bad
  * usage, err holds the one line to print (the option and what is allowed). */
 int serve_parse(struct serve_config *c, int argc, char **argv, char *err, size_t errlen);
 void serve_usage(FILE *f);
+/* config.server of the run JSON: every row of serve_optab. */
+json_t *serve_config_json(const struct serve_config *c);
 /* Run the server until SIGINT/SIGTERM; returns the process exit status. */
 int serve_main(int argc, char **argv);
 

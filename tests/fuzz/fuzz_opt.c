@@ -68,6 +68,8 @@ static bool ref_size(const char *s, uint64_t *out)
 	return true;
 }
 
+/* Reference for opt_time_us: the digits with the point taken out, times
+ * the unit, divided by 10^(decimals); whole microseconds only. */
 static bool ref_time(const char *s, uint64_t bare_ms, uint64_t *out)
 {
 	static const struct {
@@ -75,18 +77,39 @@ static bool ref_time(const char *s, uint64_t bare_ms, uint64_t *out)
 		uint64_t us;
 	} units[] = {
 	    {"us", 1}, {"ms", 1000}, {"s", 1000000}, {"m", 60000000}, {"h", 3600000000ull}};
-	uint64_t v, mult = 0;
-	const char *e;
-	if (!digits(s, &v, &e))
+	unsigned __int128 n = 0, div = 1;
+	uint64_t mult = 0;
+	size_t i = 0, ndig = 0, ndec = 0;
+	bool point = false;
+	for (; s[i]; i++) {
+		if (s[i] == '.' && !point && ndig > 0) {
+			point = true;
+			continue;
+		}
+		if (s[i] < '0' || s[i] > '9')
+			break;
+		if (point && ++ndec > 18)
+			return false;
+		if (!point && ++ndig > 20)
+			return false;
+		n = n * 10 + (unsigned)(s[i] - '0');
+		if (point)
+			div *= 10;
+	}
+	if (!ndig || (point && !ndec))
 		return false;
+	const char *e = s + i;
 	if (!*e)
 		mult = bare_ms * 1000;
-	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-		if (!strcmp(e, units[i].unit))
-			mult = units[i].us;
-	if (!mult || (v && mult > UINT64_MAX / v))
+	for (size_t k = 0; k < sizeof units / sizeof units[0]; k++)
+		if (!strcmp(e, units[k].unit))
+			mult = units[k].us;
+	if (!mult || n > ~(unsigned __int128)0 / mult)
+		return false; /* then us / div is far past UINT64_MAX */
+	unsigned __int128 us = n * mult;
+	if (us % div || us / div > UINT64_MAX)
 		return false;
-	*out = v * mult;
+	*out = (uint64_t)(us / div);
 	return true;
 }
 

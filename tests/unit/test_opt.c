@@ -14,7 +14,7 @@
 #include "sockbench/proto.h"
 
 #define SIZE_BAD "expected a size like 64, 64k or 1M, got '%s'"
-#define TIME_BAD "expected a time like 500ms, 10s or 2m, got '%s'"
+#define TIME_BAD "expected a time like 1.5, 250ms, 10s or 2m, got '%s'"
 
 /* Fails with the case, the expected and the actual message. */
 static void check_err(const char *fn, const char *in, const char *want, const char *got)
@@ -217,7 +217,21 @@ static void test_opt_time_us(void **state)
 	    {"", 1000, -1, 0},
 	    {"-1s", 1000, -1, 0},
 	    {"+1s", 1000, -1, 0},
-	    {"1.5s", 1000, -1, 0},
+	    /* decimals, as people write them: exact, never rounded */
+	    {"1.5s", 1000, 0, 1500000},
+	    {"1.5", 1000, 0, 1500000},
+	    {"1.5", 1, 0, 1500},
+	    {"0.25ms", 1000, 0, 250},
+	    {"2.5m", 1000, 0, 150000000},
+	    {"0.000001s", 1000, 0, 1},
+	    {"1.0000000000000000000s", 1000, -1, 0},	 /* more than 18 decimals */
+	    {"1.000000000000000000s", 1000, 0, 1000000}, /* 18: the most */
+	    {"1.", 1000, -1, 0},
+	    {".5", 1000, -1, 0},
+	    {"1..5", 1000, -1, 0},
+	    {"1.5.1", 1000, -1, 0},
+	    {"1,5", 1000, -1, 0},
+	    {"1e3", 1000, -1, 0},
 	    {" 10s", 1000, -1, 0},
 	    {"10s ", 1000, -1, 0},
 	    {"10S", 1000, -1, 0},
@@ -253,6 +267,15 @@ static void test_opt_time_us(void **state)
 		char want[256];
 		snprintf(want, sizeof want, TIME_BAD, c->s);
 		check_err("opt_time_us", c->s, want, err);
+	}
+	/* finer than the microsecond a time is kept in: refused, not rounded */
+	const char *fine[] = {"1.5us", "0.0000001s", "0.0001ms"};
+	for (size_t i = 0; i < sizeof fine / sizeof fine[0]; i++) {
+		uint64_t out = 0;
+		char err[256] = "", want[256];
+		assert_int_equal(opt_time_us(fine[i], 1000, &out, err, sizeof err), -1);
+		snprintf(want, sizeof want, "'%s' is finer than a microsecond", fine[i]);
+		check_err("opt_time_us", fine[i], want, err);
 	}
 }
 

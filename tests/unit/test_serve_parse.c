@@ -182,6 +182,15 @@ static void test_serve_good_values(void **state)
 	assert_int_equal(c.accept_delay_ms, 3600000);
 	parse_ok(&c, ARGS("--idle-timeout-ms", "86400000"));
 	assert_int_equal(c.idle_timeout_ms, 86400000);
+	/* times as people write them; a bare number keeps the unit in the name */
+	parse_ok(&c, ARGS("--accept-delay-ms", "1.5s"));
+	assert_int_equal(c.accept_delay_ms, 1500);
+	parse_ok(&c, ARGS("--accept-delay-ms", "0.5s"));
+	assert_int_equal(c.accept_delay_ms, 500);
+	parse_ok(&c, ARGS("--work-us", "2ms"));
+	assert_int_equal(c.work_us, 2000);
+	parse_ok(&c, ARGS("--idle-timeout-ms", "1m"));
+	assert_int_equal(c.idle_timeout_ms, 60000);
 	parse_ok(&c, ARGS("--bind", "unix:/tmp/x"));
 	assert_string_equal(c.bind, "unix:/tmp/x");
 
@@ -261,12 +270,22 @@ static void test_serve_bad(void **state)
 	     "--accept-mode: ",
 	     "'fifo' is not one of shared, exclusive, reuseport"},
 	    {{"--accept-delay-ms", "3600001"}, "--accept-delay-ms: ", "3600001 is out of range"},
-	    {{"--accept-delay-ms", "1s"}, "--accept-delay-ms: ", "got '1s'"},
+	    {{"--accept-delay-ms", "1.5us"},
+	     "--accept-delay-ms: ",
+	     "'1.5us' is finer than a microsecond"},
+	    {{"--accept-delay-ms", "1500us"},
+	     "--accept-delay-ms: ",
+	     "'1500us' is finer than this option's unit (ms)"},
+	    {{"--accept-delay-ms", "61m"},
+	     "--accept-delay-ms: ",
+	     "61m is out of range (0 to 3600000ms)"},
 	    {{"--work-us", "60000001"}, "--work-us: ", "60000001 is out of range"},
 	    {{"--max-msg", "0"}, "--max-msg: ", "0 is out of range (1 to 1073741824 bytes)"},
 	    {{"--max-msg", "2G"}, "--max-msg: ", "2G is out of range"},
 	    {{"--max-conns", "0"}, "--max-conns: ", "0 is out of range (1 to 100000000)"},
-	    {{"--idle-timeout-ms", "-5"}, "--idle-timeout-ms: ", "-5 is out of range"},
+	    {{"--idle-timeout-ms", "-5"},
+	     "--idle-timeout-ms: ",
+	     "expected a time like 1.5, 250ms, 10s or 2m, got '-5'"},
 	    {{"--http-body", "65M"}, "--http-body: ", "65M is out of range"},
 	    {{"--stats", ""}, "--stats: ", "expected a file name"},
 	    {{"--stats", long_stats}, "--stats: ", "expected a file name"},
