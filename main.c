@@ -1,4 +1,5 @@
-/* main.c - `sockbench CMD`: dispatch to the subcommands. */
+/* main.c - `sockbench CMD`: one table of the subcommands, like
+ * server_models; `sockbench --help` and the dispatch both read it. */
 #include <stdio.h>
 #include <string.h>
 
@@ -13,17 +14,39 @@
 #define SOCKBENCH_VERSION "0.0.0"
 #endif
 
+/* What a run records as its environment, for this network namespace. */
+static int sysinfo_main(int argc, char **argv)
+{
+	if (argc > 1) {
+		fprintf(stderr, "sockbench sysinfo: '%s': sysinfo takes no arguments\n", argv[1]);
+		return 2;
+	}
+	json_t *env = env_json();
+	json_dumpf(env, stdout, JSON_INDENT(2));
+	putchar('\n');
+	json_decref(env);
+	return 0;
+}
+
+static const struct command {
+	const char *name, *help;
+	int (*main)(int argc, char **argv); /* argv[0] is the command's name */
+} commands[] = {
+    {"serve", "run one server model in the foreground", serve_main},
+    {"load", "drive a server, print a summary, write JSON", load_main},
+    {"sweep", "cartesian product of settings, one JSON per run", sweep_main},
+    {"plot", "gnuplot figures from a sweep's JSON", plot_main},
+    {"lesson", "a ready sweep + plots for one teaching topic (--list)", lesson_main},
+    {"merge", "one result from several generators (exact histogram merge)", merge_main},
+    {"sysinfo", "kernel version and the sysctls that matter", sysinfo_main},
+};
+
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: sockbench CMD [options]   (sockbench CMD --help for each)\n\n"
-		   "  serve    run one server model in the foreground\n"
-		   "  load     drive a server, print a summary, write JSON\n"
-		   "  sweep    cartesian product of settings, one JSON per run\n"
-		   "  plot     gnuplot figures from a sweep's JSON\n"
-		   "  lesson   a ready sweep + plots for one teaching topic (--list)\n"
-		   "  merge    one result from several generators (exact histogram merge)\n"
-		   "  sysinfo  kernel version and the sysctls that matter\n\n"
-		   "server models (--model):\n");
+	fprintf(f, "usage: sockbench CMD [options]   (sockbench CMD --help for each)\n\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "\nserver models (--model):\n");
 	for (int i = 0; server_models[i]; i++)
 		fprintf(f, "  %-9s %s\n", server_models[i]->name, server_models[i]->help);
 	fprintf(f, "\noptions: --help, --version\n");
@@ -44,31 +67,9 @@ int main(int argc, char **argv)
 		printf("sockbench %s\n", SOCKBENCH_VERSION);
 		return 0;
 	}
-	if (!strcmp(cmd, "serve"))
-		return serve_main(argc - 1, argv + 1);
-	if (!strcmp(cmd, "load"))
-		return load_main(argc - 1, argv + 1);
-	if (!strcmp(cmd, "sysinfo")) {
-		if (argc > 2) {
-			fprintf(stderr, "sockbench sysinfo: '%s': sysinfo takes no arguments\n",
-				argv[2]);
-			return 2;
-		}
-		/* What a run records as its environment, for this namespace. */
-		json_t *env = env_json();
-		json_dumpf(env, stdout, JSON_INDENT(2));
-		putchar('\n');
-		json_decref(env);
-		return 0;
-	}
-	if (!strcmp(cmd, "sweep"))
-		return sweep_main(argc - 1, argv + 1);
-	if (!strcmp(cmd, "plot"))
-		return plot_main(argc - 1, argv + 1);
-	if (!strcmp(cmd, "lesson"))
-		return lesson_main(argc - 1, argv + 1);
-	if (!strcmp(cmd, "merge"))
-		return merge_main(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (!strcmp(cmd, commands[i].name))
+			return commands[i].main(argc - 1, argv + 1);
 	fprintf(stderr, "sockbench: '%s': unknown command (see sockbench --help)\n", cmd);
 	return 2;
 }

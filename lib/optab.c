@@ -181,6 +181,8 @@ int optab_defaults(const struct optab *t, void *cfg, char *err, size_t errlen)
 				return -1;
 		} else if (r->kind == OPTK_INT || r->kind == OPTK_SIZE || r->kind == OPTK_TIME) {
 			put_int(r, cfg, r->unset);
+		} else if (r->kind == OPTK_STR && r->size) {
+			((char *)cfg + r->off)[0] = '\0';
 		}
 	}
 	return 0;
@@ -258,6 +260,21 @@ void optab_usage(const struct optab *t, FILE *f)
 	fprintf(f, "  %-21s %s\n", "--help", "this text");
 }
 
+/* A JSON string of text from the command line, which need not be UTF-8
+ * (jansson refuses that): bytes past ASCII become '?' then. */
+static json_t *text_json(const char *p)
+{
+	json_t *s = json_string(p);
+	if (s)
+		return s;
+	char buf[4096];
+	size_t i = 0;
+	for (; p[i] && i + 1 < sizeof buf; i++)
+		buf[i] = (unsigned char)p[i] < 0x80 ? p[i] : '?';
+	buf[i] = '\0';
+	return json_string(buf);
+}
+
 static json_t *row_json(const struct optab_row *r, const void *cfg)
 {
 	if (r->json)
@@ -273,7 +290,7 @@ static json_t *row_json(const struct optab_row *r, const void *cfg)
 								    : v == r->unset))
 		return json_null();
 	if (text)
-		return json_string(p);
+		return text_json(p);
 	switch (r->kind) {
 	case OPTK_RATE:
 		return json_real(*(const double *)p);
