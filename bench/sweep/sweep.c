@@ -37,25 +37,7 @@ static void on_signal(int sig)
 
 static void usage(FILE *f)
 {
-	fprintf(
-	    f,
-	    "usage: sockbench sweep [options]\n\n"
-	    "Run `sockbench load` for every combination of the values given, each run in a\n"
-	    "fresh private network namespace (its own somaxconn, port range, counters).\n\n"
-	    "Every serve and load option is an axis: comma lists and ranges, e.g.\n"
-	    "  --models blocking,poll,epoll --backlog 1,8,64 --recv-size 64..65536x2\n"
-	    "  --conns 1..10+3 --send send,sendall --pause-accept --mode connect\n"
-	    "Per-namespace sysctls: --somaxconn, --syncookies, --abort-on-overflow,\n"
-	    "  --syn-retries, --port-range LO-HI, --tw-reuse\n\n"
-	    "  --repeat K        runs per cell (default 1)\n"
-	    "  --config FILE     the sweep as JSON: {\"models\": [...], \"backlog\": \"1..64x2\"}\n"
-	    "                    (the command line overrides it)\n"
-	    "  --server-cmd CMD  any server; {port} {backlog} {recv_size} {addr} filled in\n"
-	    "  --out DIR         results directory (default results/<date>-<time>-<axis>)\n"
-	    "  --resume          skip runs whose file exists\n"
-	    "  --dry-run         print the run list and an estimated duration\n"
-	    "  --host-netns      run on the host's network namespace (no sysctl axes)\n"
-	    "  --quiet           no progress output\n");
+	spec_usage(f);
 }
 
 /* --- one run ------------------------------------------------------------ */

@@ -380,3 +380,45 @@ bool spec_flag_always(const struct sweep_spec *sp, const char *name)
 	}
 	return false;
 }
+
+/* The axes of one destination as wrapped lines of names. */
+static void usage_axes(FILE *f, const char *title, enum knob_kind a, enum knob_kind b)
+{
+	int col = fprintf(f, "%s", title);
+	for (int i = 0; knob_at(i); i++) {
+		const struct knob *k = knob_at(i);
+		if (k->kind != a && k->kind != b)
+			continue;
+		if (col + (int)strlen(k->name) + 4 > 78)
+			col = fprintf(f, "\n   ");
+		col += fprintf(f, " --%s", k->name);
+	}
+	fprintf(f, "\n");
+}
+
+void spec_usage(FILE *f)
+{
+	fprintf(f, "usage: sockbench sweep [options]\n\n"
+		   "Run `sockbench load` for every combination of the values given, each run in a\n"
+		   "fresh private network namespace (its own somaxconn, port range, counters).\n\n"
+		   "Every serve and load option is an axis: comma lists and ranges, e.g.\n"
+		   "  --models blocking,poll,epoll --backlog 1,8,64 --recv-size 64..65536x2\n"
+		   "  --conns 1..10+3 --send send,sendall --pause-accept 0,1 --mode connect\n"
+		   "(sockbench serve --help and load --help say what each takes).\n");
+	usage_axes(f, "server:", K_SERVE, K_SERVE_FLAG);
+	usage_axes(f, "load:  ", K_LOAD, K_LOAD_FIXED);
+	usage_axes(f, "both:  ", K_BOTH, K_BOTH);
+	usage_axes(f, "sysctls of the run's namespace:", K_SYSCTL, K_SYSCTL);
+	fprintf(
+	    f,
+	    "  (--port-range LO-HI; --models is --model)\n\n"
+	    "  --repeat K        runs per cell (default 1)\n"
+	    "  --config FILE     the sweep as JSON: {\"models\": [...], \"backlog\": \"1..64x2\"}\n"
+	    "                    (the command line overrides it)\n"
+	    "  --server-cmd CMD  any server; {port} {backlog} {recv_size} {addr} filled in\n"
+	    "  --out DIR         results directory (default results/<date>-<time>-<axis>)\n"
+	    "  --resume          skip runs whose file exists\n"
+	    "  --dry-run         print the run list and an estimated duration\n"
+	    "  --host-netns      run on the host's network namespace (no sysctl axes)\n"
+	    "  --quiet           no progress output\n");
+}

@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "axis.h"
 
@@ -41,6 +42,8 @@ struct sweep_spec {
 int spec_parse(struct sweep_spec *sp, int argc, char **argv, char *err, size_t errlen);
 int spec_load_config(struct sweep_spec *sp, const char *path, char *err, size_t errlen);
 void spec_free(struct sweep_spec *sp);
+/* sweep --help: its own options and every axis, from the tables. */
+void spec_usage(FILE *f);
 /* The axis of a server flag (pause-accept) is on in every cell. */
 bool spec_flag_always(const struct sweep_spec *sp, const char *name);
 
