@@ -221,11 +221,3 @@ void opt_getopt_error(int opt, char **argv, const char *cmd, char *err, size_t e
 	else
 		snprintf(err, errlen, "%s: unknown option (see sockbench %s --help)", word, cmd);
 }
-
-const char *opt_long_name(const struct option *opts, int val)
-{
-	for (const struct option *o = opts; o->name; o++)
-		if (o->val == val)
-			return o->name;
-	return "?";
-}

@@ -26,6 +26,16 @@
 #define SOCKBENCH_DATADIR "scripts"
 #endif
 
+/* The data file of series ns of figure `fig` (DDIR/FIG-NS.dat), opened for
+ * writing; its path in path[900] and the series title of run r in s[128]. */
+static FILE *series_file(const struct plot *p, const struct prun *r, const char *fig, int ns,
+			 char path[900], char s[128])
+{
+	plot_series_of(p, r, NULL, s, 128);
+	snprintf(path, 900, "%s/%s-%d.dat", p->ddir, fig, ns);
+	return fopen(path, "w");
+}
+
 /* --- figures over an x axis (median over repeats, min-max bars) ------- */
 
 typedef double (*yfn)(json_t *run);
@@ -256,9 +266,7 @@ static void fig_connect_cdf(struct plot *p)
 		double attempted = json_path_num(p->r[i].j, "load.connections.attempted") * (j - i);
 		if (h.count && attempted > 0) {
 			char path[900], s[128];
-			plot_series_of(p, &p->r[i], NULL, s, sizeof s);
-			snprintf(path, sizeof path, "%s/connect_cdf-%d.dat", p->ddir, ns);
-			FILE *f = fopen(path, "w");
+			FILE *f = series_file(p, &p->r[i], "connect_cdf", ns, path, s);
 			if (!f)
 				return;
 			/* fraction of all attempted connections: those that never
@@ -311,9 +319,7 @@ static void fig_accept_queue(struct plot *p)
 		if (!json_array_size(smp))
 			continue;
 		char path[900], s[128];
-		plot_series_of(p, &p->r[i], NULL, s, sizeof s);
-		snprintf(path, sizeof path, "%s/accept_queue-%d.dat", p->ddir, ns);
-		FILE *f = fopen(path, "w");
+		FILE *f = series_file(p, &p->r[i], "accept_queue", ns, path, s);
 		if (!f)
 			return;
 		long limit = (long)json_integer_value(json_object_get(aq, "limit"));

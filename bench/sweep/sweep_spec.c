@@ -195,6 +195,65 @@ static int add_axis(struct sweep_spec *sp, const char *name, const char *text, c
 	return 0;
 }
 
+/* One key of a --config file: an option of the sweep's own, or an axis. */
+static int config_entry(struct sweep_spec *sp, const char *path, const char *key, json_t *v,
+			char *err, size_t errlen)
+{
+	char name[64];
+	snprintf(name, sizeof name, "%s", key);
+	for (char *p = name; *p; p++)
+		if (*p == '_')
+			*p = '-';
+	if (json_is_string(v)) {
+		int r = own_option(sp, name, json_string_value(v), err, errlen);
+		if (r <= 0)
+			return r;
+	}
+	if (json_is_integer(v) && !strcmp(name, "repeat")) {
+		/* the range --repeat has: 0 would run nothing, and a value
+		 * past INT_MAX would wrap in the (int) */
+		json_int_t r = json_integer_value(v);
+		if (r < 1 || r > 1000) {
+			snprintf(err, errlen,
+				 "--config %s: 'repeat': expected an integer from 1 to 1000, "
+				 "got %" JSON_INTEGER_FORMAT,
+				 path, r);
+			return -1;
+		}
+		sp->repeat = (int)r;
+		return 0;
+	}
+	if (json_is_boolean(v) && flag_option(sp, name) == 0) {
+		if (json_is_false(v) && !strcmp(name, "host-netns"))
+			sp->host_netns = false;
+		return 0;
+	}
+	if (!strcmp(name, "description") || !strcmp(name, "figures") || !strcmp(name, "quick"))
+		return 0; /* read by lessons and plots */
+	const struct knob *k = knob_find(name);
+	if (!k) {
+		char why[300];
+		not_an_axis(name, why, sizeof why);
+		snprintf(err, errlen, "--config %s: '%s' is not a sweep option%s", path, key,
+			 strstr(why, "not a sweep option") ? strchr(why, '(') - 1 : "");
+		return -1;
+	}
+	struct axis a = {0};
+	char e[300] = "";
+	/* "pause_accept": true is a flag on: an axis of one value */
+	json_t *vals = json_is_boolean(v) ? json_pack("[O]", v) : json_incref(v);
+	bool bad = axis_from_json(k->name, vals, &a, e, sizeof e) < 0 ||
+		   (k->kind == K_SERVE_FLAG && flag_values(&a, e, sizeof e) < 0) ||
+		   spec_set(sp, k, &a) < 0;
+	json_decref(vals);
+	if (bad) {
+		axis_free(&a);
+		snprintf(err, errlen, "--config %s: %s", path, e[0] ? e : "too many axes");
+		return -1;
+	}
+	return 0;
+}
+
 int spec_load_config(struct sweep_spec *sp, const char *path, char *err, size_t errlen)
 {
 	json_error_t je;
@@ -210,71 +269,41 @@ int spec_load_config(struct sweep_spec *sp, const char *path, char *err, size_t 
 	int rc = 0;
 	json_object_foreach(o, key, v)
 	{
-		char name[64];
-		snprintf(name, sizeof name, "%s", key);
-		for (char *p = name; *p; p++)
-			if (*p == '_')
-				*p = '-';
-		if (json_is_string(v)) {
-			int r = own_option(sp, name, json_string_value(v), err, errlen);
-			if (r < 0) {
-				rc = -1;
-				break;
-			}
-			if (r == 0)
-				continue;
-		}
-		if (json_is_integer(v) && !strcmp(name, "repeat")) {
-			/* the range --repeat has: 0 would run nothing, and a value
-			 * past INT_MAX would wrap in the (int) */
-			json_int_t r = json_integer_value(v);
-			if (r < 1 || r > 1000) {
-				snprintf(
-				    err, errlen,
-				    "--config %s: 'repeat': expected an integer from 1 to 1000, "
-				    "got %" JSON_INTEGER_FORMAT,
-				    path, r);
-				rc = -1;
-				break;
-			}
-			sp->repeat = (int)r;
-			continue;
-		}
-		if (json_is_boolean(v) && flag_option(sp, name) == 0) {
-			if (json_is_false(v) && !strcmp(name, "host-netns"))
-				sp->host_netns = false;
-			continue;
-		}
-		if (!strcmp(name, "description") || !strcmp(name, "figures") ||
-		    !strcmp(name, "quick"))
-			continue; /* read by lessons and plots */
-		const struct knob *k = knob_find(name);
-		if (!k) {
-			char why[300];
-			not_an_axis(name, why, sizeof why);
-			snprintf(err, errlen, "--config %s: '%s' is not a sweep option%s", path,
-				 key,
-				 strstr(why, "not a sweep option") ? strchr(why, '(') - 1 : "");
-			rc = -1;
+		if ((rc = config_entry(sp, path, key, v, err, errlen)) < 0)
 			break;
-		}
-		struct axis a = {0};
-		char e[300] = "";
-		/* "pause_accept": true is a flag on: an axis of one value */
-		json_t *vals = json_is_boolean(v) ? json_pack("[O]", v) : json_incref(v);
-		bool bad = axis_from_json(k->name, vals, &a, e, sizeof e) < 0 ||
-			   (k->kind == K_SERVE_FLAG && flag_values(&a, e, sizeof e) < 0) ||
-			   spec_set(sp, k, &a) < 0;
-		json_decref(vals);
-		if (bad) {
-			axis_free(&a);
-			snprintf(err, errlen, "--config %s: %s", path, e[0] ? e : "too many axes");
-			rc = -1;
-			break;
-		}
 	}
 	json_decref(o);
 	return rc;
+}
+
+/* What no single option can say: axes that the run's setting refuses. */
+static int spec_check(const struct sweep_spec *sp, char *err, size_t errlen)
+{
+	if (sp->host_netns)
+		for (int i = 0; i < sp->naxes; i++)
+			if (sp->knob[i]->kind == K_SYSCTL) {
+				snprintf(
+				    err, errlen,
+				    "--%s: refused with --host-netns: sockbench never changes the "
+				    "host's settings (drop --host-netns to run each cell in a "
+				    "private network namespace)",
+				    sp->knob[i]->name);
+				return -1;
+			}
+	if (sp->server_cmd[0])
+		for (int i = 0; i < sp->naxes; i++)
+			if ((sp->knob[i]->kind == K_SERVE || sp->knob[i]->kind == K_SERVE_FLAG ||
+			     sp->knob[i]->kind == K_BOTH) &&
+			    strcmp(sp->knob[i]->name, "backlog") &&
+			    strcmp(sp->knob[i]->name, "recv-size")) {
+				snprintf(
+				    err, errlen,
+				    "--%s: not with --server-cmd (only {backlog} and {recv_size} "
+				    "reach that server)",
+				    sp->knob[i]->name);
+				return -1;
+			}
+	return 0;
 }
 
 int spec_parse(struct sweep_spec *sp, int argc, char **argv, char *err, size_t errlen)
@@ -334,31 +363,7 @@ int spec_parse(struct sweep_spec *sp, int argc, char **argv, char *err, size_t e
 		if (add_axis(sp, name, val, err, errlen) < 0)
 			return -1;
 	}
-	if (sp->host_netns)
-		for (int i = 0; i < sp->naxes; i++)
-			if (sp->knob[i]->kind == K_SYSCTL) {
-				snprintf(
-				    err, errlen,
-				    "--%s: refused with --host-netns: sockbench never changes the "
-				    "host's settings (drop --host-netns to run each cell in a "
-				    "private network namespace)",
-				    sp->knob[i]->name);
-				return -1;
-			}
-	if (sp->server_cmd[0])
-		for (int i = 0; i < sp->naxes; i++)
-			if ((sp->knob[i]->kind == K_SERVE || sp->knob[i]->kind == K_SERVE_FLAG ||
-			     sp->knob[i]->kind == K_BOTH) &&
-			    strcmp(sp->knob[i]->name, "backlog") &&
-			    strcmp(sp->knob[i]->name, "recv-size")) {
-				snprintf(
-				    err, errlen,
-				    "--%s: not with --server-cmd (only {backlog} and {recv_size} "
-				    "reach that server)",
-				    sp->knob[i]->name);
-				return -1;
-			}
-	return 0;
+	return spec_check(sp, err, errlen);
 }
 
 void spec_free(struct sweep_spec *sp)

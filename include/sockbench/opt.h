@@ -39,39 +39,4 @@ int opt_choice_arg(const char *name, const char *arg, const char *const *names, 
  * value, or the unknown one.  `cmd` names the subcommand for --help. */
 void opt_getopt_error(int opt, char **argv, const char *cmd, char *err, size_t errlen);
 
-struct option;
-/* The long name of option `val` in a getopt_long table. */
-const char *opt_long_name(const struct option *opts, int val);
-
-/* For a getopt_long loop with its table in `longopts`, the option in `opt`
- * and `err`/`errlen` in scope: check optarg, store it in dst, or return -1
- * from the enclosing parser with "--NAME: what is allowed" in err. */
-#define OPT_NAME opt_long_name(longopts, opt)
-#define OPT_GET_INT(dst, min, max)                                                                 \
-	do {                                                                                       \
-		int64_t v_;                                                                        \
-		if (opt_int_arg(OPT_NAME, optarg, min, max, &v_, err, errlen) < 0)                 \
-			return -1;                                                                 \
-		dst = (__typeof__(dst))v_;                                                         \
-	} while (0)
-#define OPT_GET_SIZE(dst, min, max)                                                                \
-	do {                                                                                       \
-		uint64_t v_;                                                                       \
-		if (opt_size_arg(OPT_NAME, optarg, min, max, &v_, err, errlen) < 0)                \
-			return -1;                                                                 \
-		dst = (__typeof__(dst))v_;                                                         \
-	} while (0)
-#define OPT_GET_TIME(dst, bare_ms, min_us)                                                         \
-	do {                                                                                       \
-		if (opt_time_arg(OPT_NAME, optarg, bare_ms, min_us, &dst, err, errlen) < 0)        \
-			return -1;                                                                 \
-	} while (0)
-#define OPT_GET_CHOICE(dst, names)                                                                 \
-	do {                                                                                       \
-		int i_ = opt_choice_arg(OPT_NAME, optarg, names, err, errlen);                     \
-		if (i_ < 0)                                                                        \
-			return -1;                                                                 \
-		dst = (__typeof__(dst))i_;                                                         \
-	} while (0)
-
 #endif
