@@ -20,6 +20,7 @@
 #include "sockbench/load.h"
 #include "netns.h"
 #include "sockbench/opt.h"
+#include "sockbench/proc.h"
 #include "sockbench/serve.h"
 #include "sockbench/spawn.h"
 #include "sockbench/summ.h"
@@ -112,19 +113,12 @@ static double run_timeout_s(const struct sweep *w, const int *idx)
 	return (double)us / 1e6 + 30; /* + connect/request timeouts and start/stop */
 }
 
+/* SIGTERM the run's process group (load and the server it started), 2 s,
+ * then SIGKILL. */
 static void kill_group(pid_t pid)
 {
-	kill(-pid, SIGTERM);
-	for (int i = 0; i < 200; i++) { /* 2 s, then SIGKILL */
-		if (waitpid(pid, NULL, WNOHANG) == pid)
-			goto reap;
-		struct timespec nap = {0, 10000000};
-		nanosleep(&nap, NULL);
-	}
-	kill(-pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-reap:
-	kill(-pid, SIGKILL); /* the server it started, if still there */
+	struct proc_stop how = {.grace_ms = 2000, .group = true};
+	proc_stop(&pid, 1, &how);
 }
 
 /* The results directory refused a write (read-only, full): the run did
