@@ -353,10 +353,9 @@ def main():
     sbtest.ARGS.seed = 0
     sbtest.BIN = "(not used)"
     runner = sbtest.Runner(f"test_house  root={ROOT}")
-    runner.run("file_size", test_file_size, timeout=30)
-    runner.run("function_size", test_function_size, timeout=30)
-    runner.run("include_direction", test_include_direction, timeout=30)
-    runner.run("no_file_cycle", test_no_file_cycle, timeout=30)
+    for check in (test_file_size, test_function_size, test_include_direction,
+                  test_no_file_cycle):
+        runner.run(check.__name__[len("test_"):], check, timeout=30)
     runner.finish()
 
 
