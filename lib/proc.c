@@ -87,10 +87,11 @@ int proc_stop(pid_t *pid, int n, const struct proc_stop *how)
 
 void proc_where(pid_t pid, char *out, size_t len)
 {
-	char path[64], buf[512], wchan[64] = "?", state = '?';
+	char path[64], wchan[64] = "?", state = '?';
 	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
 	FILE *f = fopen(path, "r");
 	if (f) {
+		char buf[512];
 		/* The name field may hold spaces: the state follows its ')'. */
 		char *p = fgets(buf, sizeof buf, f) ? strrchr(buf, ')') : NULL;
 		if (p && p[1] == ' ')

@@ -212,7 +212,6 @@ static json_t *read_run(const char *path, struct merged_hists *h)
 static int write_merged(json_t *out, json_t *files, const struct merged_hists *h,
 			const char *outpath)
 {
-	char err[512];
 	json_object_set_new(json_path(out, "load.connections"), "latency_us",
 			    hist_latency_json(&h->conn));
 	json_object_set_new(json_path(out, "load.requests"), "latency_us",
@@ -222,6 +221,7 @@ static int write_merged(json_t *out, json_t *files, const struct merged_hists *h
 				    hist_latency_json(&h->unc));
 	json_object_set(out, "merged_from", files);
 	if (outpath) {
+		char err[512];
 		if (json_write_atomic(out, outpath, err, sizeof err) < 0) {
 			fprintf(stderr, "sockbench merge: --json %s\n", err);
 			return 1;
