@@ -251,6 +251,14 @@ static void name_char(struct http_resp *p, int ch)
 			p->which &= (uint8_t) ~(1u << k);
 }
 
+/* A state machine, and one function on purpose (over the 80-line rule):
+ * the framing of an HTTP reply, fed a byte at a time.  Each case is one
+ * state (status line, header name, header value, the blank line, the
+ * body) and reads only p's few bytes of state, so a head split across any
+ * number of recv() calls resumes where it stopped.  Split into functions,
+ * every state would need the same (p, ch, i, used) and a way to say "bad"
+ * or "done" back through its caller; in one switch each transition and
+ * each refusal is one line, read top to bottom. */
 enum http_resp_event http_resp_feed(struct http_resp *p, const uint8_t *buf, size_t len,
 				    size_t *used)
 {

@@ -225,6 +225,107 @@ static int finish(struct run *r, int rc)
 	return rc;
 }
 
+/* The server speaks what the mode sends, unless told otherwise: rr and crr
+ * frames, a stream into a sink, echo and connect as echo, http as http. */
+static void default_proto(struct load_config *cfg)
+{
+	static const char *const proto_of[] = {
+	    [MODE_RR] = "rr",	    [MODE_CRR] = "rr",	  [MODE_CONNECT] = "echo",
+	    [MODE_STREAM] = "sink", [MODE_ECHO] = "echo", [MODE_HTTP] = "http"};
+	if (strstr(cfg->serve_opts, "--proto"))
+		return;
+	const char *proto = proto_of[cfg->mode];
+	size_t l = strlen(cfg->serve_opts);
+	snprintf(cfg->serve_opts + l, sizeof cfg->serve_opts - l, " --proto %s", proto);
+}
+
+/* Check the server's options here, so that a typo is a usage error now and
+ * the JSON can record every effective setting. */
+static int serve_options(const struct load_config *cfg, struct serve_config *scfg, char *err,
+			 size_t errlen)
+{
+	char **w;
+	int n;
+	serve_defaults(scfg);
+	if (words_split(cfg->serve_opts, &w, &n, err, errlen) < 0)
+		return -1;
+	char *args[n + 2];
+	args[0] = "serve";
+	memcpy(args + 1, w, (size_t)n * sizeof *w);
+	args[n + 1] = NULL;
+	int rc = serve_parse(scfg, n + 1, args, err, errlen);
+	words_free(w);
+	if (rc > 0)
+		snprintf(err, errlen, "--help is not a server option");
+	return rc != 0 ? -1 : 0;
+}
+
+/* The run is over: how long it measured, and whether the generator
+ * itself was the bottleneck. */
+static void settle(struct run *r, const struct engine *e, uint64_t t_stop)
+{
+	const struct load_config *cfg = r->cfg;
+	if (cfg->requests && e->t_finish && e->t_finish < t_stop)
+		t_stop = e->t_finish; /* the last request's end, not the next watch tick */
+	uint64_t measured_from = e->t_measure < t_stop ? e->t_measure : t_stop;
+	r->duration_s = (double)(t_stop - measured_from) / 1e9;
+	if (e->t_end && t_stop > e->t_end)
+		r->duration_s = (double)cfg->duration_us / 1e6;
+	double wall = (double)(t_stop - e->t_begin) / 1e9;
+	if (wall > 0.2 && r->ls.cpu_s / wall >= 0.9) {
+		r->generator_bound = true;
+		run_warn(r, "generator bound: its busiest thread used %.0f%% of a CPU",
+			 100 * r->ls.cpu_s / wall);
+	}
+}
+
+/* Run the engine, watch it (sp: the server we started, or NULL) and
+ * gather its stats. */
+static void measure(struct run *r, struct engine *e, struct spawn *sp)
+{
+	const struct load_config *cfg = r->cfg;
+	FILE *jl = cfg->jsonl_path[0] ? fopen(cfg->jsonl_path, "w") : NULL;
+	if (cfg->jsonl_path[0] && !jl)
+		run_warn(r, "--jsonl %s: %s", cfg->jsonl_path, strerror(errno));
+	int next_iv = 0;
+	watch(r, e, &e->target, sp != NULL, sp, jl, &next_iv);
+	uint64_t t_stop = clock_now_ns();
+	engine_stop(e, &r->ls);
+	if (jl) {
+		jsonl_rest(jl, r, next_iv);
+		fclose(jl);
+	}
+	r->ran = true;
+	settle(r, e, t_stop);
+	if (interrupted)
+		snprintf(r->error, sizeof r->error, "interrupted by a signal");
+}
+
+/* From the target to the end of the load; 0, or 1 with r->error set. */
+static int run_load(struct run *r, struct engine *e, const char *target, struct spawn *sp)
+{
+	char err[512];
+	if (net_parse_hostport(target, &e->target, err, sizeof err) < 0) {
+		snprintf(r->error, sizeof r->error, "target %s: %s", target, err);
+		return 1;
+	}
+	/* Host: what curl would send for this target; a unix socket has no
+	 * host, and servers behind one take any. */
+	snprintf(e->host, sizeof e->host, "%s", e->target.family == AF_UNIX ? "localhost" : target);
+	honesty_checks(r, &e->target);
+	if (r->cfg->start_at_ms && wait_start_at(r, r->cfg->start_at_ms) < 0)
+		return 1;
+	mark_start(r);
+	r->have_k = kstat_read(&r->k0) == 0;
+	int s = engine_start(e);
+	if (s < 0) {
+		snprintf(r->error, sizeof r->error, "engine: %s", strerror(-s));
+		return 1;
+	}
+	measure(r, e, sp);
+	return 0;
+}
+
 int load_main(int argc, char **argv)
 {
 	static struct load_config cfg;
@@ -244,36 +345,10 @@ int load_main(int argc, char **argv)
 		return 2;
 	}
 	run_init(&r, &cfg);
-	if (cfg.serve && !strstr(cfg.serve_opts, "--proto")) {
-		/* The server speaks what the mode sends, unless told otherwise:
-		 * rr and crr frames, a stream into a sink, echo and connect as echo,
-		 * http as http. */
-		static const char *const proto_of[] = {
-		    [MODE_RR] = "rr",	    [MODE_CRR] = "rr",	  [MODE_CONNECT] = "echo",
-		    [MODE_STREAM] = "sink", [MODE_ECHO] = "echo", [MODE_HTTP] = "http"};
-		const char *proto = proto_of[cfg.mode];
-		size_t l = strlen(cfg.serve_opts);
-		snprintf(cfg.serve_opts + l, sizeof cfg.serve_opts - l, " --proto %s", proto);
-	}
 	if (cfg.serve) {
-		/* Check the server's options here, so that a typo is a usage
-		 * error now and the JSON can record every effective setting. */
-		char **w;
-		int n;
-		serve_defaults(&scfg);
-		if (words_split(cfg.serve_opts, &w, &n, err, sizeof err) < 0) {
+		default_proto(&cfg);
+		if (serve_options(&cfg, &scfg, err, sizeof err) < 0) {
 			fprintf(stderr, "sockbench load: --serve: %s\n", err);
-			return 2;
-		}
-		char *args[n + 2];
-		args[0] = "serve";
-		memcpy(args + 1, w, (size_t)n * sizeof *w);
-		args[n + 1] = NULL;
-		int rc = serve_parse(&scfg, n + 1, args, err, sizeof err);
-		words_free(w);
-		if (rc != 0) {
-			fprintf(stderr, "sockbench load: --serve: %s\n",
-				rc > 0 ? "--help is not a server option" : err);
 			return 2;
 		}
 		r.scfg = &scfg;
@@ -286,7 +361,6 @@ int load_main(int argc, char **argv)
 	r.env = env_json();
 	mark_start(&r); /* again when the load begins; this one stands if it never does */
 
-	int rc = 0;
 	bool started = false;
 	const char *target = cfg.target;
 	if (cfg.serve || cfg.server_cmd[0]) {
@@ -302,54 +376,7 @@ int load_main(int argc, char **argv)
 	}
 	snprintf(r.target, sizeof r.target, "%s", target);
 	e.cfg = &cfg;
-	if (net_parse_hostport(target, &e.target, err, sizeof err) < 0) {
-		snprintf(r.error, sizeof r.error, "target %s: %s", target, err);
-		rc = 1;
-		goto out;
-	}
-	/* Host: what curl would send for this target; a unix socket has no
-	 * host, and servers behind one take any. */
-	snprintf(e.host, sizeof e.host, "%s", e.target.family == AF_UNIX ? "localhost" : target);
-	honesty_checks(&r, &e.target);
-	if (cfg.start_at_ms && wait_start_at(&r, cfg.start_at_ms) < 0) {
-		rc = 1;
-		goto out;
-	}
-	mark_start(&r);
-	r.have_k = kstat_read(&r.k0) == 0;
-	int s = engine_start(&e);
-	if (s < 0) {
-		snprintf(r.error, sizeof r.error, "engine: %s", strerror(-s));
-		rc = 1;
-		goto out;
-	}
-	FILE *jl = cfg.jsonl_path[0] ? fopen(cfg.jsonl_path, "w") : NULL;
-	if (cfg.jsonl_path[0] && !jl)
-		run_warn(&r, "--jsonl %s: %s", cfg.jsonl_path, strerror(errno));
-	int next_iv = 0;
-	watch(&r, &e, &e.target, started, started ? &sp : NULL, jl, &next_iv);
-	uint64_t t_stop = clock_now_ns();
-	engine_stop(&e, &r.ls);
-	if (jl) {
-		jsonl_rest(jl, &r, next_iv);
-		fclose(jl);
-	}
-	r.ran = true;
-	if (cfg.requests && e.t_finish && e.t_finish < t_stop)
-		t_stop = e.t_finish; /* the last request's end, not the next watch tick */
-	uint64_t measured_from = e.t_measure < t_stop ? e.t_measure : t_stop;
-	r.duration_s = (double)(t_stop - measured_from) / 1e9;
-	if (e.t_end && t_stop > e.t_end)
-		r.duration_s = (double)cfg.duration_us / 1e6;
-	double wall = (double)(t_stop - e.t_begin) / 1e9;
-	if (wall > 0.2 && r.ls.cpu_s / wall >= 0.9) {
-		r.generator_bound = true;
-		run_warn(&r, "generator bound: its busiest thread used %.0f%% of a CPU",
-			 100 * r.ls.cpu_s / wall);
-	}
-	if (interrupted)
-		snprintf(r.error, sizeof r.error, "interrupted by a signal");
-out:
+	int rc = run_load(&r, &e, target, started ? &sp : NULL);
 	if (r.have_k)
 		r.have_k = kstat_read(&r.k1) == 0;
 	if (started && spawn_stop(&sp, &r.server, err, sizeof err) < 0) {

@@ -57,43 +57,26 @@ static int take_hist(json_t *run, const char *path, struct hist *h, const char *
 	return 0;
 }
 
-static void merge_counts(json_t *out, json_t *in)
+/* Add the counts of the object at path (load.errors by kind, kernel.delta,
+ * load.http.status) key by key; a key only in src joins dst. */
+static void add_counts(json_t *dst, json_t *src, const char *path)
 {
-	static const char *const ints[] = {"load.connections.attempted",
-					   "load.connections.established",
-					   "load.connections.failed",
-					   "load.requests.completed",
-					   "load.requests.failed",
-					   "load.requests.in_flight_at_end",
-					   "load.bytes_out",
-					   "load.bytes_in",
-					   NULL};
-	static const char *const reals[] = {"load.throughput.requests_per_s",
-					    "load.throughput.bytes_per_s",
-					    "load.throughput.connections_per_s", NULL};
-	for (int i = 0; ints[i]; i++)
-		add_int(out, in, ints[i]);
-	for (int i = 0; reals[i]; i++)
-		add_real(out, in, reals[i]);
 	const char *k;
-	json_t *v;
-	json_t *oe = json_path(out, "load.errors");
-	json_object_foreach(json_path(in, "load.errors"), k, v)
+	json_t *v, *od = json_path(dst, path);
+	if (!json_is_object(od))
+		return;
+	json_object_foreach(json_path(src, path), k, v)
 	{
-		json_t *a = json_object_get(oe, k);
+		json_t *a = json_object_get(od, k);
 		json_object_set_new(
-		    oe, k, json_integer(sum_sat(json_integer_value(a), json_integer_value(v))));
+		    od, k, json_integer(sum_sat(json_integer_value(a), json_integer_value(v))));
 	}
-	json_t *od = json_path(out, "kernel.delta");
-	if (json_is_object(od))
-		json_object_foreach(json_path(in, "kernel.delta"), k, v)
-		{
-			json_t *a = json_object_get(od, k);
-			json_object_set_new(
-			    od, k,
-			    json_integer(sum_sat(json_integer_value(a), json_integer_value(v))));
-		}
-	/* Intervals line up by index (each generator's t_s from its own start). */
+}
+
+/* Intervals line up by index (each generator's t_s from its own start). */
+static void merge_intervals(json_t *out, json_t *in)
+{
+	static const char *const f[] = {"requests", "connects", "bytes", "errors", NULL};
 	json_t *oi = json_path(out, "load.intervals"), *ii = json_path(in, "load.intervals");
 	for (size_t i = 0; i < json_array_size(ii); i++) {
 		json_t *src = json_array_get(ii, i), *dst = json_array_get(oi, i);
@@ -101,13 +84,18 @@ static void merge_counts(json_t *out, json_t *in)
 			json_array_append(oi, src);
 			continue;
 		}
-		static const char *const f[] = {"requests", "connects", "bytes", "errors", NULL};
-		for (int k2 = 0; f[k2]; k2++)
-			add_int(dst, src, f[k2]);
+		for (int k = 0; f[k]; k++)
+			add_int(dst, src, f[k]);
 		/* a p99 of parts is not the p99 of the whole: no histogram
 		 * per interval is kept, so the merged interval has none */
 		json_object_set_new(dst, "p99_us", json_null());
 	}
+}
+
+/* The generators ran side by side: the longest duration, the busiest
+ * thread of any, and generator bound if one of them was. */
+static void merge_times(json_t *out, json_t *in)
+{
 	json_t *a = json_path(out, "duration_s"), *b = json_path(in, "duration_s");
 	if (json_number_value(b) > json_number_value(a))
 		json_object_set(out, "duration_s", b);
@@ -118,17 +106,12 @@ static void merge_counts(json_t *out, json_t *in)
 	b = json_path(in, "load.cpu_s_busiest_thread");
 	if (json_is_number(a) && json_number_value(b) > json_number_value(a))
 		json_real_set(a, json_number_value(b));
-	json_t *os = json_path(out, "load.http.status");
-	if (json_is_object(os))
-		json_object_foreach(json_path(in, "load.http.status"), k, v)
-		{
-			json_t *x = json_object_get(os, k);
-			json_object_set_new(
-			    os, k, json_integer(json_integer_value(x) + json_integer_value(v)));
-		}
-	add_int(out, in, "load.http.not_2xx_3xx");
-	/* A warning of any generator (a late --start-at, a saturated
-	 * thread) is a warning about the whole: keep them all. */
+}
+
+/* A warning of any generator (a late --start-at, a saturated thread) is a
+ * warning about the whole: keep them all; the first error stands. */
+static void merge_verdicts(json_t *out, json_t *in)
+{
 	json_t *ow = json_object_get(out, "warnings"), *w;
 	size_t i;
 	json_array_foreach(json_object_get(in, "warnings"), i, w)
@@ -140,16 +123,39 @@ static void merge_counts(json_t *out, json_t *in)
 		json_object_set(out, "error", json_object_get(in, "error"));
 }
 
-int merge_main(int argc, char **argv)
+static void merge_counts(json_t *out, json_t *in)
 {
-	char err[512];
-	if (argc >= 2 && !strcmp(argv[1], "--help")) {
-		printf("usage: sockbench merge RUN.json... [--json OUT]\n"
-		       "One result from several generators: counts added, histograms merged "
-		       "exactly.\n");
-		return 0;
-	}
-	/* the command line first, whole: a usage error before any file is read */
+	static const char *const ints[] = {"load.connections.attempted",
+					   "load.connections.established",
+					   "load.connections.failed",
+					   "load.requests.completed",
+					   "load.requests.failed",
+					   "load.requests.in_flight_at_end",
+					   "load.bytes_out",
+					   "load.bytes_in",
+					   "load.http.not_2xx_3xx",
+					   NULL};
+	static const char *const reals[] = {"load.throughput.requests_per_s",
+					    "load.throughput.bytes_per_s",
+					    "load.throughput.connections_per_s", NULL};
+	for (int i = 0; ints[i]; i++)
+		add_int(out, in, ints[i]);
+	for (int i = 0; reals[i]; i++)
+		add_real(out, in, reals[i]);
+	add_counts(out, in, "load.errors");
+	add_counts(out, in, "kernel.delta");
+	add_counts(out, in, "load.http.status");
+	merge_intervals(out, in);
+	merge_times(out, in);
+	merge_verdicts(out, in);
+}
+
+#define MERGE_USAGE "usage: sockbench merge RUN.json... [--json OUT]"
+
+/* The command line first, whole: a usage error before any file is read.
+ * 0, or 2 after saying what is wrong. */
+static int check_args(int argc, char **argv)
+{
 	int nfiles = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
@@ -158,9 +164,7 @@ int merge_main(int argc, char **argv)
 				return 2;
 			}
 		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr,
-				"sockbench merge: '%s': unknown option (usage: sockbench merge "
-				"RUN.json... [--json OUT])\n",
+			fprintf(stderr, "sockbench merge: '%s': unknown option (" MERGE_USAGE ")\n",
 				argv[i]);
 			return 2;
 		} else {
@@ -168,40 +172,91 @@ int merge_main(int argc, char **argv)
 		}
 	}
 	if (!nfiles) {
-		fprintf(stderr, "sockbench merge: no RUN.json given (usage: sockbench merge "
-				"RUN.json... [--json OUT])\n");
+		fprintf(stderr, "sockbench merge: no RUN.json given (" MERGE_USAGE ")\n");
 		return 2;
 	}
+	return 0;
+}
+
+/* The three latency histograms, merged as the files are read. */
+struct merged_hists {
+	struct hist conn, req, unc;
+};
+
+/* One result file, its histograms merged into h; NULL after saying why. */
+static json_t *read_run(const char *path, struct merged_hists *h)
+{
+	char err[512];
+	json_error_t je;
+	json_t *run = json_load_file(path, 0, &je);
+	if (!run || !json_is_object(run) ||
+	    strcmp(json_string_value(json_object_get(run, "schema")) ?: "", "sockbench.run/1")) {
+		fprintf(stderr, "sockbench merge: %s: %s\n", path,
+			run ? "not a sockbench.run/1 result" : je.text);
+		json_decref(run);
+		return NULL;
+	}
+	if (take_hist(run, "load.connections.latency_us", &h->conn, path, err, sizeof err) ||
+	    take_hist(run, "load.requests.latency_us", &h->req, path, err, sizeof err) ||
+	    take_hist(run, "load.requests.latency_uncorrected_us", &h->unc, path, err,
+		      sizeof err)) {
+		fprintf(stderr, "sockbench merge: %s\n", err);
+		json_decref(run);
+		return NULL;
+	}
+	return run;
+}
+
+/* The merged histograms in place of the first file's, then out to
+ * outpath (or stdout); 0 or 1. */
+static int write_merged(json_t *out, json_t *files, const struct merged_hists *h,
+			const char *outpath)
+{
+	json_object_set_new(json_path(out, "load.connections"), "latency_us",
+			    hist_latency_json(&h->conn));
+	json_object_set_new(json_path(out, "load.requests"), "latency_us",
+			    hist_latency_json(&h->req));
+	if (!json_is_null(json_path(out, "load.requests.latency_uncorrected_us")))
+		json_object_set_new(json_path(out, "load.requests"), "latency_uncorrected_us",
+				    hist_latency_json(&h->unc));
+	json_object_set(out, "merged_from", files);
+	if (outpath) {
+		char err[512];
+		if (json_write_atomic(out, outpath, err, sizeof err) < 0) {
+			fprintf(stderr, "sockbench merge: --json %s\n", err);
+			return 1;
+		}
+	} else {
+		json_dumpf(out, stdout, JSON_INDENT(1) | JSON_REAL_PRECISION(9));
+		fputc('\n', stdout);
+	}
+	return 0;
+}
+
+int merge_main(int argc, char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], "--help")) {
+		printf(MERGE_USAGE "\n"
+				   "One result from several generators: counts added, histograms "
+				   "merged exactly.\n");
+		return 0;
+	}
+	int rc = check_args(argc, argv);
+	if (rc)
+		return rc;
 	const char *outpath = NULL;
 	json_t *out = NULL, *files = json_array();
-	struct hist conn, req, unc;
-	hist_init(&conn);
-	hist_init(&req);
-	hist_init(&unc);
-	int rc = 0;
+	struct merged_hists h;
+	hist_init(&h.conn);
+	hist_init(&h.req);
+	hist_init(&h.unc);
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
 			outpath = argv[++i]; /* present: checked above */
 			continue;
 		}
-		json_error_t je;
-		json_t *run = json_load_file(argv[i], 0, &je);
-		if (!run || !json_is_object(run) ||
-		    strcmp(json_string_value(json_object_get(run, "schema")) ?: "",
-			   "sockbench.run/1")) {
-			fprintf(stderr, "sockbench merge: %s: %s\n", argv[i],
-				run ? "not a sockbench.run/1 result" : je.text);
-			json_decref(run);
-			rc = 1;
-			goto done;
-		}
-		if (take_hist(run, "load.connections.latency_us", &conn, argv[i], err,
-			      sizeof err) ||
-		    take_hist(run, "load.requests.latency_us", &req, argv[i], err, sizeof err) ||
-		    take_hist(run, "load.requests.latency_uncorrected_us", &unc, argv[i], err,
-			      sizeof err)) {
-			fprintf(stderr, "sockbench merge: %s\n", err);
-			json_decref(run);
+		json_t *run = read_run(argv[i], &h);
+		if (!run) {
 			rc = 1;
 			goto done;
 		}
@@ -218,22 +273,7 @@ int merge_main(int argc, char **argv)
 		rc = 2;
 		goto done;
 	}
-	json_object_set_new(json_path(out, "load.connections"), "latency_us",
-			    hist_latency_json(&conn));
-	json_object_set_new(json_path(out, "load.requests"), "latency_us", hist_latency_json(&req));
-	if (!json_is_null(json_path(out, "load.requests.latency_uncorrected_us")))
-		json_object_set_new(json_path(out, "load.requests"), "latency_uncorrected_us",
-				    hist_latency_json(&unc));
-	json_object_set(out, "merged_from", files);
-	if (outpath) {
-		if (json_write_atomic(out, outpath, err, sizeof err) < 0) {
-			fprintf(stderr, "sockbench merge: --json %s\n", err);
-			rc = 1;
-		}
-	} else {
-		json_dumpf(out, stdout, JSON_INDENT(1) | JSON_REAL_PRECISION(9));
-		fputc('\n', stdout);
-	}
+	rc = write_merged(out, files, &h, outpath);
 done:
 	json_decref(out);
 	json_decref(files);

@@ -9,11 +9,11 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "sockbench/clock.h"
 #include "sockbench/diag.h"
+#include "sockbench/proc.h"
 #include "sockbench/spawn.h"
 
 #define READY_TIMEOUT_MS 5000
@@ -233,29 +233,6 @@ static bool stats_written(const struct spawn *sp)
 	return sp->stats_path[0] && access(sp->stats_path, F_OK) == 0;
 }
 
-/* "state S, wchan ep_poll" from /proc/PID/stat and /proc/PID/wchan. */
-static void proc_where(pid_t pid, char *out, size_t len)
-{
-	char path[64], buf[512], wchan[64] = "?", state = '?';
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	FILE *f = fopen(path, "r");
-	if (f) {
-		/* The name field may hold spaces: the state follows its ')'. */
-		char *p = fgets(buf, sizeof buf, f) ? strrchr(buf, ')') : NULL;
-		if (p && p[1] == ' ')
-			state = p[2];
-		fclose(f);
-	}
-	snprintf(path, sizeof path, "/proc/%d/wchan", (int)pid);
-	f = fopen(path, "r");
-	if (f) {
-		if (!fgets(wchan, sizeof wchan, f))
-			snprintf(wchan, sizeof wchan, "?");
-		fclose(f);
-	}
-	snprintf(out, len, "state %c, wchan %s", state, wchan[0] ? wchan : "0");
-}
-
 bool spawn_exited(struct spawn *sp)
 {
 	if (!sp->died && sp->pid > 0 && waitpid(sp->pid, &sp->died_status, WNOHANG) == sp->pid)
@@ -263,9 +240,74 @@ bool spawn_exited(struct spawn *sp)
 	return sp->died;
 }
 
+/* What a stop of the server saw, for proc_stop's hooks. */
+struct stopping {
+	struct spawn *sp;
+	int status;
+	char where[96];
+};
+
+/* 2 s to stop.  A --serve server that has written its stats is already in
+ * its exit path; in the sanitizer build LeakSanitizer's scan runs there,
+ * which a busy machine can stretch past 2 s.  Its exit status is the leak
+ * check's verdict, so it gets up to 15 s to give it rather than a SIGKILL
+ * that would hide a report.  Meanwhile its stdout is drained, so that a
+ * full pipe never holds it up. */
+static int stop_turn(void *arg, int grace_ms)
+{
+	struct stopping *st = arg;
+	(void)grace_ms;
+	spawn_drain(st->sp);
+	return stats_written(st->sp) ? STOP_EXIT_MS : STOP_GRACE_MS;
+}
+
+/* Hung: no exit after SIGTERM.  Say where it waits (its state and kernel
+ * wait channel) before it is killed. */
+static void stop_hung(void *arg, pid_t pid)
+{
+	struct stopping *st = arg;
+	proc_where(pid, st->where, sizeof st->where);
+}
+
+static void stop_reaped(void *arg, pid_t pid, int status)
+{
+	struct stopping *st = arg;
+	(void)pid;
+	st->status = status;
+}
+
+/* Stop a server still running; 0, or -1 with err saying why not cleanly. */
+static int stop_running(struct spawn *sp, char *err, size_t errlen)
+{
+	struct stopping st = {.sp = sp};
+	struct proc_stop how = {.grace_ms = STOP_GRACE_MS,
+				.group = true,
+				.on_turn = stop_turn,
+				.on_hung = stop_hung,
+				.on_reaped = stop_reaped,
+				.arg = &st};
+	pid_t pid = sp->pid;
+	uint64_t t0 = clock_now_ms();
+	if (proc_stop(&pid, 1, &how) > 0) {
+		snprintf(err, errlen, "server did not stop within %d s of SIGTERM (%s); killed",
+			 (int)((clock_now_ms() - t0 + 500) / 1000), st.where);
+		return -1;
+	}
+	if (sp->stats_path[0] && !(WIFEXITED(st.status) && WEXITSTATUS(st.status) == 0)) {
+		/* Our own server exits 0 on SIGTERM; anything else (a
+		 * sanitizer's report, a crash in cleanup) is a failed run even
+		 * though its stats were written. */
+		char how_text[64];
+		status_text(st.status, how_text, sizeof how_text);
+		snprintf(err, errlen, "server failed while stopping (%s)", how_text);
+		return -1;
+	}
+	return 0;
+}
+
 int spawn_stop(struct spawn *sp, json_t **stats, char *err, size_t errlen)
 {
-	int rc = 0, status = 0;
+	int rc = 0;
 	if (stats)
 		*stats = NULL;
 	if (sp->pid > 0) {
@@ -276,44 +318,7 @@ int spawn_stop(struct spawn *sp, json_t **stats, char *err, size_t errlen)
 				 WIFSIGNALED(sp->died_status) ? "died" : "exited", how);
 			rc = -1;
 		} else {
-			pid_t got;
-			kill(-sp->pid, SIGTERM);
-			/* 2 s to stop.  A --serve server that has written its
-			 * stats is already in its exit path; in the sanitizer
-			 * build LeakSanitizer's scan runs there, which a busy
-			 * machine can stretch past 2 s.  Its exit status is the
-			 * leak check's verdict, so it gets up to 15 s to give
-			 * it rather than a SIGKILL that would hide a report. */
-			uint64_t t0 = clock_now_ms();
-			while ((got = waitpid(sp->pid, &status, WNOHANG)) == 0) {
-				uint64_t grace = stats_written(sp) ? STOP_EXIT_MS : STOP_GRACE_MS;
-				if (clock_now_ms() >= t0 + grace)
-					break;
-				spawn_drain(sp);
-				struct timespec nap = {0, 5000000};
-				nanosleep(&nap, NULL);
-			}
-			if (got != sp->pid) {
-				/* Hung: no exit after SIGTERM.  Say where it waits
-				 * (its state and kernel wait channel), then kill. */
-				char where[96];
-				proc_where(sp->pid, where, sizeof where);
-				kill(-sp->pid, SIGKILL);
-				waitpid(sp->pid, &status, 0);
-				snprintf(err, errlen,
-					 "server did not stop within %d s of SIGTERM (%s); killed",
-					 (int)((clock_now_ms() - t0 + 500) / 1000), where);
-				rc = -1;
-			} else if (sp->stats_path[0] &&
-				   !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
-				/* Our own server exits 0 on SIGTERM; anything else
-				 * (a sanitizer's report, a crash in cleanup) is a
-				 * failed run even though its stats were written. */
-				char how[64];
-				status_text(status, how, sizeof how);
-				snprintf(err, errlen, "server failed while stopping (%s)", how);
-				rc = -1;
-			}
+			rc = stop_running(sp, err, errlen);
 		}
 		kill(-sp->pid, SIGKILL); /* anything it left behind */
 		sp->pid = 0;

@@ -20,6 +20,7 @@
 #include "sockbench/load.h"
 #include "netns.h"
 #include "sockbench/opt.h"
+#include "sockbench/proc.h"
 #include "sockbench/serve.h"
 #include "sockbench/spawn.h"
 #include "sockbench/summ.h"
@@ -94,19 +95,12 @@ static double run_timeout_s(const struct sweep *w, const int *idx)
 	return (double)us / 1e6 + 30; /* + connect/request timeouts and start/stop */
 }
 
+/* SIGTERM the run's process group (load and the server it started), 2 s,
+ * then SIGKILL. */
 static void kill_group(pid_t pid)
 {
-	kill(-pid, SIGTERM);
-	for (int i = 0; i < 200; i++) { /* 2 s, then SIGKILL */
-		if (waitpid(pid, NULL, WNOHANG) == pid)
-			goto reap;
-		struct timespec nap = {0, 10000000};
-		nanosleep(&nap, NULL);
-	}
-	kill(-pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-reap:
-	kill(-pid, SIGKILL); /* the server it started, if still there */
+	struct proc_stop how = {.grace_ms = 2000, .group = true};
+	proc_stop(&pid, 1, &how);
 }
 
 /* The results directory refused a write (read-only, full): the run did
@@ -120,108 +114,126 @@ static int unwritable(struct sweep *w, const char *tmp, const char *errpath, con
 	return -2;
 }
 
-/* Run one cell x repeat; 0 done (ok or recorded failure), 1 skipped,
- * -1 interrupted, -2 the results directory cannot be written. */
-static int run_one(struct sweep *w, uint64_t cell, const int *idx, int rep, char *last,
-		   size_t lastlen)
+/* The files of one run: its result, the temporary file load writes it
+ * to first, and load's stderr beside that. */
+struct run_files {
+	char name[160], final[800], tmp[800], err[800];
+};
+
+static void run_files(const struct sweep *w, uint64_t cell, const int *idx, int rep,
+		      struct run_files *f)
 {
-	char name[160], final[800], tmp[800], errpath[800];
-	sweep_run_name(w, cell, idx, rep, name, sizeof name);
-	snprintf(final, sizeof final, "%s/runs/%s", w->dir, name);
-	snprintf(tmp, sizeof tmp, "%s/runs/.tmp/%s", w->dir, name);
-	snprintf(errpath, sizeof errpath, "%s/runs/.tmp/%s.stderr", w->dir, name);
-	if (w->sp.resume && access(final, F_OK) == 0)
-		return 1;
-	/* the load's stderr goes to a file beside its JSON: opened here, so
-	 * that a results directory refusing files is seen before the run */
-	int efd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (efd < 0) {
-		char why[900];
-		snprintf(why, sizeof why, "%s: cannot write (%s)", errpath, strerror(errno));
-		return unwritable(w, tmp, errpath, why);
+	sweep_run_name(w, cell, idx, rep, f->name, sizeof f->name);
+	snprintf(f->final, sizeof f->final, "%s/runs/%s", w->dir, f->name);
+	snprintf(f->tmp, sizeof f->tmp, "%s/runs/.tmp/%s", w->dir, f->name);
+	snprintf(f->err, sizeof f->err, "%s/runs/.tmp/%s.stderr", w->dir, f->name);
+}
+
+/* The child: its own process group, stderr to efd, and (unless
+ * --host-netns) a private network namespace with the cell's sysctls. */
+static void exec_load(const struct sweep *w, const int *idx, char **argv, int efd)
+{
+	setpgid(0, 0);
+	dup2(efd, STDERR_FILENO);
+	int nul = open("/dev/null", O_WRONLY);
+	if (nul >= 0)
+		dup2(nul, STDOUT_FILENO);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	char e[512];
+	bool userns;
+	if (!w->sp.host_netns && (netns_enter_private(&userns, e, sizeof e) < 0 ||
+				  sweep_set_sysctls(w, idx, e, sizeof e) < 0)) {
+		fprintf(stderr, "sockbench sweep: %s\n", e);
+		_exit(3);
 	}
+	execv(w->self, argv);
+	fprintf(stderr, "sockbench sweep: exec %s: %s\n", w->self, strerror(errno));
+	_exit(127);
+}
+
+/* Start `sockbench load` for the cell, writing its JSON to tmp; its pid,
+ * or -1.  efd is closed. */
+static pid_t start_load(const struct sweep *w, const int *idx, const char *tmp, int efd)
+{
 	char *buf, **argv = sweep_cell_argv(w, idx, tmp, &buf);
-	double t0 = clock_now_s();
 	pid_t pid = fork();
-	if (pid == 0) {
-		setpgid(0, 0);
-		dup2(efd, STDERR_FILENO);
-		int nul = open("/dev/null", O_WRONLY);
-		if (nul >= 0)
-			dup2(nul, STDOUT_FILENO);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		char e[512];
-		bool userns;
-		if (!w->sp.host_netns && (netns_enter_private(&userns, e, sizeof e) < 0 ||
-					  sweep_set_sysctls(w, idx, e, sizeof e) < 0)) {
-			fprintf(stderr, "sockbench sweep: %s\n", e);
-			_exit(3);
-		}
-		execv(w->self, argv);
-		fprintf(stderr, "sockbench sweep: exec %s: %s\n", w->self, strerror(errno));
-		_exit(127);
-	}
+	if (pid == 0)
+		exec_load(w, idx, argv, efd);
 	free(buf);
 	free(argv);
 	close(efd);
-	if (pid < 0)
-		return -1;
-	setpgid(pid, pid);
-	double limit = run_timeout_s(w, idx);
-	int status = 0;
-	bool hung = false;
+	if (pid > 0)
+		setpgid(pid, pid);
+	return pid;
+}
+
+/* Wait for the run to end: 0 when it did (*status), 1 when it overran its
+ * limit, -1 when the sweep was interrupted (both killed). */
+static int wait_load(pid_t pid, double t0, double limit, int *status)
+{
 	for (;;) {
-		pid_t got = waitpid(pid, &status, WNOHANG);
-		if (got == pid)
-			break;
+		if (waitpid(pid, status, WNOHANG) == pid)
+			return 0;
 		if (interrupted) {
 			kill_group(pid);
-			unlink(tmp);
-			unlink(errpath);
 			return -1;
 		}
 		if (clock_now_s() - t0 > limit) {
 			kill_group(pid);
-			hung = true;
-			break;
+			return 1;
 		}
 		struct timespec nap = {0, 5000000};
 		nanosleep(&nap, NULL);
 	}
-	kill(-pid, SIGKILL); /* nothing of this run outlives it */
-	double wall = clock_now_s() - t0;
+}
 
+/* The end of load's stderr, without its last newline. */
+static void stderr_tail(const char *path, char *tail, size_t len)
+{
+	tail[0] = '\0';
+	FILE *ef = fopen(path, "r");
+	if (!ef)
+		return;
+	size_t n = fread(tail, 1, len - 1, ef);
+	tail[n] = '\0';
+	fclose(ef);
+	char *nl = strrchr(tail, '\n');
+	if (nl && !nl[1])
+		*nl = '\0';
+}
+
+/* The run's result: the JSON load wrote, else a failed run saying why (it
+ * overran, or load's exit and its last words).  0, or -2 when load could
+ * not write its --json: the results directory's fault, not the run's. */
+static int load_result(struct sweep *w, const struct run_files *f, bool hung, int status,
+		       double limit, json_t **out)
+{
 	json_error_t je;
-	json_t *run = hung ? NULL : json_load_file(tmp, 0, &je);
-	if (!run) {
-		char why[600], tail[400] = "";
-		FILE *ef = fopen(errpath, "r");
-		if (ef) {
-			size_t n = fread(tail, 1, sizeof tail - 1, ef);
-			tail[n] = '\0';
-			fclose(ef);
-			char *nl = strrchr(tail, '\n');
-			if (nl && !nl[1])
-				*nl = '\0';
-		}
-		/* load could not write its --json: the results directory's
-		 * fault, not the run's ("sockbench load: --json TMP: cannot
-		 * write (...)") */
-		const char *j = strstr(tail, "--json ");
-		if (!hung && WIFEXITED(status) && WEXITSTATUS(status) == 1 && j &&
-		    !strncmp(j + 7, tmp, strlen(tmp)))
-			return unwritable(w, tmp, errpath, j + 7);
-		if (hung)
-			snprintf(why, sizeof why, "run did not finish within %.0f s: killed",
-				 limit);
-		else
-			snprintf(why, sizeof why, "load %s %d%s%s",
-				 WIFEXITED(status) ? "exited with status" : "killed by signal",
-				 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
-				 tail[0] ? ": " : "", tail);
-		run = failed_run(why);
-	}
+	*out = hung ? NULL : json_load_file(f->tmp, 0, &je);
+	if (*out)
+		return 0;
+	char why[600], tail[400];
+	stderr_tail(f->err, tail, sizeof tail);
+	/* "sockbench load: --json TMP: cannot write (...)" */
+	const char *j = strstr(tail, "--json ");
+	if (!hung && WIFEXITED(status) && WEXITSTATUS(status) == 1 && j &&
+	    !strncmp(j + 7, f->tmp, strlen(f->tmp)))
+		return unwritable(w, f->tmp, f->err, j + 7);
+	if (hung)
+		snprintf(why, sizeof why, "run did not finish within %.0f s: killed", limit);
+	else
+		snprintf(why, sizeof why, "load %s %d%s%s",
+			 WIFEXITED(status) ? "exited with status" : "killed by signal",
+			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+			 tail[0] ? ": " : "", tail);
+	*out = failed_run(why);
+	return 0;
+}
+
+/* run.sweep: where the run sits in the sweep and what it took. */
+static json_t *run_meta(const struct sweep *w, uint64_t cell, const int *idx, int rep, double wall)
+{
 	json_t *meta = json_object();
 	json_object_set_new(meta, "cell", json_integer((json_int_t)cell));
 	json_object_set_new(meta, "repeat", json_integer(rep));
@@ -231,34 +243,35 @@ static int run_one(struct sweep *w, uint64_t cell, const int *idx, int rep, char
 					: w->userns	 ? "private (user namespace)"
 							 : "private"));
 	json_object_set_new(meta, "wall_s", json_real(wall));
-	json_object_set_new(run, "sweep", meta);
-	char err[600];
-	if (json_write_atomic(run, final, err, sizeof err) < 0) {
-		json_decref(run);
-		return unwritable(w, tmp, errpath, err);
-	}
-	unlink(tmp);
-	unlink(errpath);
+	return meta;
+}
 
+/* Count a failure, and what a good run cost beyond its measured time:
+ * namespace, server start and stop, exec, writing. */
+static void tally(struct sweep *w, json_t *run, double wall)
+{
 	bool failed = !json_is_null(json_object_get(run, "error"));
 	w->failed += failed;
 	double dur = json_number_value(json_object_get(run, "duration_s"));
-	if (!failed && dur > 0) {
-		/* what a run costs beyond its measured time: namespace,
-		 * server start and stop, exec, writing */
-		double wu = json_number_value(json_object_get(
-		    json_object_get(json_object_get(run, "config"), "load"), "warmup"));
-		double o = wall - dur - wu;
-		w->overhead_sum += o;
-		w->overhead_n++;
-		if (o > w->overhead_max)
-			w->overhead_max = o;
-	}
-	headline(run, last, lastlen);
-	json_t *line =
-	    json_pack("{s:s, s:I, s:i, s:O, s:O, s:s}", "run", name, "cell", (json_int_t)cell,
-		      "repeat", rep, "values", json_object_get(meta, "values"), "error",
-		      json_object_get(run, "error"), "headline", last);
+	if (failed || dur <= 0)
+		return;
+	double wu = json_number_value(
+	    json_object_get(json_object_get(json_object_get(run, "config"), "load"), "warmup"));
+	double o = wall - dur - wu;
+	w->overhead_sum += o;
+	w->overhead_n++;
+	if (o > w->overhead_max)
+		w->overhead_max = o;
+}
+
+/* One line of runs.jsonl: the run, its cell and its headline. */
+static void append_line(const struct sweep *w, const char *name, json_t *run, const char *last)
+{
+	json_t *meta = json_object_get(run, "sweep");
+	json_t *line = json_pack(
+	    "{s:s, s:O, s:O, s:O, s:O, s:s}", "run", name, "cell", json_object_get(meta, "cell"),
+	    "repeat", json_object_get(meta, "repeat"), "values", json_object_get(meta, "values"),
+	    "error", json_object_get(run, "error"), "headline", last);
 	char path[700];
 	snprintf(path, sizeof path, "%s/runs.jsonl", w->dir);
 	FILE *f = fopen(path, "a");
@@ -268,6 +281,53 @@ static int run_one(struct sweep *w, uint64_t cell, const int *idx, int rep, char
 		fclose(f);
 	}
 	json_decref(line);
+}
+
+/* Run one cell x repeat; 0 done (ok or recorded failure), 1 skipped,
+ * -1 interrupted, -2 the results directory cannot be written. */
+static int run_one(struct sweep *w, uint64_t cell, const int *idx, int rep, char *last,
+		   size_t lastlen)
+{
+	struct run_files f;
+	run_files(w, cell, idx, rep, &f);
+	if (w->sp.resume && access(f.final, F_OK) == 0)
+		return 1;
+	/* the load's stderr goes to a file beside its JSON: opened here, so
+	 * that a results directory refusing files is seen before the run */
+	int efd = open(f.err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (efd < 0) {
+		char why[900];
+		snprintf(why, sizeof why, "%s: cannot write (%s)", f.err, strerror(errno));
+		return unwritable(w, f.tmp, f.err, why);
+	}
+	double t0 = clock_now_s();
+	pid_t pid = start_load(w, idx, f.tmp, efd);
+	if (pid < 0)
+		return -1;
+	double limit = run_timeout_s(w, idx);
+	int status = 0, ended = wait_load(pid, t0, limit, &status);
+	if (ended < 0) {
+		unlink(f.tmp);
+		unlink(f.err);
+		return -1;
+	}
+	kill(-pid, SIGKILL); /* nothing of this run outlives it */
+	double wall = clock_now_s() - t0;
+	json_t *run;
+	int rc = load_result(w, &f, ended == 1, status, limit, &run);
+	if (rc < 0)
+		return rc;
+	json_object_set_new(run, "sweep", run_meta(w, cell, idx, rep, wall));
+	char err[600];
+	if (json_write_atomic(run, f.final, err, sizeof err) < 0) {
+		json_decref(run);
+		return unwritable(w, f.tmp, f.err, err);
+	}
+	unlink(f.tmp);
+	unlink(f.err);
+	tally(w, run, wall);
+	headline(run, last, lastlen);
+	append_line(w, f.name, run, last);
 	json_decref(run);
 	return 0;
 }
@@ -317,112 +377,172 @@ static void default_out(struct sweep *w)
 	snprintf(w->dir, sizeof w->dir, "results/%s-%s", when, axis);
 }
 
-int sweep_main(int argc, char **argv)
+/* Parse and check the sweep before anything runs: -1 to go on, else the
+ * exit status (0 for --help). */
+static int setup(struct sweep *w, int argc, char **argv)
 {
-	static struct sweep w;
 	char err[1024];
-	if (spec_parse(&w.sp, argc, argv, err, sizeof err) < 0) {
+	if (spec_parse(&w->sp, argc, argv, err, sizeof err) < 0) {
 		fprintf(stderr, "sockbench sweep: %s\n", err);
 		return 2;
 	}
-	if (w.sp.help) {
+	if (w->sp.help) {
 		usage(stdout);
 		return 0;
 	}
-	ssize_t n = readlink("/proc/self/exe", w.self, sizeof w.self - 1);
+	ssize_t n = readlink("/proc/self/exe", w->self, sizeof w->self - 1);
 	if (n <= 0) {
 		fprintf(stderr, "sockbench sweep: /proc/self/exe: %s\n", strerror(errno));
 		return 1;
 	}
-	w.self[n] = '\0';
-	w.ncells = axis_cells(w.sp.axes, w.sp.naxes);
-	if (!w.ncells || w.ncells * (uint64_t)w.sp.repeat > 1000000) {
+	w->self[n] = '\0';
+	w->ncells = axis_cells(w->sp.axes, w->sp.naxes);
+	if (!w->ncells || w->ncells * (uint64_t)w->sp.repeat > 1000000) {
 		fprintf(
 		    stderr,
 		    "sockbench sweep: %llu cells x %d repeats is too many (1,000,000 at most)\n",
-		    (unsigned long long)w.ncells, w.sp.repeat);
+		    (unsigned long long)w->ncells, w->sp.repeat);
 		return 2;
 	}
-	w.nruns = (int)w.ncells * w.sp.repeat;
-	if (sweep_validate_cells(&w, err, sizeof err) < 0) {
+	w->nruns = (int)w->ncells * w->sp.repeat;
+	if (sweep_validate_cells(w, err, sizeof err) < 0) {
 		fprintf(stderr, "sockbench sweep: %s\n", err);
 		return 2;
 	}
-	if (w.sp.dry_run) {
-		int idx[SWEEP_MAX_AXES];
-		double total = 0;
-		int counted = 0; /* runs bounded by --requests, not by time */
-		for (uint64_t c = 0; c < w.ncells; c++) {
-			axis_cell(w.sp.axes, w.sp.naxes, c, idx);
-			char *buf, **v = sweep_cell_argv(&w, idx, NULL, &buf), name[160];
-			sweep_run_name(&w, c, idx, 1, name, sizeof name);
-			printf("%s x%d:", name, w.sp.repeat);
-			for (int i = 1; v[i]; i++)
-				printf(strchr(v[i], ' ') ? " \"%s\"" : " %s", v[i]);
-			putchar('\n');
-			/* a --requests run lasts as long as the server takes:
-			 * no estimate beats a guess, so none is made */
-			if (sweep_cell_value(&w, idx, "requests"))
-				counted += w.sp.repeat;
-			else
-				total += (run_timeout_s(&w, idx) - 30 + 0.2) * w.sp.repeat;
-			free(buf);
-			free(v);
-		}
-		printf("%d runs, about %.0f s (the runs' durations + 0.2 s each)", w.nruns, total);
-		if (counted)
-			printf(", plus the time %d --requests runs take", counted);
+	return -1;
+}
+
+/* --dry-run: every cell's load command line and an estimated duration. */
+static int dry_run(struct sweep *w)
+{
+	int idx[SWEEP_MAX_AXES];
+	double total = 0;
+	int counted = 0; /* runs bounded by --requests, not by time */
+	for (uint64_t c = 0; c < w->ncells; c++) {
+		axis_cell(w->sp.axes, w->sp.naxes, c, idx);
+		char *buf, **v = sweep_cell_argv(w, idx, NULL, &buf), name[160];
+		sweep_run_name(w, c, idx, 1, name, sizeof name);
+		printf("%s x%d:", name, w->sp.repeat);
+		for (int i = 1; v[i]; i++)
+			printf(strchr(v[i], ' ') ? " \"%s\"" : " %s", v[i]);
 		putchar('\n');
-		spec_free(&w.sp);
-		return 0;
+		/* a --requests run lasts as long as the server takes: no
+		 * estimate beats a guess, so none is made */
+		if (sweep_cell_value(w, idx, "requests"))
+			counted += w->sp.repeat;
+		else
+			total += (run_timeout_s(w, idx) - 30 + 0.2) * w->sp.repeat;
+		free(buf);
+		free(v);
 	}
-	if (sweep_probe_sysctls(&w, err, sizeof err) < 0) {
+	printf("%d runs, about %.0f s (the runs' durations + 0.2 s each)", w->nruns, total);
+	if (counted)
+		printf(", plus the time %d --requests runs take", counted);
+	putchar('\n');
+	spec_free(&w->sp);
+	return 0;
+}
+
+/* The results directory, its sweep.json, and (--resume) no half-written
+ * file of an interrupted sweep; 0, or 1 after saying why not. */
+static int open_results(struct sweep *w, int argc, char **argv)
+{
+	char err[1024];
+	if (sweep_probe_sysctls(w, err, sizeof err) < 0) {
 		fprintf(stderr, "sockbench sweep: %s\n", err);
 		return 1;
 	}
-	if (w.sp.out[0])
-		snprintf(w.dir, sizeof w.dir, "%s", w.sp.out);
+	if (w->sp.out[0])
+		snprintf(w->dir, sizeof w->dir, "%s", w->sp.out);
 	else
-		default_out(&w);
-	if (make_dirs(&w, err, sizeof err) < 0 ||
-	    sweep_write_sweep_json(&w, argc, argv, false, err, sizeof err) < 0) {
+		default_out(w);
+	if (make_dirs(w, err, sizeof err) < 0 ||
+	    sweep_write_sweep_json(w, argc, argv, false, err, sizeof err) < 0) {
 		fprintf(stderr, "sockbench sweep: %s\n", err);
 		return 1;
 	}
-	if (w.sp.resume) {
-		/* half-written files of an interrupted sweep */
+	if (w->sp.resume) {
 		char tmpdir[800];
-		snprintf(tmpdir, sizeof tmpdir, "%s/runs/.tmp", w.dir);
+		snprintf(tmpdir, sizeof tmpdir, "%s/runs/.tmp", w->dir);
 		clean_dir(tmpdir);
 	}
+	return 0;
+}
+
+/* Every cell x repeat, until done, interrupted or the results directory
+ * refuses a write. */
+static void run_all(struct sweep *w)
+{
+	bool tty = isatty(STDERR_FILENO);
+	int idx[SWEEP_MAX_AXES], i = 0;
+	char last[128] = "";
+	for (uint64_t c = 0; c < w->ncells && !interrupted && !w->unwritable[0]; c++) {
+		axis_cell(w->sp.axes, w->sp.naxes, c, idx);
+		char key[80];
+		axis_cell_key(w->sp.axes, w->sp.naxes, idx, key, sizeof key);
+		for (int r = 1; r <= w->sp.repeat && !interrupted; r++) {
+			int rc = run_one(w, c, idx, r, last, sizeof last);
+			if (rc < 0)
+				break;
+			i++;
+			w->done++;
+			if (rc == 1) {
+				w->skipped++;
+				snprintf(last, sizeof last, "skipped (exists)");
+			}
+			sweep_progress(w, i, key, last, tty);
+		}
+	}
+	if (tty && !w->sp.quiet)
+		fputc('\n', stderr);
+}
+
+/* The summaries and the last word; the exit status. */
+static int finish(struct sweep *w, int argc, char **argv)
+{
+	char err[1024];
+	int rc = w->failed ? 1 : 0;
+	if (sweep_write_summary(w, err, sizeof err) < 0 ||
+	    sweep_write_sweep_json(w, argc, argv, !interrupted, err, sizeof err) < 0) {
+		fprintf(stderr, "sockbench sweep: %s\n", err);
+		rc = 1;
+	}
+	if (interrupted) {
+		fprintf(
+		    stderr,
+		    "sockbench sweep: interrupted after %d of %d runs; finished files are kept.\n"
+		    "  resume with the same options plus: --out %s --resume\n",
+		    w->done, w->nruns, w->dir);
+		rc = 130;
+	} else if (!w->sp.quiet) {
+		fprintf(stderr, "sockbench sweep: %d runs (%d skipped), %d failed; results in %s\n",
+			w->nruns, w->skipped, w->failed, w->dir);
+		if (w->overhead_n)
+			fprintf(stderr,
+				"  per-run overhead (namespace, server start/stop, exec, "
+				"writes): mean %.3f s, max %.3f s\n",
+				w->overhead_sum / w->overhead_n, w->overhead_max);
+	}
+	spec_free(&w->sp);
+	return rc;
+}
+
+int sweep_main(int argc, char **argv)
+{
+	static struct sweep w;
+	int rc = setup(&w, argc, argv);
+	if (rc >= 0)
+		return rc;
+	if (w.sp.dry_run)
+		return dry_run(&w);
+	if (open_results(&w, argc, argv))
+		return 1;
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	bool tty = isatty(STDERR_FILENO);
 	w.t0 = clock_now_s();
-	int idx[SWEEP_MAX_AXES], i = 0;
-	char last[128] = "";
-	for (uint64_t c = 0; c < w.ncells && !interrupted && !w.unwritable[0]; c++) {
-		axis_cell(w.sp.axes, w.sp.naxes, c, idx);
-		char key[80];
-		axis_cell_key(w.sp.axes, w.sp.naxes, idx, key, sizeof key);
-		for (int r = 1; r <= w.sp.repeat && !interrupted; r++) {
-			int rc = run_one(&w, c, idx, r, last, sizeof last);
-			if (rc < 0)
-				break;
-			i++;
-			w.done++;
-			if (rc == 1) {
-				w.skipped++;
-				snprintf(last, sizeof last, "skipped (exists)");
-			}
-			sweep_progress(&w, i, key, last, tty);
-		}
-	}
-	if (tty && !w.sp.quiet)
-		fputc('\n', stderr);
-	int rc = w.failed ? 1 : 0;
+	run_all(&w);
 	if (w.unwritable[0]) {
 		/* one message: summaries would fail the same way */
 		fprintf(stderr,
@@ -432,27 +552,5 @@ int sweep_main(int argc, char **argv)
 			w.unwritable, w.done, w.nruns, w.dir);
 		return 1;
 	}
-	if (sweep_write_summary(&w, err, sizeof err) < 0 ||
-	    sweep_write_sweep_json(&w, argc, argv, !interrupted, err, sizeof err) < 0) {
-		fprintf(stderr, "sockbench sweep: %s\n", err);
-		rc = 1;
-	}
-	if (interrupted) {
-		fprintf(
-		    stderr,
-		    "sockbench sweep: interrupted after %d of %d runs; finished files are kept.\n"
-		    "  resume with the same options plus: --out %s --resume\n",
-		    w.done, w.nruns, w.dir);
-		rc = 130;
-	} else if (!w.sp.quiet) {
-		fprintf(stderr, "sockbench sweep: %d runs (%d skipped), %d failed; results in %s\n",
-			w.nruns, w.skipped, w.failed, w.dir);
-		if (w.overhead_n)
-			fprintf(stderr,
-				"  per-run overhead (namespace, server start/stop, exec, "
-				"writes): mean %.3f s, max %.3f s\n",
-				w.overhead_sum / w.overhead_n, w.overhead_max);
-	}
-	spec_free(&w.sp);
-	return rc;
+	return finish(&w, argc, argv);
 }

@@ -3,9 +3,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
-#include <time.h>
 
 #include "sockbench/kids.h"
+#include "sockbench/proc.h"
 
 int kids_add(struct kids *k, pid_t pid)
 {
@@ -21,6 +21,16 @@ int kids_add(struct kids *k, pid_t pid)
 	return 0;
 }
 
+/* How a child ended: SIGTERM is the stop we asked for; any other signal
+ * is a crash, a non-zero exit a failure. */
+static void count(struct kids *k, int status)
+{
+	if (WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM)
+		k->crashed++;
+	else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+		k->failed++;
+}
+
 static void forget(struct kids *k, pid_t pid, int status)
 {
 	for (int i = 0; i < k->n; i++)
@@ -28,10 +38,7 @@ static void forget(struct kids *k, pid_t pid, int status)
 			k->pid[i] = k->pid[--k->n];
 			break;
 		}
-	if (WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM)
-		k->crashed++;
-	else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
-		k->failed++;
+	count(k, status);
 }
 
 int kids_reap(struct kids *k)
@@ -46,24 +53,16 @@ int kids_reap(struct kids *k)
 	return n;
 }
 
+static void stopped(void *arg, pid_t pid, int status)
+{
+	(void)pid;
+	count(arg, status);
+}
+
 void kids_stop(struct kids *k, int grace_ms)
 {
-	for (int i = 0; i < k->n; i++)
-		kill(k->pid[i], SIGTERM);
-	struct timespec nap = {0, 5 * 1000000};
-	for (int waited = 0; k->n > 0 && waited < grace_ms; waited += 5) {
-		if (!kids_reap(k))
-			nanosleep(&nap, NULL);
-	}
-	for (int i = 0; i < k->n; i++)
-		kill(k->pid[i], SIGKILL);
-	while (k->n > 0) {
-		int status;
-		pid_t pid = waitpid(-1, &status, 0);
-		if (pid < 0)
-			break;
-		forget(k, pid, status);
-	}
+	struct proc_stop how = {.grace_ms = grace_ms, .on_reaped = stopped, .arg = k};
+	proc_stop(k->pid, k->n, &how);
 	free(k->pid);
 	k->pid = NULL;
 	k->n = k->cap = 0;
