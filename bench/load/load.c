@@ -364,8 +364,13 @@ int load_main(int argc, char **argv)
 	bool started = false;
 	const char *target = cfg.target;
 	if (cfg.serve || cfg.server_cmd[0]) {
+		/* {backlog} and {recv_size} of a --server-cmd: serve's defaults,
+		 * from its option table (a sweep fills in its own values first) */
+		struct serve_config d;
+		serve_defaults(&d);
 		int s = cfg.serve ? spawn_serve(&sp, cfg.serve_opts, err, sizeof err)
-				  : spawn_cmd(&sp, cfg.server_cmd, 128, 1024, err, sizeof err);
+				  : spawn_cmd(&sp, cfg.server_cmd, d.backlog, d.recv_size, err,
+					      sizeof err);
 		if (s < 0) {
 			snprintf(r.error, sizeof r.error, "server did not start: %s", err);
 			spawn_stop(&sp, NULL, err, sizeof err);

@@ -131,7 +131,7 @@ static void run_files(const struct sweep *w, uint64_t cell, const int *idx, int 
 
 /* The child: its own process group, stderr to efd, and (unless
  * --host-netns) a private network namespace with the cell's sysctls. */
-static void exec_load(const struct sweep *w, const int *idx, char **argv, int efd)
+static void exec_load(const struct sweep *w, const int *idx, const char *tmp, int efd)
 {
 	setpgid(0, 0);
 	dup2(efd, STDERR_FILENO);
@@ -147,6 +147,13 @@ static void exec_load(const struct sweep *w, const int *idx, char **argv, int ef
 		fprintf(stderr, "sockbench sweep: %s\n", e);
 		_exit(3);
 	}
+	/* The command line is made here, inside the run's namespace with its
+	 * sysctls set: {backlog} of `--backlog max` reads its somaxconn. */
+	char *buf, **argv = sweep_cell_argv(w, idx, tmp, &buf);
+	if (!argv) {
+		fprintf(stderr, "sockbench sweep: the run's command line does not fit\n");
+		_exit(3);
+	}
 	execv(w->self, argv);
 	fprintf(stderr, "sockbench sweep: exec %s: %s\n", w->self, strerror(errno));
 	_exit(127);
@@ -156,12 +163,9 @@ static void exec_load(const struct sweep *w, const int *idx, char **argv, int ef
  * or -1.  efd is closed. */
 static pid_t start_load(const struct sweep *w, const int *idx, const char *tmp, int efd)
 {
-	char *buf, **argv = sweep_cell_argv(w, idx, tmp, &buf);
 	pid_t pid = fork();
 	if (pid == 0)
-		exec_load(w, idx, argv, efd);
-	free(buf);
-	free(argv);
+		exec_load(w, idx, tmp, efd);
 	close(efd);
 	if (pid > 0)
 		setpgid(pid, pid);
