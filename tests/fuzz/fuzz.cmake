@@ -12,14 +12,16 @@ endif()
 include(${CMAKE_CURRENT_LIST_DIR}/harnesses.cmake)
 
 # gcc-only warning names in the project's flags (-Wno-format-truncation)
-add_compile_options(-Wno-unknown-warning-option -g -O1 -fno-omit-frame-pointer)
+# -Wno-sign-compare: clang warns inside glibc's NLMSG_OK (lib/diag.c), gcc does not
+add_compile_options(-Wno-unknown-warning-option -Wno-sign-compare -g -O1 -fno-omit-frame-pointer)
 set(SB_FUZZ_SAN -fsanitize=address,undefined -fno-sanitize-recover=all)
 
 list(TRANSFORM SB_FUZZ_SOURCES PREPEND ${CMAKE_SOURCE_DIR}/)
 add_library(sbfuzz STATIC ${SB_FUZZ_SOURCES})
 target_include_directories(sbfuzz PUBLIC ${CMAKE_SOURCE_DIR}/include ${CMAKE_SOURCE_DIR})
 target_compile_options(sbfuzz PRIVATE -fsanitize=fuzzer-no-link ${SB_FUZZ_SAN})
-target_link_libraries(sbfuzz PUBLIC PkgConfig::JANSSON m ${CMAKE_DL_LIBS})
+target_link_libraries(sbfuzz PUBLIC PkgConfig::JANSSON PkgConfig::LIBEVENT PkgConfig::URING
+                      Threads::Threads m ${CMAKE_DL_LIBS})
 
 foreach(h ${SB_FUZZ_HARNESSES})
   add_executable(fuzz_${h} ${CMAKE_CURRENT_LIST_DIR}/fuzz_${h}.c)

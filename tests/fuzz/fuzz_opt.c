@@ -90,7 +90,9 @@ static bool ref_time(const char *s, uint64_t bare_ms, uint64_t *out)
 			break;
 		if (point && ++ndec > 18)
 			return false;
-		if (!point && ++ndig > 20)
+		ndig += !point;
+		/* past 2^128 the whole part alone is past UINT64_MAX us */
+		if (n > (~(unsigned __int128)0 - 9) / 10)
 			return false;
 		n = n * 10 + (unsigned)(s[i] - '0');
 		if (point)

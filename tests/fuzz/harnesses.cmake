@@ -3,9 +3,15 @@
 # and replay.cmake (the normal build's ctest unit.fuzz.NAME).
 set(SB_FUZZ_HARNESSES rr http opt axis sweep_spec hist merge plot)
 
-# Only the parsers and readers under test, so that the clang build does not
-# depend on the servers, liburing or libevent.
+# The parsers and readers under test and what they call.
 set(SB_FUZZ_SOURCES
-    lib/proto.c lib/proto_http.c lib/opt.c lib/jsonio.c lib/strbuf.c lib/hist.c lib/clock.c
+    lib/proto.c lib/proto_http.c lib/opt.c lib/optab.c lib/jsonio.c lib/strbuf.c lib/hist.c
+    lib/clock.c lib/words.c lib/net.c lib/diag.c lib/errname.c lib/proc.c
+    bench/load/load_opts.c
     bench/sweep/axis.c bench/sweep/sweep_spec.c bench/sweep/summ.c
     bench/load/merge.c bench/plot/plot.c bench/plot/plot_io.c)
+# serve's option table names the models (--model: server_find), so the
+# sweep_spec harness links the servers and their core too.
+file(GLOB _sb_fuzz_servers RELATIVE ${CMAKE_SOURCE_DIR}
+     ${CMAKE_SOURCE_DIR}/servers/*.c ${CMAKE_SOURCE_DIR}/servers/core/*.c)
+list(APPEND SB_FUZZ_SOURCES ${_sb_fuzz_servers})
