@@ -281,10 +281,112 @@ static int http_received(struct lthread *t, struct lconn *c, size_t n, uint64_t 
 	return c->st == C_NONE || c->st == C_IDLE || c->st == C_DONE;
 }
 
+/* What a step_* function tells step(): drive the connection further, or
+ * leave it (the socket said EAGAIN, it waits for the reply or the
+ * schedule, or it was closed). */
+enum { STEP_MORE, STEP_STOP };
+
+/* C_SENDING: write what the socket takes of the request (or the stream). */
+static int step_send(struct lthread *t, struct lconn *c, uint64_t *now)
+{
+	const struct engine *e = t->e;
+	size_t len = e->cfg->mode == MODE_STREAM ? e->cfg->send_size : e->reqlen;
+	ssize_t n = send(c->fd, e->reqbuf + c->off, len - c->off, MSG_NOSIGNAL);
+	if (n < 0) {
+		/* EINTR: only a blocking socket (wait_in_socket) sleeps in
+		 * send(); its loop calls again after the clock and stop checks */
+		if (errno != EAGAIN && errno != EINTR)
+			request_fail(t, c, errno, *now);
+		return STEP_STOP;
+	}
+	c->off += (uint64_t)n;
+	if (measuring(t, *now)) {
+		t->s.bytes_out += (uint64_t)n;
+		if (e->cfg->mode == MODE_STREAM) {
+			struct ival *iv = ival_at(t, *now);
+			if (iv)
+				iv->bytes += (uint64_t)n;
+		}
+	}
+	if (c->off < len)
+		return STEP_MORE;
+	if (e->cfg->mode == MODE_STREAM) {
+		*now = clock_now_ns();
+		if (e->stop || (e->t_end && *now >= e->t_end))
+			return STEP_STOP;
+		c->off = 0;
+		return STEP_MORE;
+	}
+	c->st = C_RECEIVING;
+	/* The reply cannot be here yet: the server has not even been
+	 * scheduled.  Trying recv() now costs a system call that says EAGAIN;
+	 * the edge-triggered EPOLLIN that the reply's arrival raises brings us
+	 * back instead. */
+	return STEP_STOP;
+}
+
+/* recv() gave no bytes: n == 0 (the server closed) or n < 0 (err). */
+static void recv_ended(struct lthread *t, struct lconn *c, ssize_t n, int err, uint64_t now)
+{
+	if (c->st == C_RECEIVING) {
+		/* The server closed: mid-reply that is a short reply. */
+		request_fail(t, c, n < 0 ? err : c->got ? LERR_SHORT_REPLY : LERR_EOF, now);
+		return;
+	}
+	count_error(t, n < 0 ? err : LERR_EOF, now);
+	conn_close(c);
+}
+
+/* rr, crr, echo: n reply bytes are in scratch.  Every byte is checked:
+ * the rr reply and the echo are both the i % 251 pattern from offset 0. */
+static int reply_bytes(struct lthread *t, struct lconn *c, size_t n, uint64_t now)
+{
+	const struct engine *e = t->e;
+	size_t want = expect_len(e);
+	if (c->got + n > want || pattern_check(t->scratch, n, c->got) != n) {
+		request_fail(t, c, LERR_INTEGRITY, now);
+		return STEP_STOP;
+	}
+	c->got += n;
+	if (c->got < want)
+		return STEP_MORE;
+	if (e->t_end && now >= e->t_end)
+		return STEP_STOP; /* finished after the end: counted in flight, not done */
+	request_done(t, c, now);
+	next_unit(t, c, now);
+	return c->st == C_NONE || c->st == C_IDLE ? STEP_STOP : STEP_MORE;
+}
+
+/* C_RECEIVING, C_HOLD, C_IDLE: read what came. */
+static int step_recv(struct lthread *t, struct lconn *c, uint64_t *now)
+{
+	ssize_t n = recv(c->fd, t->scratch, SCRATCH, 0);
+	int err = errno;
+	*now = clock_now_ns();
+	if (n <= 0) {
+		/* EINTR: as in step_send, a blocking socket's loop calls again */
+		if (n == 0 || (err != EAGAIN && err != EINTR))
+			recv_ended(t, c, n, err, *now);
+		return STEP_STOP;
+	}
+	if (c->st != C_RECEIVING) { /* bytes nobody asked for */
+		request_fail(t, c, LERR_INTEGRITY, *now);
+		return STEP_STOP;
+	}
+	if (measuring(t, c->t_sched)) {
+		t->s.bytes_in += (uint64_t)n;
+		struct ival *iv = ival_at(t, *now);
+		if (iv)
+			iv->bytes += (uint64_t)n;
+	}
+	if (t->e->cfg->mode == MODE_HTTP)
+		return http_received(t, c, (size_t)n, *now) ? STEP_STOP : STEP_MORE;
+	return reply_bytes(t, c, (size_t)n, *now);
+}
+
 /* Drive one connection until the socket says EAGAIN. */
 static void step(struct lthread *t, struct lconn *c, uint32_t events)
 {
-	const struct engine *e = t->e;
 	uint64_t now = clock_now_ns();
 	if (c->st == C_CONNECTING) {
 		if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
@@ -292,100 +394,15 @@ static void step(struct lthread *t, struct lconn *c, uint32_t events)
 		on_connected(t, c, now);
 	}
 	for (;;) {
-		if (c->st == C_SENDING) {
-			size_t len = e->cfg->mode == MODE_STREAM ? e->cfg->send_size : e->reqlen;
-			ssize_t n = send(c->fd, e->reqbuf + c->off, len - c->off, MSG_NOSIGNAL);
-			if (n < 0) {
-				if (errno == EAGAIN || errno == EINTR)
-					return;
-				request_fail(t, c, errno, now);
-				return;
-			}
-			c->off += (uint64_t)n;
-			if (measuring(t, now)) {
-				t->s.bytes_out += (uint64_t)n;
-				if (e->cfg->mode == MODE_STREAM) {
-					struct ival *iv = ival_at(t, now);
-					if (iv)
-						iv->bytes += (uint64_t)n;
-				}
-			}
-			if (c->off < len)
-				continue;
-			if (e->cfg->mode == MODE_STREAM) {
-				now = clock_now_ns();
-				if (e->stop || (e->t_end && now >= e->t_end))
-					return;
-				c->off = 0;
-				continue;
-			}
-			c->st = C_RECEIVING;
-			/* The reply cannot be here yet: the server has not even
-			 * been scheduled.  Trying recv() now costs a system call
-			 * that says EAGAIN; the edge-triggered EPOLLIN that the
-			 * reply's arrival raises brings us back instead. */
+		int r;
+		if (c->st == C_SENDING)
+			r = step_send(t, c, &now);
+		else if (c->st == C_RECEIVING || c->st == C_HOLD || c->st == C_IDLE)
+			r = step_recv(t, c, &now);
+		else
 			return;
-		}
-		if (c->st == C_RECEIVING || c->st == C_HOLD || c->st == C_IDLE) {
-			ssize_t n = recv(c->fd, t->scratch, SCRATCH, 0);
-			now = clock_now_ns();
-			if (n < 0) {
-				if (errno == EAGAIN || errno == EINTR)
-					return;
-				if (c->st == C_RECEIVING)
-					request_fail(t, c, errno, now);
-				else {
-					count_error(t, errno, now);
-					conn_close(c);
-				}
-				return;
-			}
-			if (n == 0) {
-				/* The server closed: mid-reply that is a short reply. */
-				if (c->st == C_RECEIVING)
-					request_fail(t, c, c->got ? LERR_SHORT_REPLY : LERR_EOF,
-						     now);
-				else {
-					count_error(t, LERR_EOF, now);
-					conn_close(c);
-				}
-				return;
-			}
-			if (c->st != C_RECEIVING) { /* bytes nobody asked for */
-				request_fail(t, c, LERR_INTEGRITY, now);
-				return;
-			}
-			if (measuring(t, c->t_sched)) {
-				t->s.bytes_in += (uint64_t)n;
-				struct ival *iv = ival_at(t, now);
-				if (iv)
-					iv->bytes += (uint64_t)n;
-			}
-			if (e->cfg->mode == MODE_HTTP) {
-				if (http_received(t, c, (size_t)n, now))
-					return;
-				continue;
-			}
-			size_t want = expect_len(e);
-			/* Every byte is checked: the rr reply and the echo are
-			 * both the i % 251 pattern from offset 0. */
-			if (c->got + (uint64_t)n > want ||
-			    pattern_check(t->scratch, (size_t)n, c->got) != (size_t)n) {
-				request_fail(t, c, LERR_INTEGRITY, now);
-				return;
-			}
-			c->got += (uint64_t)n;
-			if (c->got < want)
-				continue;
-			if (e->t_end && now >= e->t_end)
-				return; /* finished after the end: counted in flight, not done */
-			request_done(t, c, now);
-			next_unit(t, c, now);
-			if (c->st == C_NONE || c->st == C_IDLE)
-				return;
-			continue;
-		}
-		return;
+		if (r == STEP_STOP)
+			return;
 	}
 }
 
