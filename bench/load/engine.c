@@ -55,7 +55,7 @@ static void conn_close(struct lconn *c)
 	if (c->fd >= 0)
 		close(c->fd); /* also leaves the epoll set */
 	c->fd = -1;
-	c->blocking = false;
+	c->blocking = c->epoll_only = false;
 	c->st = C_NONE;
 }
 
@@ -79,6 +79,34 @@ static void conn_failed(struct lthread *t, struct lconn *c, int err, uint64_t no
 	conn_close(c);
 }
 
+/* Socket options and source address before connect(): 0 or an errno.
+ * They fail on a fresh socket only when something outside the program
+ * says no (an LSM, a cgroup BPF setsockopt program: EACCES, EPERM) or
+ * the kernel lacks the option (IP_BIND_ADDRESS_NO_PORT, 4.2: ENOPROTOOPT);
+ * a connection without them would measure something else, so it fails,
+ * counted by errno. */
+static int conn_setup(const struct engine *e, const struct lconn *c, int fd)
+{
+	int one = 1;
+	if (e->target.family == AF_UNIX)
+		return 0;
+	/* TCP_NODELAY: Nagle would hold the tail of a request written in
+	 * pieces until the server ACKs the head, and its delayed ACK takes up
+	 * to 40 ms: latency of the algorithm, not of the server. */
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0)
+		return errno;
+	if (!e->cfg->nsources)
+		return 0;
+	/* IP_BIND_ADDRESS_NO_PORT: bind() picks the address only; the port is
+	 * chosen at connect() time against the full 4-tuple, so each source
+	 * address has its own port range. */
+	const struct net_addr *src = &e->cfg->sources[c->src];
+	if (setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one) < 0 ||
+	    bind(fd, (const struct sockaddr *)&src->ss, src->len) < 0)
+		return errno;
+	return 0;
+}
+
 static int conn_open(struct lthread *t, struct lconn *c, uint64_t sched)
 {
 	const struct engine *e = t->e;
@@ -91,33 +119,25 @@ static int conn_open(struct lthread *t, struct lconn *c, uint64_t sched)
 		conn_failed(t, c, errno, now);
 		return -1;
 	}
-	if (e->target.family != AF_UNIX) {
-		int one = 1;
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-		if (e->cfg->nsources) {
-			/* IP_BIND_ADDRESS_NO_PORT: bind() picks the address only;
-			 * the port is chosen at connect() time against the full
-			 * 4-tuple, so each source address has its own port range. */
-			const struct net_addr *src = &e->cfg->sources[c->src];
-			setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
-			if (bind(fd, (const struct sockaddr *)&src->ss, src->len) < 0) {
-				int err = errno;
-				close(fd);
-				conn_failed(t, c, err, now);
-				return -1;
-			}
-		}
+	c->fd = fd; /* from here conn_failed() closes it */
+	int err = conn_setup(e, c, fd);
+	if (err) {
+		conn_failed(t, c, err, now);
+		return -1;
 	}
-	c->fd = fd;
 	c->st = C_CONNECTING;
 	c->deadline = now + e->cfg->connect_timeout_us * 1000;
+	/* epoll_ctl(ADD) fails with ENOMEM (the kernel's epitem allocation)
+	 * or ENOSPC (the user's fs.epoll.max_user_watches reached): such a
+	 * socket would never be reported and its request would wait for the
+	 * connect timeout, so it fails now, counted by errno. */
 	struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET | EPOLLRDHUP,
 				 .data.ptr = c};
-	epoll_ctl(t->ep, EPOLL_CTL_ADD, fd, &ev);
 	/* Non-blocking connect: the SYN leaves now; EINPROGRESS until the
 	 * handshake completes (writable) or fails (SO_ERROR). */
-	if (connect(fd, (const struct sockaddr *)&e->target.ss, e->target.len) < 0 &&
-	    errno != EINPROGRESS && errno != EAGAIN) {
+	if (epoll_ctl(t->ep, EPOLL_CTL_ADD, fd, &ev) < 0 ||
+	    (connect(fd, (const struct sockaddr *)&e->target.ss, e->target.len) < 0 &&
+	     errno != EINPROGRESS && errno != EAGAIN)) {
 		conn_failed(t, c, errno, now);
 		return -1;
 	}
@@ -235,7 +255,8 @@ static void on_connected(struct lthread *t, struct lconn *c, uint64_t now)
 {
 	int err = 0;
 	socklen_t len = sizeof err;
-	getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		err = errno; /* cannot tell how the handshake went */
 	if (err) {
 		conn_failed(t, c, err, now);
 		return;
@@ -516,13 +537,20 @@ static bool thread_finished(struct lthread *t)
  * of a large block could wait on a server that waits on us. */
 static bool wait_in_socket(struct lthread *t, struct lconn *c)
 {
+	if (c->epoll_only)
+		return false;
 	if (!c->blocking) {
 		struct timeval tv = {0, (suseconds_t)(TICK_NS / 1000)};
+		/* The timeouts first: a socket that cannot have them must not
+		 * turn blocking, or a silent server would hold the thread in
+		 * recv() past every deadline and the stop. */
 		int fl = fcntl(c->fd, F_GETFL);
-		if (fl < 0 || fcntl(c->fd, F_SETFL, fl & ~O_NONBLOCK) < 0 ||
-		    setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0 ||
-		    setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) < 0)
-			return false; /* stays non-blocking: epoll_wait as usual */
+		if (setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0 ||
+		    setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) < 0 || fl < 0 ||
+		    fcntl(c->fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+			c->epoll_only = true; /* stays non-blocking: epoll_wait as usual */
+			return false;
+		}
 		c->blocking = true;
 	}
 	step(t, c, EPOLLIN | EPOLLOUT);
@@ -561,6 +589,16 @@ void *engine_thread(void *arg)
 		if (e->cfg->connect_rate > 0 && t->cnext > now && t->cnext - now < wait)
 			wait = t->cnext - now;
 		int n = epoll_wait(t->ep, ev, 256, (int)((wait + 999999) / 1000000));
+		if (n < 0 && errno != EINTR) {
+			/* EBADF, EFAULT, EINVAL: this thread's epoll set is
+			 * broken and none of its connections can move again.
+			 * Counted (warm-up or not), and the thread ends rather
+			 * than spin.  EINTR (a handled signal: SIGWINCH from a
+			 * resized terminal) is no failure: the loop goes on. */
+			int err = errno;
+			t->s.err[err < STATS_MAX_ERRNO ? err : STATS_MAX_ERRNO - 1]++;
+			break;
+		}
 		for (int i = 0; i < n; i++)
 			step(t, ev[i].data.ptr, ev[i].events);
 	}
