@@ -16,12 +16,19 @@ void blocking_serve(struct srv *s, int fd)
 {
 	struct sess c;
 	unsigned idle = s->cfg->idle_timeout_ms;
-	if (idle) {
-		/* A blocking recv() gives up after SO_RCVTIMEO with EAGAIN. */
+	int r = sess_init(&c, s, fd, true);
+	if (r == 0 && idle) {
+		/* A blocking recv() gives up after SO_RCVTIMEO with EAGAIN.
+		 * Without it --idle-timeout-ms would not hold: refuse the
+		 * connection, counted (an LSM or a cgroup BPF program can say
+		 * no to setsockopt). */
 		struct timeval tv = {.tv_sec = idle / 1000, .tv_usec = (idle % 1000) * 1000};
-		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0) {
+			r = -errno;
+			stats_error(s->st, -r);
+		}
 	}
-	if (sess_init(&c, s, fd, true) == 0)
+	if (r == 0)
 		while (!srv_stopping && sess_on_read(&c) != SESS_CLOSE)
 			;
 	sess_close(&c);

@@ -17,11 +17,25 @@ struct loop {
 	struct conntab tab;
 };
 
-static void watch(struct loop *l, struct sess *c, enum sess_want w, int op)
+/* Register c's socket (ADD) or re-aim it (MOD); -errno when the kernel
+ * refuses, and then the connection is closed and counted by errno: a
+ * socket outside the set is never reported, so it would sit unserved and
+ * uncounted until the stop.  ADD allocates an epitem and a wait-queue
+ * entry per watched fd (fs/eventpoll.c, ep_insert) and fails with ENOMEM
+ * when that allocation does, or with ENOSPC once the user's watches reach
+ * fs.epoll.max_user_watches (by default 4% of low memory divided by the
+ * ~200 bytes one watch costs: a limit that millions of sockets meet).
+ * MOD allocates nothing; it fails only for a fd not in the set (ENOENT). */
+static int watch(struct loop *l, struct sess *c, enum sess_want w, int op)
 {
 	struct epoll_event ev = {.events = w == SESS_WRITE ? EPOLLOUT : EPOLLIN, .data.fd = c->fd};
 	c->want = w;
-	epoll_ctl(l->ep, op, c->fd, &ev);
+	if (epoll_ctl(l->ep, op, c->fd, &ev) == 0)
+		return 0;
+	int e = errno;
+	stats_error(c->srv->st, e);
+	conntab_del(&l->tab, c); /* closed: accepted == closed still holds */
+	return -e;
 }
 
 static int add_conn(struct srv *s, int fd, void *arg)
@@ -30,8 +44,7 @@ static int add_conn(struct srv *s, int fd, void *arg)
 	struct sess *c = conntab_add(&l->tab, s, fd);
 	if (!c)
 		return -ENOMEM;
-	watch(l, c, SESS_READ, EPOLL_CTL_ADD);
-	return 0;
+	return watch(l, c, SESS_READ, EPOLL_CTL_ADD);
 }
 
 static void on_conn(struct loop *l, struct sess *c, uint32_t events)
@@ -42,7 +55,7 @@ static void on_conn(struct loop *l, struct sess *c, uint32_t events)
 	if (w == SESS_CLOSE)
 		conntab_del(&l->tab, c); /* close() also removes it from the epoll set */
 	else if (w != c->want)
-		watch(l, c, w, EPOLL_CTL_MOD);
+		watch(l, c, w, EPOLL_CTL_MOD); /* on failure c is gone, counted */
 }
 
 int epoll_loop(struct srv *s, int lfd, bool exclusive)
@@ -62,12 +75,22 @@ int epoll_loop(struct srv *s, int lfd, bool exclusive)
 		return -e;
 	}
 	struct epoll_event evs[256];
-	int tick = srv_tick_ms(s);
+	int tick = srv_tick_ms(s), r = 0;
 	uint64_t next_sweep = clock_now_ms() + (uint64_t)(tick > 0 ? tick : 0);
 	while (!srv_stopping) {
 		int n = epoll_wait(l.ep, evs, 256, tick);
-		if (n < 0 && errno != EINTR)
-			break;
+		if (n < 0) {
+			/* EINTR: a signal whose handler ran (SIGWINCH, once a
+			 * handler is installed; INT and TERM come through the
+			 * signalfd) - nothing failed, wait again.  The rest
+			 * (EBADF, EFAULT, EINVAL) means the loop itself is broken:
+			 * serve.c reports it and exits 1. */
+			if (errno != EINTR) {
+				r = -errno;
+				break;
+			}
+			n = 0;
+		}
 		for (int i = 0; i < n && !srv_stopping; i++) {
 			int fd = evs[i].data.fd;
 			if (fd == s->stop_fd)
@@ -84,7 +107,7 @@ int epoll_loop(struct srv *s, int lfd, bool exclusive)
 	}
 	conntab_close_all(&l.tab);
 	close(l.ep);
-	return 0;
+	return r;
 }
 
 static int run(struct srv *s)

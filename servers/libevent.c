@@ -58,7 +58,17 @@ static void conn_close(struct conn *k)
 	free(k);
 }
 
-/* Point the connection's event at what the session waits for next. */
+/* event_add() on an fd event is epoll_ctl() at once (no changelist: see
+ * below), so it fails as epoll_ctl does - ENOMEM, or ENOSPC past
+ * fs.epoll.max_user_watches (servers/epoll.c, watch) - with errno kept
+ * and a "[warn] Epoll ADD" line on stderr from libevent itself. */
+static int add_errno(void)
+{
+	return errno ? errno : EIO;
+}
+
+/* Point the connection's event at what the session waits for next;
+ * -errno when libevent refuses (the caller closes and counts). */
 static int watch(struct conn *k, enum sess_want w)
 {
 	short what = (w == SESS_WRITE ? EV_WRITE : EV_READ) | EV_PERSIST;
@@ -69,10 +79,12 @@ static int watch(struct conn *k, enum sess_want w)
 	 * one MOD; the changelist would merge them but is off by default, as
 	 * it misbehaves with dup()ed fds.  It only happens when a reply did not
 	 * fit in the socket buffer. */
-	event_del(k->ev);
+	errno = 0;
+	if (event_del(k->ev) < 0)
+		return -add_errno(); /* still added: event_assign would corrupt it */
 	if (event_assign(k->ev, k->l->base, k->c->fd, what, on_conn, k) < 0)
 		return -EINVAL;
-	return event_add(k->ev, NULL) < 0 ? -ENOMEM : 0;
+	return event_add(k->ev, NULL) < 0 ? -add_errno() : 0;
 }
 
 static void on_conn(evutil_socket_t fd, short what, void *arg)
@@ -105,13 +117,19 @@ static int add_conn(struct srv *s, int fd, void *arg)
 	struct conn *k = calloc(1, sizeof *k);
 	if (k)
 		k->ev = event_new(l->base, fd, EV_READ | EV_PERSIST, on_conn, k);
-	if (!k || !k->ev || event_add(k->ev, NULL) < 0) {
+	int e = k && k->ev ? 0 : ENOMEM; /* an allocation failed */
+	errno = 0;
+	if (!e && event_add(k->ev, NULL) < 0)
+		e = add_errno();
+	if (e) {
+		/* Not watched, never served: closed and counted by errno, so
+		 * that accepted == closed. */
 		if (k && k->ev)
 			event_free(k->ev);
 		free(k);
-		stats_error(s->st, ENOMEM);
+		stats_error(s->st, e);
 		conntab_del(&l->tab, c);
-		return -ENOMEM;
+		return -e;
 	}
 	k->c = c;
 	k->l = l;
@@ -173,6 +191,9 @@ static int run(struct srv *s)
 	}
 	r = 0;
 	errno = 0;
+	/* libevent's epoll backend retries epoll_wait() after EINTR itself
+	 * (epoll_dispatch returns 0 then); any other failure ends the loop
+	 * with -1 and errno from epoll_wait. */
 	if (!srv_stopping && event_base_dispatch(l.base) < 0)
 		r = errno ? -errno : -EIO;
 out:

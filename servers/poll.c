@@ -41,6 +41,9 @@ static int run(struct srv *s)
 				pf[n++] = (struct pollfd){
 				    .fd = fd, .events = c->want == SESS_WRITE ? POLLOUT : POLLIN};
 		}
+		/* EINTR (a handled signal, such as SIGWINCH) is no failure: the
+		 * revents are still 0 from the rebuild above, so the round does
+		 * nothing and polls again. */
 		int k = poll(pf, (nfds_t)n, tick);
 		if (k < 0 && errno != EINTR) {
 			r = -errno;

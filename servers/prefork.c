@@ -30,6 +30,11 @@ static void worker(struct srv *s, int i)
 	/* The signalfd inherited from the parent reads this process's own
 	 * signals: SIGTERM from the parent stops this loop. */
 	int r = epoll_loop(s, lfd, s->cfg->accept_mode == ACCEPT_EXCLUSIVE);
+	/* A worker has no stderr line of its own to give: its loop's failure
+	 * (epoll_wait, say) goes into the shared stats, and the parent
+	 * notices the worker gone. */
+	if (r < 0)
+		stats_error(s->st, -r);
 	_exit(r < 0 ? 1 : 0);
 }
 
@@ -50,8 +55,12 @@ static int run(struct srv *s)
 	/* The parent only waits: for a stop signal, or for workers to die. */
 	struct pollfd pf = {.fd = s->stop_fd, .events = POLLIN};
 	while (!srv_stop_requested(s)) {
-		if (poll(&pf, 1, 500) < 0 && errno != EINTR)
+		/* EINTR: a handled signal (not INT/TERM: those are read from
+		 * the signalfd); look at the workers and wait again. */
+		if (poll(&pf, 1, 500) < 0 && errno != EINTR) {
+			r = -errno;
 			break;
+		}
 		kids_reap(&kids);
 		/* A stop sent to the process group reaches the workers too, and
 		 * they may exit before this loop reads the signal: all gone is an

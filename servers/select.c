@@ -42,6 +42,9 @@ static int run(struct srv *s)
 		}
 		/* select() overwrites its timeout on Linux: make it anew each round. */
 		struct timeval tv = {.tv_sec = tick / 1000, .tv_usec = (tick % 1000) * 1000};
+		/* On error the sets are left as they were (select(2)): every
+		 * use below is behind k > 0, so EINTR (a handled signal) just
+		 * makes a new round. */
 		int k = select(maxfd + 1, &rd, &wr, NULL, tick >= 0 ? &tv : NULL);
 		if (k < 0 && errno != EINTR) {
 			r = -errno;

@@ -79,17 +79,28 @@ struct loop {
 	int accepts;	 /* accept operations in flight */
 	bool fd_starved; /* accept said EMFILE/ENFILE: poll the listen socket */
 	bool stopping;
+	int sq_err; /* why sqe_get() last gave no entry (an errno) */
 	struct op acc[ACCEPT_DEPTH], lpoll, stop_op;
 };
 
+/* A free submission entry, or NULL with the reason in l->sq_err.  A full
+ * ring is handed to the kernel first, and io_uring_enter(2) may refuse
+ * the batch: -EBUSY when the completion ring is overcommitted, -EAGAIN
+ * when the kernel could not allocate for a request, -EINTR after a
+ * handled signal (retried here).  What was queued stays in the ring for
+ * the next submit; the caller gets no entry and decides (see each). */
 static struct io_uring_sqe *sqe_get(struct loop *l)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&l->ring);
-	if (!sqe) {
-		/* Submission ring full: hand this batch to the kernel now. */
-		io_uring_submit(&l->ring);
-		sqe = io_uring_get_sqe(&l->ring);
-	}
+	if (sqe)
+		return sqe;
+	int r;
+	do
+		r = io_uring_submit(&l->ring);
+	while (r == -EINTR);
+	sqe = io_uring_get_sqe(&l->ring);
+	if (!sqe)
+		l->sq_err = r < 0 ? -r : EBUSY; /* submitted, yet the ring is still full */
 	return sqe;
 }
 
@@ -115,7 +126,7 @@ static int arm_recv(struct loop *l, struct conn *k)
 		return -ENOMEM;
 	struct io_uring_sqe *sqe = sqe_get(l);
 	if (!sqe)
-		return -EBUSY;
+		return -l->sq_err; /* closed and counted: nothing would wake it */
 	io_uring_prep_recv(sqe, k->c->fd, p, room, 0);
 	k->op.kind = OP_RECV;
 	k->op.busy = true;
@@ -132,7 +143,7 @@ static int arm_send(struct loop *l, struct conn *k)
 				.msg_iovlen = (size_t)sess_out(k->c, k->iov, l->niov)};
 	struct io_uring_sqe *sqe = sqe_get(l);
 	if (!sqe)
-		return -EBUSY;
+		return -l->sq_err;
 	/* `send`: MSG_DONTWAIT makes io_uring behave as a non-blocking
 	 * send() does - the kernel marks the request REQ_F_NOWAIT and does not
 	 * wait for room, so a full socket buffer gives a short count or
@@ -234,7 +245,7 @@ static void arm_listen_poll(struct loop *l)
 {
 	struct io_uring_sqe *sqe = sqe_get(l);
 	if (!sqe)
-		return;
+		return; /* lpoll not busy: the main loop tries again next round */
 	io_uring_prep_poll_add(sqe, l->s->lfd[0], POLLIN);
 	l->lpoll.busy = true;
 	io_uring_sqe_set_data(sqe, &l->lpoll);
@@ -259,7 +270,7 @@ static void arm_stop(struct loop *l)
 {
 	struct io_uring_sqe *sqe = sqe_get(l);
 	if (!sqe)
-		return;
+		return; /* stop_op not busy: the main loop tries again next round */
 	/* One-shot poll: it completes once, then is armed again. */
 	io_uring_prep_poll_add(sqe, l->s->stop_fd, POLLIN);
 	l->stop_op.busy = true;
@@ -318,9 +329,11 @@ static int wait_reap(struct loop *l, int ms)
 	struct io_uring_cqe *cqe;
 	int r = io_uring_submit_and_wait_timeout(&l->ring, &cqe, 1, ms >= 0 ? &ts : NULL, NULL);
 	reap(l);
-	/* -ETIME: the timeout; -EINTR: a signal not in the signalfd set;
+	/* -ETIME: the timeout; -EINTR: a handled signal not in the signalfd
+	 * set (SIGWINCH, say) - nothing failed, the loop waits again;
 	 * -EBUSY/-EAGAIN: completions overflowed or the kernel was short of
-	 * memory - reaping (done above) makes room. */
+	 * memory - reaping (done above) makes room.  Anything else (EBADF,
+	 * EFAULT, EINVAL: the ring itself is broken) ends run() with it. */
 	if (r < 0 && r != -ETIME && r != -EINTR && r != -EBUSY && r != -EAGAIN)
 		return r;
 	return 0;
@@ -330,7 +343,7 @@ static void cancel(struct loop *l, struct op *op)
 {
 	struct io_uring_sqe *sqe = sqe_get(l);
 	if (!sqe)
-		return;
+		return; /* the drain's time limit and stop_all's last resort cover it */
 	/* The target completes with -ECANCELED (or its result, if it won the
 	 * race); the cancel request has its own completion, user_data NULL. */
 	io_uring_prep_cancel(sqe, op, 0);

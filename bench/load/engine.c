@@ -55,7 +55,7 @@ static void conn_close(struct lconn *c)
 	if (c->fd >= 0)
 		close(c->fd); /* also leaves the epoll set */
 	c->fd = -1;
-	c->blocking = false;
+	c->blocking = c->epoll_only = false;
 	c->st = C_NONE;
 }
 
@@ -79,6 +79,34 @@ static void conn_failed(struct lthread *t, struct lconn *c, int err, uint64_t no
 	conn_close(c);
 }
 
+/* Socket options and source address before connect(): 0 or an errno.
+ * They fail on a fresh socket only when something outside the program
+ * says no (an LSM, a cgroup BPF setsockopt program: EACCES, EPERM) or
+ * the kernel lacks the option (IP_BIND_ADDRESS_NO_PORT, 4.2: ENOPROTOOPT);
+ * a connection without them would measure something else, so it fails,
+ * counted by errno. */
+static int conn_setup(const struct engine *e, const struct lconn *c, int fd)
+{
+	int one = 1;
+	if (e->target.family == AF_UNIX)
+		return 0;
+	/* TCP_NODELAY: Nagle would hold the tail of a request written in
+	 * pieces until the server ACKs the head, and its delayed ACK takes up
+	 * to 40 ms: latency of the algorithm, not of the server. */
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0)
+		return errno;
+	if (!e->cfg->nsources)
+		return 0;
+	/* IP_BIND_ADDRESS_NO_PORT: bind() picks the address only; the port is
+	 * chosen at connect() time against the full 4-tuple, so each source
+	 * address has its own port range. */
+	const struct net_addr *src = &e->cfg->sources[c->src];
+	if (setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one) < 0 ||
+	    bind(fd, (const struct sockaddr *)&src->ss, src->len) < 0)
+		return errno;
+	return 0;
+}
+
 static int conn_open(struct lthread *t, struct lconn *c, uint64_t sched)
 {
 	const struct engine *e = t->e;
@@ -91,33 +119,25 @@ static int conn_open(struct lthread *t, struct lconn *c, uint64_t sched)
 		conn_failed(t, c, errno, now);
 		return -1;
 	}
-	if (e->target.family != AF_UNIX) {
-		int one = 1;
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-		if (e->cfg->nsources) {
-			/* IP_BIND_ADDRESS_NO_PORT: bind() picks the address only;
-			 * the port is chosen at connect() time against the full
-			 * 4-tuple, so each source address has its own port range. */
-			const struct net_addr *src = &e->cfg->sources[c->src];
-			setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
-			if (bind(fd, (const struct sockaddr *)&src->ss, src->len) < 0) {
-				int err = errno;
-				close(fd);
-				conn_failed(t, c, err, now);
-				return -1;
-			}
-		}
+	c->fd = fd; /* from here conn_failed() closes it */
+	int err = conn_setup(e, c, fd);
+	if (err) {
+		conn_failed(t, c, err, now);
+		return -1;
 	}
-	c->fd = fd;
 	c->st = C_CONNECTING;
 	c->deadline = now + e->cfg->connect_timeout_us * 1000;
+	/* epoll_ctl(ADD) fails with ENOMEM (the kernel's epitem allocation)
+	 * or ENOSPC (the user's fs.epoll.max_user_watches reached): such a
+	 * socket would never be reported and its request would wait for the
+	 * connect timeout, so it fails now, counted by errno. */
 	struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET | EPOLLRDHUP,
 				 .data.ptr = c};
-	epoll_ctl(t->ep, EPOLL_CTL_ADD, fd, &ev);
 	/* Non-blocking connect: the SYN leaves now; EINPROGRESS until the
 	 * handshake completes (writable) or fails (SO_ERROR). */
-	if (connect(fd, (const struct sockaddr *)&e->target.ss, e->target.len) < 0 &&
-	    errno != EINPROGRESS && errno != EAGAIN) {
+	if (epoll_ctl(t->ep, EPOLL_CTL_ADD, fd, &ev) < 0 ||
+	    (connect(fd, (const struct sockaddr *)&e->target.ss, e->target.len) < 0 &&
+	     errno != EINPROGRESS && errno != EAGAIN)) {
 		conn_failed(t, c, errno, now);
 		return -1;
 	}
@@ -235,7 +255,8 @@ static void on_connected(struct lthread *t, struct lconn *c, uint64_t now)
 {
 	int err = 0;
 	socklen_t len = sizeof err;
-	getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		err = errno; /* cannot tell how the handshake went */
 	if (err) {
 		conn_failed(t, c, err, now);
 		return;
@@ -281,10 +302,112 @@ static int http_received(struct lthread *t, struct lconn *c, size_t n, uint64_t 
 	return c->st == C_NONE || c->st == C_IDLE || c->st == C_DONE;
 }
 
+/* What a step_* function tells step(): drive the connection further, or
+ * leave it (the socket said EAGAIN, it waits for the reply or the
+ * schedule, or it was closed). */
+enum { STEP_MORE, STEP_STOP };
+
+/* C_SENDING: write what the socket takes of the request (or the stream). */
+static int step_send(struct lthread *t, struct lconn *c, uint64_t *now)
+{
+	const struct engine *e = t->e;
+	size_t len = e->cfg->mode == MODE_STREAM ? e->cfg->send_size : e->reqlen;
+	ssize_t n = send(c->fd, e->reqbuf + c->off, len - c->off, MSG_NOSIGNAL);
+	if (n < 0) {
+		/* EINTR: only a blocking socket (wait_in_socket) sleeps in
+		 * send(); its loop calls again after the clock and stop checks */
+		if (errno != EAGAIN && errno != EINTR)
+			request_fail(t, c, errno, *now);
+		return STEP_STOP;
+	}
+	c->off += (uint64_t)n;
+	if (measuring(t, *now)) {
+		t->s.bytes_out += (uint64_t)n;
+		if (e->cfg->mode == MODE_STREAM) {
+			struct ival *iv = ival_at(t, *now);
+			if (iv)
+				iv->bytes += (uint64_t)n;
+		}
+	}
+	if (c->off < len)
+		return STEP_MORE;
+	if (e->cfg->mode == MODE_STREAM) {
+		*now = clock_now_ns();
+		if (e->stop || (e->t_end && *now >= e->t_end))
+			return STEP_STOP;
+		c->off = 0;
+		return STEP_MORE;
+	}
+	c->st = C_RECEIVING;
+	/* The reply cannot be here yet: the server has not even been
+	 * scheduled.  Trying recv() now costs a system call that says EAGAIN;
+	 * the edge-triggered EPOLLIN that the reply's arrival raises brings us
+	 * back instead. */
+	return STEP_STOP;
+}
+
+/* recv() gave no bytes: n == 0 (the server closed) or n < 0 (err). */
+static void recv_ended(struct lthread *t, struct lconn *c, ssize_t n, int err, uint64_t now)
+{
+	if (c->st == C_RECEIVING) {
+		/* The server closed: mid-reply that is a short reply. */
+		request_fail(t, c, n < 0 ? err : c->got ? LERR_SHORT_REPLY : LERR_EOF, now);
+		return;
+	}
+	count_error(t, n < 0 ? err : LERR_EOF, now);
+	conn_close(c);
+}
+
+/* rr, crr, echo: n reply bytes are in scratch.  Every byte is checked:
+ * the rr reply and the echo are both the i % 251 pattern from offset 0. */
+static int reply_bytes(struct lthread *t, struct lconn *c, size_t n, uint64_t now)
+{
+	const struct engine *e = t->e;
+	size_t want = expect_len(e);
+	if (c->got + n > want || pattern_check(t->scratch, n, c->got) != n) {
+		request_fail(t, c, LERR_INTEGRITY, now);
+		return STEP_STOP;
+	}
+	c->got += n;
+	if (c->got < want)
+		return STEP_MORE;
+	if (e->t_end && now >= e->t_end)
+		return STEP_STOP; /* finished after the end: counted in flight, not done */
+	request_done(t, c, now);
+	next_unit(t, c, now);
+	return c->st == C_NONE || c->st == C_IDLE ? STEP_STOP : STEP_MORE;
+}
+
+/* C_RECEIVING, C_HOLD, C_IDLE: read what came. */
+static int step_recv(struct lthread *t, struct lconn *c, uint64_t *now)
+{
+	ssize_t n = recv(c->fd, t->scratch, SCRATCH, 0);
+	int err = errno;
+	*now = clock_now_ns();
+	if (n <= 0) {
+		/* EINTR: as in step_send, a blocking socket's loop calls again */
+		if (n == 0 || (err != EAGAIN && err != EINTR))
+			recv_ended(t, c, n, err, *now);
+		return STEP_STOP;
+	}
+	if (c->st != C_RECEIVING) { /* bytes nobody asked for */
+		request_fail(t, c, LERR_INTEGRITY, *now);
+		return STEP_STOP;
+	}
+	if (measuring(t, c->t_sched)) {
+		t->s.bytes_in += (uint64_t)n;
+		struct ival *iv = ival_at(t, *now);
+		if (iv)
+			iv->bytes += (uint64_t)n;
+	}
+	if (t->e->cfg->mode == MODE_HTTP)
+		return http_received(t, c, (size_t)n, *now) ? STEP_STOP : STEP_MORE;
+	return reply_bytes(t, c, (size_t)n, *now);
+}
+
 /* Drive one connection until the socket says EAGAIN. */
 static void step(struct lthread *t, struct lconn *c, uint32_t events)
 {
-	const struct engine *e = t->e;
 	uint64_t now = clock_now_ns();
 	if (c->st == C_CONNECTING) {
 		if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
@@ -292,100 +415,15 @@ static void step(struct lthread *t, struct lconn *c, uint32_t events)
 		on_connected(t, c, now);
 	}
 	for (;;) {
-		if (c->st == C_SENDING) {
-			size_t len = e->cfg->mode == MODE_STREAM ? e->cfg->send_size : e->reqlen;
-			ssize_t n = send(c->fd, e->reqbuf + c->off, len - c->off, MSG_NOSIGNAL);
-			if (n < 0) {
-				if (errno == EAGAIN || errno == EINTR)
-					return;
-				request_fail(t, c, errno, now);
-				return;
-			}
-			c->off += (uint64_t)n;
-			if (measuring(t, now)) {
-				t->s.bytes_out += (uint64_t)n;
-				if (e->cfg->mode == MODE_STREAM) {
-					struct ival *iv = ival_at(t, now);
-					if (iv)
-						iv->bytes += (uint64_t)n;
-				}
-			}
-			if (c->off < len)
-				continue;
-			if (e->cfg->mode == MODE_STREAM) {
-				now = clock_now_ns();
-				if (e->stop || (e->t_end && now >= e->t_end))
-					return;
-				c->off = 0;
-				continue;
-			}
-			c->st = C_RECEIVING;
-			/* The reply cannot be here yet: the server has not even
-			 * been scheduled.  Trying recv() now costs a system call
-			 * that says EAGAIN; the edge-triggered EPOLLIN that the
-			 * reply's arrival raises brings us back instead. */
+		int r;
+		if (c->st == C_SENDING)
+			r = step_send(t, c, &now);
+		else if (c->st == C_RECEIVING || c->st == C_HOLD || c->st == C_IDLE)
+			r = step_recv(t, c, &now);
+		else
 			return;
-		}
-		if (c->st == C_RECEIVING || c->st == C_HOLD || c->st == C_IDLE) {
-			ssize_t n = recv(c->fd, t->scratch, SCRATCH, 0);
-			now = clock_now_ns();
-			if (n < 0) {
-				if (errno == EAGAIN || errno == EINTR)
-					return;
-				if (c->st == C_RECEIVING)
-					request_fail(t, c, errno, now);
-				else {
-					count_error(t, errno, now);
-					conn_close(c);
-				}
-				return;
-			}
-			if (n == 0) {
-				/* The server closed: mid-reply that is a short reply. */
-				if (c->st == C_RECEIVING)
-					request_fail(t, c, c->got ? LERR_SHORT_REPLY : LERR_EOF,
-						     now);
-				else {
-					count_error(t, LERR_EOF, now);
-					conn_close(c);
-				}
-				return;
-			}
-			if (c->st != C_RECEIVING) { /* bytes nobody asked for */
-				request_fail(t, c, LERR_INTEGRITY, now);
-				return;
-			}
-			if (measuring(t, c->t_sched)) {
-				t->s.bytes_in += (uint64_t)n;
-				struct ival *iv = ival_at(t, now);
-				if (iv)
-					iv->bytes += (uint64_t)n;
-			}
-			if (e->cfg->mode == MODE_HTTP) {
-				if (http_received(t, c, (size_t)n, now))
-					return;
-				continue;
-			}
-			size_t want = expect_len(e);
-			/* Every byte is checked: the rr reply and the echo are
-			 * both the i % 251 pattern from offset 0. */
-			if (c->got + (uint64_t)n > want ||
-			    pattern_check(t->scratch, (size_t)n, c->got) != (size_t)n) {
-				request_fail(t, c, LERR_INTEGRITY, now);
-				return;
-			}
-			c->got += (uint64_t)n;
-			if (c->got < want)
-				continue;
-			if (e->t_end && now >= e->t_end)
-				return; /* finished after the end: counted in flight, not done */
-			request_done(t, c, now);
-			next_unit(t, c, now);
-			if (c->st == C_NONE || c->st == C_IDLE)
-				return;
-			continue;
-		}
-		return;
+		if (r == STEP_STOP)
+			return;
 	}
 }
 
@@ -499,13 +537,20 @@ static bool thread_finished(struct lthread *t)
  * of a large block could wait on a server that waits on us. */
 static bool wait_in_socket(struct lthread *t, struct lconn *c)
 {
+	if (c->epoll_only)
+		return false;
 	if (!c->blocking) {
 		struct timeval tv = {0, (suseconds_t)(TICK_NS / 1000)};
+		/* The timeouts first: a socket that cannot have them must not
+		 * turn blocking, or a silent server would hold the thread in
+		 * recv() past every deadline and the stop. */
 		int fl = fcntl(c->fd, F_GETFL);
-		if (fl < 0 || fcntl(c->fd, F_SETFL, fl & ~O_NONBLOCK) < 0 ||
-		    setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0 ||
-		    setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) < 0)
-			return false; /* stays non-blocking: epoll_wait as usual */
+		if (setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0 ||
+		    setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) < 0 || fl < 0 ||
+		    fcntl(c->fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+			c->epoll_only = true; /* stays non-blocking: epoll_wait as usual */
+			return false;
+		}
 		c->blocking = true;
 	}
 	step(t, c, EPOLLIN | EPOLLOUT);
@@ -544,6 +589,16 @@ void *engine_thread(void *arg)
 		if (e->cfg->connect_rate > 0 && t->cnext > now && t->cnext - now < wait)
 			wait = t->cnext - now;
 		int n = epoll_wait(t->ep, ev, 256, (int)((wait + 999999) / 1000000));
+		if (n < 0 && errno != EINTR) {
+			/* EBADF, EFAULT, EINVAL: this thread's epoll set is
+			 * broken and none of its connections can move again.
+			 * Counted (warm-up or not), and the thread ends rather
+			 * than spin.  EINTR (a handled signal: SIGWINCH from a
+			 * resized terminal) is no failure: the loop goes on. */
+			int err = errno;
+			t->s.err[err < STATS_MAX_ERRNO ? err : STATS_MAX_ERRNO - 1]++;
+			break;
+		}
 		for (int i = 0; i < n; i++)
 			step(t, ev[i].data.ptr, ev[i].events);
 	}

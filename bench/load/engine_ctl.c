@@ -11,15 +11,10 @@
 #include "sockbench/clock.h"
 #include "engine_int.h"
 
-int engine_start(struct engine *e)
+/* Requests and reply patterns are made once, not per request. */
+static int make_request(struct engine *e)
 {
 	const struct load_config *cfg = e->cfg;
-	int nt = cfg->threads < cfg->conns ? cfg->threads : cfg->conns;
-	e->nthreads = nt;
-	e->t = calloc((size_t)nt, sizeof *e->t);
-	if (!e->t)
-		return -ENOMEM;
-	/* Requests and reply patterns are made once, not per request. */
 	if (cfg->mode == MODE_HTTP) {
 		/* What wrk sends: the shortest valid HTTP/1.1 request. */
 		char req[512];
@@ -43,44 +38,69 @@ int engine_start(struct engine *e)
 			return -ENOMEM;
 		pattern_fill(e->reqbuf, e->reqlen, 0);
 	}
+	return 0;
+}
+
+/* Thread i of nt: its share of the connections (*g: the run-wide index of
+ * its first one, for --source), of --requests, and of the schedules. */
+static int thread_init(struct engine *e, int i, int nt, uint64_t now, int *g)
+{
+	const struct load_config *cfg = e->cfg;
+	struct lthread *t = &e->t[i];
+	t->e = e;
+	t->idx = i;
+	t->n = cfg->conns / nt + (i < cfg->conns % nt);
+	t->conn_quota = (uint64_t)t->n;
+	t->connecting = 1; /* unknown until the first timeout check */
+	t->quota = cfg->requests / (uint64_t)nt + ((uint64_t)i < cfg->requests % (uint64_t)nt);
+	t->idle_top = -1;
+	t->c = calloc((size_t)t->n, sizeof *t->c);
+	t->scratch = malloc(SCRATCH);
+	/* epoll_create1: EMFILE/ENFILE (out of fds) or ENOMEM */
+	t->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (t->ep < 0)
+		return -errno;
+	if (!t->c || !t->scratch)
+		return -ENOMEM;
+	for (int k = 0; k < t->n; k++, (*g)++) {
+		t->c[k].fd = -1;
+		t->c[k].src = cfg->nsources ? *g % cfg->nsources : 0;
+	}
+	hist_init(&t->s.conn_lat);
+	hist_init(&t->s.req_lat);
+	hist_init(&t->s.req_lat_unc);
+	if (cfg->rate > 0) {
+		t->step = (uint64_t)((double)nt * 1e9 / cfg->rate);
+		t->next = now + (uint64_t)((double)i * 1e9 / cfg->rate);
+	}
+	if (cfg->connect_rate > 0) {
+		t->cstep = (uint64_t)((double)nt * 1e9 / cfg->connect_rate);
+		t->cnext = now + (uint64_t)((double)i * 1e9 / cfg->connect_rate);
+	}
+	return 0;
+}
+
+int engine_start(struct engine *e)
+{
+	const struct load_config *cfg = e->cfg;
+	int nt = cfg->threads < cfg->conns ? cfg->threads : cfg->conns;
+	e->nthreads = nt;
+	e->t = calloc((size_t)nt, sizeof *e->t);
+	if (!e->t)
+		return -ENOMEM;
+	int r = make_request(e);
+	if (r < 0)
+		return r;
 	uint64_t now = clock_now_ns();
 	e->t_begin = now;
 	e->t_measure = now + cfg->warmup_us * 1000;
 	e->t_end = cfg->requests ? 0 : e->t_measure + cfg->duration_us * 1000;
 	int g = 0;
+	for (int i = 0; i < nt; i++)
+		if ((r = thread_init(e, i, nt, now, &g)) < 0)
+			return r;
 	for (int i = 0; i < nt; i++) {
-		struct lthread *t = &e->t[i];
-		t->e = e;
-		t->idx = i;
-		t->n = cfg->conns / nt + (i < cfg->conns % nt);
-		t->conn_quota = (uint64_t)t->n;
-		t->connecting = 1; /* unknown until the first timeout check */
-		t->quota =
-		    cfg->requests / (uint64_t)nt + ((uint64_t)i < cfg->requests % (uint64_t)nt);
-		t->idle_top = -1;
-		t->c = calloc((size_t)t->n, sizeof *t->c);
-		t->scratch = malloc(SCRATCH);
-		t->ep = epoll_create1(EPOLL_CLOEXEC);
-		if (!t->c || !t->scratch || t->ep < 0)
-			return -ENOMEM;
-		for (int k = 0; k < t->n; k++, g++) {
-			t->c[k].fd = -1;
-			t->c[k].src = cfg->nsources ? g % cfg->nsources : 0;
-		}
-		hist_init(&t->s.conn_lat);
-		hist_init(&t->s.req_lat);
-		hist_init(&t->s.req_lat_unc);
-		if (cfg->rate > 0) {
-			t->step = (uint64_t)((double)nt * 1e9 / cfg->rate);
-			t->next = now + (uint64_t)((double)i * 1e9 / cfg->rate);
-		}
-		if (cfg->connect_rate > 0) {
-			t->cstep = (uint64_t)((double)nt * 1e9 / cfg->connect_rate);
-			t->cnext = now + (uint64_t)((double)i * 1e9 / cfg->connect_rate);
-		}
-	}
-	for (int i = 0; i < nt; i++) {
-		int r = pthread_create(&e->t[i].tid, NULL, engine_thread, &e->t[i]);
+		r = pthread_create(&e->t[i].tid, NULL, engine_thread, &e->t[i]);
 		if (r) {
 			e->stop = 1;
 			for (int k = 0; k < i; k++)

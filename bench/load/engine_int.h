@@ -29,6 +29,7 @@ struct lconn {
 	int next_idle;	     /* open loop: stack of idle connections */
 	struct http_resp hr; /* http: the reply being read */
 	bool blocking;	     /* one-connection thread: waits in send/recv itself */
+	bool epoll_only;     /* its blocking set-up failed: stays on epoll_wait */
 };
 
 struct lthread {

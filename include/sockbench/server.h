@@ -46,7 +46,9 @@ extern volatile sig_atomic_t srv_stopping;
  * (counted).  Sleeps --accept-delay-ms first, sets --sndbuf/--rcvbuf. */
 int srv_accept(struct srv *s, int lfd, bool nonblock);
 /* Admit a socket accept() returned: count it, refuse it past --max-conns
- * (-ECONNABORTED, closed and counted), set --sndbuf/--rcvbuf. */
+ * (-ECONNABORTED, closed and counted), set --sndbuf/--rcvbuf and
+ * TCP_NODELAY (refused the same way, the errno counted, if setsockopt
+ * fails). */
 int srv_admit(struct srv *s, int fd);
 /* Listen socket readable: accept up to a batch (one when --accept-delay-ms
  * is set: a slow acceptor takes one per wake-up) and hand each new socket

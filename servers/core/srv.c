@@ -18,10 +18,36 @@ volatile sig_atomic_t srv_stopping;
 static volatile sig_atomic_t cur_fd = -1;
 static int wake_w = -1; /* write end of the blocking models' stop pipe */
 
-int srv_admit(struct srv *s, int fd)
+/* The socket options every accepted socket gets; 0 or -errno.  On a
+ * fresh socket these fail only when something outside the program says
+ * no: an LSM's socket_setsockopt hook (EACCES) or a cgroup BPF setsockopt
+ * program (EPERM) - the values themselves are clamped, never refused. */
+static int set_sockopts(const struct srv *s, int fd)
 {
 	const struct serve_config *cfg = s->cfg;
 	int one = 1;
+	/* Buffers asked for are doubled by the kernel and capped at
+	 * net.core.[rw]mem_max; serve reports what getsockopt says. */
+	if (cfg->sndbuf &&
+	    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &cfg->sndbuf, sizeof cfg->sndbuf) < 0)
+		return -errno;
+	if (cfg->rcvbuf &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &cfg->rcvbuf, sizeof cfg->rcvbuf) < 0)
+		return -errno;
+	/* TCP_NODELAY, as nginx and netperf do: an echo server answers in
+	 * recv_size pieces, far below loopback's 64 KiB MSS, and Nagle would
+	 * hold each piece until the previous one is ACKed - while the client's
+	 * delayed ACK waits up to 40 ms.  Per-request latency, not the
+	 * algorithm, is what sockbench measures. */
+	if (s->addr.family != AF_UNIX &&
+	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0)
+		return -errno;
+	return 0;
+}
+
+int srv_admit(struct srv *s, int fd)
+{
+	const struct serve_config *cfg = s->cfg;
 	STATS_ADD(s->st, accepted, 1);
 	STATS_ADD(s->st, workers[s->worker].accepts, 1);
 	if (s->fd_limit > 0 && fd >= s->fd_limit) {
@@ -41,19 +67,16 @@ int srv_admit(struct srv *s, int fd)
 		STATS_ADD(s->st, closed, 1);
 		return -ECONNABORTED;
 	}
-	/* Buffers asked for are doubled by the kernel and capped at
-	 * net.core.[rw]mem_max; serve reports what getsockopt says. */
-	if (cfg->sndbuf)
-		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &cfg->sndbuf, sizeof cfg->sndbuf);
-	if (cfg->rcvbuf)
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &cfg->rcvbuf, sizeof cfg->rcvbuf);
-	/* TCP_NODELAY, as nginx and netperf do: an echo server answers in
-	 * recv_size pieces, far below loopback's 64 KiB MSS, and Nagle would
-	 * hold each piece until the previous one is ACKed - while the client's
-	 * delayed ACK waits up to 40 ms.  Per-request latency, not the
-	 * algorithm, is what sockbench measures. */
-	if (s->addr.family != AF_UNIX)
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	int r = set_sockopts(s, fd);
+	if (r < 0) {
+		/* A connection without the buffers or TCP_NODELAY the run asked
+		 * for would measure another experiment: refuse it, counted by
+		 * errno. */
+		close(fd);
+		stats_error(s->st, -r);
+		stats_conn_close(s->st);
+		return -ECONNABORTED;
+	}
 	return fd;
 }
 

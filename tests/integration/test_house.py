@@ -44,10 +44,6 @@ STATE_MACHINES = {
     ("lib/proto_http.c", "http_resp_feed"),  # HTTP reply framing, byte by byte
 }
 
-# TEMPORARY: bench/load/engine.c is being changed on another branch, where
-# step (one connection's send/receive loop, 106 lines) is either split or
-# marked as a state machine; remove this entry then.
-PENDING_ENGINE = {("bench/load/engine.c", "step")}
 
 # Each folder and the folders whose headers it may include (its own too).
 MAY_INCLUDE = {
@@ -200,7 +196,7 @@ def comment_above(lines, line):
 
 
 def test_function_size(t):
-    long_ones, pending, found = {}, {}, set()
+    long_ones, found = {}, set()
     funcs = tags(t, sources(), "f")
     for name, f, line, end, _ in funcs:
         n = end - line + 1
@@ -213,8 +209,6 @@ def test_function_size(t):
                     f"{f}: {name} ({n} lines, allowed as a state machine): "
                     "the comment just above it",
                     'one that says "state machine"', above or "(none)")
-        elif (f, name) in PENDING_ENGINE:
-            pending[f"{f}: {name}"] = n
         else:
             long_ones[f"{f}: {name}"] = n
     t.eq(f"functions over {MAX_FUNC_LINES} lines (universal-ctags)", {},
@@ -222,10 +216,8 @@ def test_function_size(t):
     for f, name in sorted(STATE_MACHINES - found):
         t.note(f"{f}: {name} is in STATE_MACHINES but not over "
                f"{MAX_FUNC_LINES} lines (or gone): drop it from the list")
-    if pending:
-        t.note(f"TEMPORARY, being rewritten elsewhere: {pending}")
     rest = [(e - ln + 1, f"{f}: {name}") for name, f, ln, e, _ in funcs
-            if (f, name) not in STATE_MACHINES | PENDING_ENGINE]
+            if (f, name) not in STATE_MACHINES]
     n, where = max(rest)
     t.note(f"{len(funcs)} functions; the longest of the rest {where}, "
            f"{n} lines (at most {MAX_FUNC_LINES})")
