@@ -5,7 +5,8 @@
  * request, and every wake-up drives the connection's state machine as far
  * as the socket allows (until EAGAIN).  Timestamps come from the vDSO's
  * clock_gettime (no system call).  Starting, observing and stopping the
- * threads is engine_ctl.c; what both share is sockbench/engine_int.h.
+ * threads is engine_ctl.c, a connection's opening and closing engine_conn.c;
+ * what they share is engine_int.h.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,125 +25,6 @@
 #include "engine_int.h"
 #include "sockbench/errname.h"
 #include "sockbench/proto.h"
-
-static bool measuring(const struct lthread *t, uint64_t when)
-{
-	return when >= t->e->t_measure;
-}
-
-static struct ival *ival_at(struct lthread *t, uint64_t now)
-{
-	const struct engine *e = t->e;
-	if (now < e->t_measure || (e->t_end && now >= e->t_end))
-		return NULL; /* warm-up, or bytes arriving after the end */
-	return lstats_ival(&t->s, (int)((now - e->t_measure) / (e->cfg->interval_us * 1000)), true);
-}
-
-static void count_error(struct lthread *t, int kind, uint64_t now)
-{
-	if (!measuring(t, now))
-		return;
-	t->s.err[kind < LERR_KINDS ? kind : STATS_MAX_ERRNO - 1]++;
-	struct ival *iv = ival_at(t, now);
-	if (iv)
-		iv->errors++;
-}
-
-/* ---- connections ------------------------------------------------------ */
-
-static void conn_close(struct lconn *c)
-{
-	if (c->fd >= 0)
-		close(c->fd); /* also leaves the epoll set */
-	c->fd = -1;
-	c->blocking = c->epoll_only = false;
-	c->st = C_NONE;
-}
-
-/* A connection that could not be opened (err: an errno or LERR_*).  With
- * --requests in a request mode it takes one request with it, failed: that
- * request could not be sent, and a run against a dead port must still
- * reach its count rather than retry for ever. */
-static void conn_failed(struct lthread *t, struct lconn *c, int err, uint64_t now)
-{
-	const struct load_config *cfg = t->e->cfg;
-	bool counted = measuring(t, c->t_conn);
-	count_error(t, err, now);
-	if (counted)
-		t->s.conn_failed++;
-	if (cfg->requests && cfg->mode != MODE_CONNECT && cfg->mode != MODE_STREAM &&
-	    t->issued < t->quota) {
-		t->issued++;
-		if (counted)
-			t->s.req_failed++;
-	}
-	conn_close(c);
-}
-
-/* Socket options and source address before connect(): 0 or an errno.
- * They fail on a fresh socket only when something outside the program
- * says no (an LSM, a cgroup BPF setsockopt program: EACCES, EPERM) or
- * the kernel lacks the option (IP_BIND_ADDRESS_NO_PORT, 4.2: ENOPROTOOPT);
- * a connection without them would measure something else, so it fails,
- * counted by errno. */
-static int conn_setup(const struct engine *e, const struct lconn *c, int fd)
-{
-	int one = 1;
-	if (e->target.family == AF_UNIX)
-		return 0;
-	/* TCP_NODELAY: Nagle would hold the tail of a request written in
-	 * pieces until the server ACKs the head, and its delayed ACK takes up
-	 * to 40 ms: latency of the algorithm, not of the server. */
-	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0)
-		return errno;
-	if (!e->cfg->nsources)
-		return 0;
-	/* IP_BIND_ADDRESS_NO_PORT: bind() picks the address only; the port is
-	 * chosen at connect() time against the full 4-tuple, so each source
-	 * address has its own port range. */
-	const struct net_addr *src = &e->cfg->sources[c->src];
-	if (setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one) < 0 ||
-	    bind(fd, (const struct sockaddr *)&src->ss, src->len) < 0)
-		return errno;
-	return 0;
-}
-
-static int conn_open(struct lthread *t, struct lconn *c, uint64_t sched)
-{
-	const struct engine *e = t->e;
-	uint64_t now = clock_now_ns();
-	int fd = socket(e->target.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (measuring(t, sched))
-		t->s.attempted++;
-	c->t_conn = sched;
-	if (fd < 0) {
-		conn_failed(t, c, errno, now);
-		return -1;
-	}
-	c->fd = fd; /* from here conn_failed() closes it */
-	int err = conn_setup(e, c, fd);
-	if (err) {
-		conn_failed(t, c, err, now);
-		return -1;
-	}
-	c->st = C_CONNECTING;
-	c->deadline = now + e->cfg->connect_timeout_us * 1000;
-	/* epoll_ctl(ADD) fails with ENOMEM (the kernel's epitem allocation)
-	 * or ENOSPC (the user's fs.epoll.max_user_watches reached): such a
-	 * socket would never be reported and its request would wait for the
-	 * connect timeout, so it fails now, counted by errno. */
-	struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET | EPOLLRDHUP,
-				 .data.ptr = c};
-	/* Non-blocking connect: the SYN leaves now; EINPROGRESS until the
-	 * handshake completes (writable) or fails (SO_ERROR). */
-	if (epoll_ctl(t->ep, EPOLL_CTL_ADD, fd, &ev) < 0 ||
-	    (connect(fd, (const struct sockaddr *)&e->target.ss, e->target.len) < 0 &&
-	     errno != EINPROGRESS && errno != EAGAIN)) {
-		conn_failed(t, c, errno, now);
-		return -1;
-	}
-	return 0;
-}
 
 static void idle_push(struct lthread *t, struct lconn *c)
 {
@@ -188,7 +70,7 @@ static void request_fail(struct lthread *t, struct lconn *c, int kind, uint64_t 
 	count_error(t, kind, now);
 	if (measuring(t, c->t_sched))
 		t->s.req_failed++;
-	conn_close(c);
+	engine_conn_close(c);
 }
 
 static void request_done(struct lthread *t, struct lconn *c, uint64_t now)
@@ -234,7 +116,7 @@ static void next_unit(struct lthread *t, struct lconn *c, uint64_t now)
 		return;
 	}
 	if (m == MODE_CRR && c->st != C_CONNECTING) {
-		conn_close(c); /* one request per connection; the loop reopens */
+		engine_conn_close(c); /* one request per connection; the loop reopens */
 		return;
 	}
 	if (take_request(t, c, now)) {
@@ -242,7 +124,7 @@ static void next_unit(struct lthread *t, struct lconn *c, uint64_t now)
 	} else if (t->e->cfg->requests && t->issued >= t->quota) {
 		/* This thread's share is done: close rather than idle, or a
 		 * one-at-a-time server would wait on us while others queue. */
-		conn_close(c);
+		engine_conn_close(c);
 		c->st = C_DONE;
 	} else if (t->e->cfg->rate > 0 && !t->e->stop) {
 		idle_push(t, c);
@@ -258,7 +140,7 @@ static void on_connected(struct lthread *t, struct lconn *c, uint64_t now)
 	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 		err = errno; /* cannot tell how the handshake went */
 	if (err) {
-		conn_failed(t, c, err, now);
+		engine_conn_failed(t, c, err, now);
 		return;
 	}
 	if (measuring(t, c->t_conn)) {
@@ -295,7 +177,7 @@ static int http_received(struct lthread *t, struct lconn *c, size_t n, uint64_t 
 		t->s.http_status[c->hr.status - 100]++;
 	request_done(t, c, now);
 	if (c->hr.close) {
-		conn_close(c); /* the server said so: open_due reconnects */
+		engine_conn_close(c); /* the server said so: open_due reconnects */
 		return 1;
 	}
 	next_unit(t, c, now);
@@ -355,7 +237,7 @@ static void recv_ended(struct lthread *t, struct lconn *c, ssize_t n, int err, u
 		return;
 	}
 	count_error(t, n < 0 ? err : LERR_EOF, now);
-	conn_close(c);
+	engine_conn_close(c);
 }
 
 /* rr, crr, echo: n reply bytes are in scratch.  Every byte is checked:
@@ -440,7 +322,7 @@ static void check_timeouts(struct lthread *t, uint64_t now)
 		struct lconn *c = &t->c[i];
 		connecting += c->st == C_CONNECTING;
 		if (c->st == C_CONNECTING && now >= c->deadline) {
-			conn_failed(t, c, LERR_CONNECT_TIMEOUT, now);
+			engine_conn_failed(t, c, LERR_CONNECT_TIMEOUT, now);
 			c->st = t->e->cfg->mode == MODE_CONNECT ? C_DONE : C_NONE;
 		} else if ((c->st == C_SENDING || c->st == C_RECEIVING) &&
 			   t->e->cfg->mode != MODE_STREAM && now >= c->deadline) {
@@ -487,7 +369,7 @@ static void open_due(struct lthread *t, uint64_t now)
 			t->cnext += t->cstep;
 		}
 		t->opened++;
-		if (conn_open(t, c, sched) < 0)
+		if (engine_conn_open(t, c, sched) < 0)
 			c->st = cfg->mode == MODE_CONNECT ? C_DONE : C_NONE;
 		if (c->st == C_NONE && cfg->connect_rate <= 0)
 			break; /* failing fast: retry on the next tick, not in a tight loop */

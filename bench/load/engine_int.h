@@ -60,4 +60,34 @@ struct lthread {
 /* One thread's loop (pthread start routine; arg: its struct lthread). */
 void *engine_thread(void *arg);
 
+/* Is `when` inside the measured part of the run (after the warm-up)? */
+static inline bool measuring(const struct lthread *t, uint64_t when)
+{
+	return when >= t->e->t_measure;
+}
+
+static inline struct ival *ival_at(struct lthread *t, uint64_t now)
+{
+	const struct engine *e = t->e;
+	if (now < e->t_measure || (e->t_end && now >= e->t_end))
+		return NULL; /* warm-up, or bytes arriving after the end */
+	return lstats_ival(&t->s, (int)((now - e->t_measure) / (e->cfg->interval_us * 1000)), true);
+}
+
+static inline void count_error(struct lthread *t, int kind, uint64_t now)
+{
+	if (!measuring(t, now))
+		return;
+	t->s.err[kind < LERR_KINDS ? kind : STATS_MAX_ERRNO - 1]++;
+	struct ival *iv = ival_at(t, now);
+	if (iv)
+		iv->errors++;
+}
+
+/* engine_conn.c: open a connection (0, or -1 when it failed and was
+ * counted), fail one (err: an errno or LERR_*), close one. */
+int engine_conn_open(struct lthread *t, struct lconn *c, uint64_t sched);
+void engine_conn_failed(struct lthread *t, struct lconn *c, int err, uint64_t now);
+void engine_conn_close(struct lconn *c);
+
 #endif
