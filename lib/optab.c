@@ -192,7 +192,7 @@ int optab_parse(const struct optab *t, void *cfg, int argc, char **argv, char *e
 {
 	struct option longopts[OPTAB_MAX_ROWS + 2];
 	int n = 0;
-	for (; t->rows[n].name && n < OPTAB_MAX_ROWS; n++)
+	for (; n < OPTAB_MAX_ROWS && t->rows[n].name; n++)
 		longopts[n] = (struct option){
 		    t->rows[n].name, t->rows[n].kind == OPTK_FLAG ? no_argument : required_argument,
 		    NULL, OPTAB_VAL_BASE + n};
@@ -283,17 +283,20 @@ static json_t *row_json(const struct optab_row *r, const void *cfg)
 	const char *p = (const char *)cfg + r->off;
 	bool text = r->kind == OPTK_STR || r->kind == OPTK_CUSTOM;
 	int64_t v = 0;
+	double rate = 0;
+	if (r->kind == OPTK_RATE)
+		memcpy(&rate, p, sizeof rate);
 	if (!text && r->kind != OPTK_RATE)
 		v = optab_get_int(r, cfg);
 	if ((r->flags & OPTF_UNSET_NULL) && (text		    ? !*p
-					     : r->kind == OPTK_RATE ? !(*(const double *)p > 0)
+					     : r->kind == OPTK_RATE ? !(rate > 0)
 								    : v == r->unset))
 		return json_null();
 	if (text)
 		return text_json(p);
 	switch (r->kind) {
 	case OPTK_RATE:
-		return json_real(*(const double *)p);
+		return json_real(rate);
 	case OPTK_CHOICE:
 		return json_string(r->choices[v]);
 	case OPTK_FLAG:
