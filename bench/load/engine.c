@@ -70,6 +70,7 @@ static void request_fail(struct lthread *t, struct lconn *c, int kind, uint64_t 
 	count_error(t, kind, now);
 	if (measuring(t, c->t_sched))
 		t->s.req_failed++;
+	engine_conn_acked(t, c);
 	engine_conn_close(c);
 }
 
@@ -151,6 +152,7 @@ static void on_connected(struct lthread *t, struct lconn *c, uint64_t now)
 			iv->connects++;
 	}
 	LIVE_INC(t->connects_live);
+	engine_conn_release(t, c);
 	next_unit(t, c, now);
 }
 
@@ -206,6 +208,7 @@ static int step_send(struct lthread *t, struct lconn *c, uint64_t *now)
 	if (measuring(t, *now)) {
 		t->s.bytes_out += (uint64_t)n;
 		if (e->cfg->mode == MODE_STREAM) {
+			engine_conn_measure_start(t, c);
 			struct ival *iv = ival_at(t, *now);
 			if (iv)
 				iv->bytes += (uint64_t)n;
@@ -237,6 +240,7 @@ static void recv_ended(struct lthread *t, struct lconn *c, ssize_t n, int err, u
 		return;
 	}
 	count_error(t, n < 0 ? err : LERR_EOF, now);
+	engine_conn_acked(t, c);
 	engine_conn_close(c);
 }
 
@@ -337,7 +341,7 @@ static bool want_more(const struct lthread *t, uint64_t now)
 	const struct engine *e = t->e;
 	if (e->stop || (e->t_end && now >= e->t_end))
 		return false;
-	if (e->cfg->requests && t->issued >= t->quota)
+	if (e->cfg->requests && t->issued + t->reserved >= t->quota)
 		return false;
 	return true;
 }
@@ -490,6 +494,7 @@ void *engine_thread(void *arg)
 		if (c->st == C_SENDING || c->st == C_RECEIVING)
 			if (e->cfg->mode != MODE_STREAM && measuring(t, c->t_sched))
 				t->s.in_flight_at_end++;
+		engine_conn_acked(t, c);
 		if (c->fd >= 0)
 			close(c->fd);
 	}

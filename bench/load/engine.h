@@ -37,6 +37,11 @@ struct lstats {
 	uint64_t attempted, established, conn_failed;
 	uint64_t completed, req_failed, in_flight_at_end;
 	uint64_t bytes_out, bytes_in;
+	/* stream over TCP: what the peer acknowledged (tcpi_bytes_acked less
+	 * SYN and FIN), read before close(); acked_known when every stream
+	 * connection could be asked (not for unix sockets) */
+	uint64_t bytes_acked;
+	uint64_t acked_unknown; /* connections TCP_INFO could not tell about */
 	uint64_t err[LERR_KINDS];
 	struct hist conn_lat, req_lat, req_lat_unc;
 	struct ival *ivc[IV_CHUNKS]; /* chunks never move: the controller reads

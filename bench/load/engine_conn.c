@@ -4,7 +4,7 @@
  * close one.  The loops that drive them are engine.c. */
 #include <errno.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
+#include <linux/tcp.h> /* struct tcp_info with tcpi_bytes_acked (glibc's lacks it) */
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -18,7 +18,7 @@ void engine_conn_close(struct lconn *c)
 	if (c->fd >= 0)
 		close(c->fd); /* also leaves the epoll set */
 	c->fd = -1;
-	c->blocking = c->epoll_only = false;
+	c->blocking = c->epoll_only = c->acked_base_set = false;
 	c->st = C_NONE;
 }
 
@@ -26,10 +26,76 @@ void engine_conn_close(struct lconn *c)
  * --requests in a request mode it takes one request with it, failed: that
  * request could not be sent, and a run against a dead port must still
  * reach its count rather than retry for ever. */
+/* crr with --requests opens a connection only for a request that is still
+ * to be made: the connection holds it while it connects, so that a thread
+ * with one request left does not open a connection on every idle slot
+ * (--requests 500 opened 501-503).  Connected or failed, it lets go: the
+ * request is then taken (take_request) or failed with it. */
+static void reserve(struct lthread *t, struct lconn *c)
+{
+	const struct load_config *cfg = t->e->cfg;
+	if (cfg->requests && cfg->mode == MODE_CRR && !c->reserved) {
+		c->reserved = true;
+		t->reserved++;
+	}
+}
+
+/* Bytes the peer's TCP acknowledged: tcpi_bytes_acked (Linux 4.1), which
+ * counts sequence space, so the SYN is 1 of it (and the FIN, once sent
+ * and acknowledged; we read before close(), so ours never is).  It
+ * includes what waits in the peer's receive buffer unread: the kernel
+ * acknowledges on arrival, not when the application reads. */
+static int tcp_acked(int fd, uint64_t *out)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof ti;
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0 ||
+	    len < offsetof(struct tcp_info, tcpi_bytes_acked) + sizeof ti.tcpi_bytes_acked)
+		return -1;
+	*out = ti.tcpi_bytes_acked;
+	return 0;
+}
+
+void engine_conn_acked(struct lthread *t, struct lconn *c)
+{
+	uint64_t acked;
+	if (t->e->cfg->mode != MODE_STREAM || t->e->target.family == AF_UNIX || c->fd < 0 ||
+	    !c->acked_base_set)
+		return;
+	if (tcp_acked(c->fd, &acked) < 0) {
+		t->s.acked_unknown++;
+		return;
+	}
+	if (acked > c->acked_base)
+		t->s.bytes_acked += acked - c->acked_base;
+	c->acked_base = acked; /* a second call adds nothing twice */
+}
+
+/* stream: the first measured send of a connection fixes what was acked
+ * before (the SYN, and any warm-up bytes) */
+void engine_conn_measure_start(struct lthread *t, struct lconn *c)
+{
+	if (c->acked_base_set || t->e->target.family == AF_UNIX)
+		return;
+	c->acked_base_set = true;
+	c->acked_base = 1;
+	if (!measuring(t, c->t_conn) && tcp_acked(c->fd, &c->acked_base) < 0)
+		t->s.acked_unknown++;
+}
+
+void engine_conn_release(struct lthread *t, struct lconn *c)
+{
+	if (c->reserved) {
+		c->reserved = false;
+		t->reserved--;
+	}
+}
+
 void engine_conn_failed(struct lthread *t, struct lconn *c, int err, uint64_t now)
 {
 	const struct load_config *cfg = t->e->cfg;
 	bool counted = measuring(t, c->t_conn);
+	engine_conn_release(t, c);
 	count_error(t, err, now);
 	if (counted)
 		t->s.conn_failed++;
@@ -74,6 +140,7 @@ int engine_conn_open(struct lthread *t, struct lconn *c, uint64_t sched)
 {
 	const struct engine *e = t->e;
 	uint64_t now = clock_now_ns();
+	reserve(t, c);
 	int fd = socket(e->target.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (measuring(t, sched))
 		t->s.attempted++;
@@ -97,10 +164,18 @@ int engine_conn_open(struct lthread *t, struct lconn *c, uint64_t sched)
 	struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET | EPOLLRDHUP,
 				 .data.ptr = c};
 	/* Non-blocking connect: the SYN leaves now; EINPROGRESS until the
-	 * handshake completes (writable) or fails (SO_ERROR). */
+	 * handshake completes (writable) or fails (SO_ERROR).  A unix socket
+	 * has no handshake: connect() either joins the listener's queue at
+	 * once (0) or, the queue being full, says EAGAIN - a non-blocking
+	 * connect does not wait for room (unix_stream_connect,
+	 * unix_wait_for_peer with a zero timeout).  That is a failed
+	 * connection, counted as EAGAIN; it is not connected, and a recv() on
+	 * it would say EINVAL.  The slot tries again as any failed connect
+	 * does: request modes on the next tick, connect mode never (each slot
+	 * connects once). */
 	if (epoll_ctl(t->ep, EPOLL_CTL_ADD, fd, &ev) < 0 ||
 	    (connect(fd, (const struct sockaddr *)&e->target.ss, e->target.len) < 0 &&
-	     errno != EINPROGRESS && errno != EAGAIN)) {
+	     errno != EINPROGRESS)) {
 		engine_conn_failed(t, c, errno, now);
 		return -1;
 	}

@@ -30,6 +30,9 @@ struct lconn {
 	struct http_resp hr; /* http: the reply being read */
 	bool blocking;	     /* one-connection thread: waits in send/recv itself */
 	bool epoll_only;     /* its blocking set-up failed: stays on epoll_wait */
+	bool reserved;	     /* crr --requests: holds the request it opened for */
+	bool acked_base_set; /* stream: acked_base is known */
+	uint64_t acked_base; /* stream: tcpi_bytes_acked when measuring began (1: the SYN) */
 };
 
 struct lthread {
@@ -41,6 +44,7 @@ struct lthread {
 	uint8_t *scratch;
 	struct lstats s;
 	uint64_t quota, issued; /* --requests: this thread's share */
+	uint64_t reserved;	/* crr: requests held by connections still connecting */
 	uint64_t conn_quota;	/* connect mode: connections to open */
 	/* open loop: requests come due every `step` ns from `next` */
 	uint64_t step, next, pending, first_pending;
@@ -89,5 +93,11 @@ static inline void count_error(struct lthread *t, int kind, uint64_t now)
 int engine_conn_open(struct lthread *t, struct lconn *c, uint64_t sched);
 void engine_conn_failed(struct lthread *t, struct lconn *c, int err, uint64_t now);
 void engine_conn_close(struct lconn *c);
+/* stream over TCP: note what the peer acknowledged of this connection
+ * (before it is closed); for other modes and unix sockets nothing. */
+void engine_conn_acked(struct lthread *t, struct lconn *c);
+void engine_conn_measure_start(struct lthread *t, struct lconn *c);
+/* A crr connection that connected lets go of the request it held. */
+void engine_conn_release(struct lthread *t, struct lconn *c);
 
 #endif

@@ -389,7 +389,12 @@ int load_main(int argc, char **argv)
 			snprintf(r.error, sizeof r.error, "%s", err);
 		rc = 1;
 	}
-	if (r.ran)
-		run_explain(&r);
+	char why[512];
+	if (r.ran && run_explain(&r, why, sizeof why) && rc == 0 && !r.error[0]) {
+		/* a measurement, not a crash: error stays null; SPEC 1's
+		 * "target refused" exit status, and the reason on stderr */
+		fprintf(stderr, "sockbench load: %s\n", why);
+		rc = 1;
+	}
 	return finish(&r, rc);
 }

@@ -58,6 +58,8 @@ void lstats_merge(struct lstats *o, const struct lstats *s)
 	o->in_flight_at_end += s->in_flight_at_end;
 	o->bytes_out += s->bytes_out;
 	o->bytes_in += s->bytes_in;
+	o->bytes_acked += s->bytes_acked;
+	o->acked_unknown += s->acked_unknown;
 	for (int k = 0; k < LERR_KINDS; k++)
 		o->err[k] += s->err[k];
 	hist_merge(&o->conn_lat, &s->conn_lat);

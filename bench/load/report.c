@@ -52,8 +52,7 @@ void run_warn(struct run *r, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void explain(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void explain(struct run *r, const char *fmt, ...)
+void run_explainf(struct run *r, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -85,85 +84,36 @@ static json_int_t jint(const json_t *o, const char *k)
 	return json_integer_value(json_object_get(o, k));
 }
 
-static uint64_t errs(const struct run *r, int kind)
+/* stream over TCP: a byte counts when the peer acknowledged it, not when
+ * send() copied it into our own socket buffer (into a server that closes
+ * at once, send() "succeeds" at memory speed until the RST arrives).  A
+ * unix socket's send() puts the bytes straight into the peer's receive
+ * queue, so there what was written was delivered. */
+static bool acked_used(const struct run *r)
 {
-	return r->ls.err[kind];
+	return r->cfg->mode == MODE_STREAM && strncmp(r->target, "unix:", 5) != 0 &&
+	       !r->ls.acked_unknown;
 }
 
-/* Connections whose handshake needed a SYN retry (TCP_SYN_RETRY_NS): a SYN
- * was dropped (full accept queue, or SYN queue) and retransmitted. */
-static uint64_t syn_retried(const struct hist *h)
-{
-	uint64_t n = 0;
-	for (unsigned i = 0; i < HIST_BUCKETS; i++)
-		if (h->b[i] && hist_bucket_upper(i) >= TCP_SYN_RETRY_NS)
-			n += h->b[i];
-	return n;
-}
-
-void run_explain(struct run *r)
+uint64_t run_bytes(const struct run *r)
 {
 	const struct lstats *s = &r->ls;
-	uint64_t overflows = r->have_k ? kstat_delta(&r->k0, &r->k1, "ListenOverflows") : 0;
-	if (r->have_aq && r->aq_limit >= 0 && r->aq_max > 0) {
-		explain(r,
-			"backlog %d let %d connection%s wait in the accept queue (it holds backlog "
-			"+ 1)",
-			r->aq_limit, r->aq_max, r->aq_max == 1 ? "" : "s");
-	}
-	if (overflows)
-		explain(r,
-			"%llu SYNs or final ACKs were dropped because the accept queue was full "
-			"(ListenOverflows): the client retries a dropped SYN after 1 s",
-			(unsigned long long)overflows);
-	uint64_t slow = syn_retried(&s->conn_lat);
-	if (slow)
-		explain(r, "%llu connection%s waited for a SYN retry: p99 connect %.2f s",
-			(unsigned long long)slow, slow == 1 ? "" : "s",
-			(double)hist_percentile(&s->conn_lat, 99) / 1e9);
-	if (errs(r, LERR_CONNECT_TIMEOUT))
-		explain(r, "%llu connection%s never completed within --connect-timeout %.1f s",
-			(unsigned long long)errs(r, LERR_CONNECT_TIMEOUT),
-			errs(r, LERR_CONNECT_TIMEOUT) == 1 ? "" : "s",
-			(double)r->cfg->connect_timeout_us / 1e6);
-	if (r->server) {
-		json_int_t acc = jint(r->server, "accepted");
-		if ((uint64_t)acc != s->established && r->cfg->mode == MODE_CONNECT)
-			explain(
-			    r,
-			    "the client saw %llu connections established, the server accepted "
-			    "%lld: "
-			    "a handshake completes in the kernel before accept(); the rest waited "
-			    "in "
-			    "the accept queue, or their final ACK met a full queue and was dropped "
-			    "(the client believes it is connected, the server never saw it)",
-			    (unsigned long long)s->established, (long long)acc);
-		json_int_t ss = jint(r->server, "short_sends"),
-			   drop = jint(r->server, "bytes_dropped");
-		if (ss)
-			explain(
-			    r,
-			    "the server's send() came up short %lld time%s and dropped %lld bytes "
-			    "(--send send does not retry): clients saw short replies or timed out",
-			    (long long)ss, ss == 1 ? "" : "s", (long long)drop);
-	}
-	if (errs(r, LERR_INTEGRITY))
-		explain(r, "%llu replies did not match the expected bytes (integrity errors)",
-			(unsigned long long)errs(r, LERR_INTEGRITY));
-	if (errs(r, LERR_SHORT_REPLY) || errs(r, LERR_REQUEST_TIMEOUT))
-		explain(r, "%llu replies were cut short and %llu never finished within --timeout",
-			(unsigned long long)errs(r, LERR_SHORT_REPLY),
-			(unsigned long long)errs(r, LERR_REQUEST_TIMEOUT));
-	if (errs(r, EADDRNOTAVAIL))
-		explain(r,
-			"%llu connects failed with EADDRNOTAVAIL: the local port range "
-			"(net.ipv4.ip_local_port_range) is used up for this destination; more "
-			"source addresses (--source) or a wider range help",
-			(unsigned long long)errs(r, EADDRNOTAVAIL));
-	if (r->generator_bound)
-		explain(r,
-			"the load generator itself was saturated (a thread at >= 90%% CPU): these "
-			"figures are its limit, not the server's");
+	return acked_used(r) ? s->bytes_acked : s->bytes_in + s->bytes_out;
+}
+
+static json_t *stream_json(const struct run *r)
+{
+	const struct lstats *s = &r->ls;
+	json_t *o = json_object();
+	SET(o, "bytes_written", INT(s->bytes_out));
+	SET(o, "bytes_delivered", INT(run_bytes(r)));
+	SET(o, "delivered_by",
+	    json_string(acked_used(r) ? "tcpi_bytes_acked"
+			: !strncmp(r->target, "unix:", 5)
+			    ? "written: a unix socket writes into the peer's receive queue"
+			    : "written: TCP_INFO failed on some connections"));
+	SET(o, "acked_unknown", INT(s->acked_unknown));
+	return o;
 }
 
 static json_t *errors_json(const struct lstats *s)
@@ -263,7 +213,7 @@ json_t *run_json(const struct run *r)
 	SET(load, "requests", q);
 	double d = r->duration_s > 0 ? r->duration_s : 1;
 	SET(t, "requests_per_s", json_real((double)s->completed / d));
-	SET(t, "bytes_per_s", json_real((double)(s->bytes_in + s->bytes_out) / d));
+	SET(t, "bytes_per_s", json_real((double)run_bytes(r) / d));
 	SET(t, "connections_per_s", json_real((double)s->established / d));
 	SET(load, "throughput", t);
 	SET(load, "bytes_out", INT(s->bytes_out));
@@ -274,6 +224,7 @@ json_t *run_json(const struct run *r)
 	SET(load, "cpu_s_threads", json_real(s->cpu_total_s));
 	SET(load, "process", process_json());
 	SET(load, "http", r->cfg->mode == MODE_HTTP ? http_json(s) : json_null());
+	SET(load, "stream", r->cfg->mode == MODE_STREAM ? stream_json(r) : json_null());
 	SET(o, "load", load);
 	SET(o, "server", r->server ? json_incref(r->server) : json_null());
 
@@ -339,7 +290,7 @@ void run_summary(const struct run *r, FILE *f)
 	    f,
 	    "  %.2f s: %llu requests (%.0f/s), %.2f MB/s, connections %llu of %llu established\n",
 	    r->duration_s, (unsigned long long)s->completed, (double)s->completed / d,
-	    (double)(s->bytes_in + s->bytes_out) / d / 1e6, (unsigned long long)s->established,
+	    (double)run_bytes(r) / d / 1e6, (unsigned long long)s->established,
 	    (unsigned long long)s->attempted);
 	lat(f, "connect latency", &s->conn_lat);
 	lat(f, "request latency", &s->req_lat);

@@ -39,9 +39,17 @@ void run_init(struct run *r, const struct load_config *cfg);
 void run_free(struct run *r);
 void run_warn(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void run_aq_sample(struct run *r, int64_t t_ms, int len, int limit);
-/* Derive the explain sentences from the numbers (call once, after the run). */
-void run_explain(struct run *r);
+/* One explain sentence (printf format). */
+void run_explainf(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* explain.c: derive the explain sentences from the numbers (call once,
+ * after the run); true when the run's unit of work never succeeded once
+ * (no connection in connect mode, no byte acknowledged in stream, no
+ * request in the others): `load` then exits 1 with `why` on stderr. */
+bool run_explain(struct run *r, char *why, size_t len);
 json_t *run_json(const struct run *r);
+/* The bytes the run moved: stream over TCP, what the peer acknowledged;
+ * else what was sent and received. */
+uint64_t run_bytes(const struct run *r);
 void run_summary(const struct run *r, FILE *f);
 
 #endif
