@@ -226,6 +226,29 @@ static void explain_replies(struct run *r)
 			     (unsigned long long)errs(r, ECONNRESET), plural(errs(r, ECONNRESET)));
 }
 
+/* stream: what was written against what the peer's kernel acknowledged. */
+static void explain_stream(struct run *r)
+{
+	const struct lstats *s = &r->ls;
+	uint64_t got = run_bytes(r);
+	if (r->cfg->mode != MODE_STREAM || got == s->bytes_out)
+		return;
+	if (s->bytes_out > got + got / 10)
+		run_explainf(r,
+			     "of %llu bytes written, the peer acknowledged %llu: the rest was "
+			     "still in this host's socket buffers, or was lost when the server "
+			     "closed the connection; throughput counts what was acknowledged",
+			     (unsigned long long)s->bytes_out, (unsigned long long)got);
+	if (r->server) {
+		json_int_t in = jint(r->server, "bytes_in");
+		if (in >= 0 && (uint64_t)in + (16u << 20) < got)
+			run_explainf(r,
+				     "the server read %lld bytes, %llu fewer than its kernel "
+				     "acknowledged: they waited unread in its receive buffers",
+				     (long long)in, (unsigned long long)(got - (uint64_t)in));
+	}
+}
+
 bool run_explain(struct run *r, char *why, size_t len)
 {
 	bool never = never_succeeded(r);
@@ -237,5 +260,6 @@ bool run_explain(struct run *r, char *why, size_t len)
 	if (r->server)
 		explain_server(r);
 	explain_replies(r);
+	explain_stream(r);
 	return never;
 }
