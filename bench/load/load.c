@@ -207,13 +207,18 @@ static void jsonl_rest(FILE *jl, struct run *r, int next_iv)
 	}
 }
 
-static int finish(struct run *r, int rc)
+/* Write the JSON and the summary; `never`: the run's unit of work never
+ * succeeded (exit 1, this reason on stderr unless a worse one is there). */
+static int finish(struct run *r, int rc, const char *never)
 {
 	const struct load_config *c = r->cfg;
 	char err[512];
 	json_t *j = run_json(r);
 	if (c->json_path[0] && json_write_atomic(j, c->json_path, err, sizeof err) < 0) {
 		fprintf(stderr, "sockbench load: --json %s\n", err);
+		rc = 1;
+	} else if (never) {
+		fprintf(stderr, "sockbench load: %s\n", never);
 		rc = 1;
 	}
 	json_decref(j);
@@ -374,7 +379,7 @@ int load_main(int argc, char **argv)
 		if (s < 0) {
 			snprintf(r.error, sizeof r.error, "server did not start: %s", err);
 			spawn_stop(&sp, NULL, err, sizeof err);
-			return finish(&r, 1);
+			return finish(&r, 1, NULL);
 		}
 		started = true;
 		target = sp.addr;
@@ -390,11 +395,8 @@ int load_main(int argc, char **argv)
 		rc = 1;
 	}
 	char why[512];
-	if (r.ran && run_explain(&r, why, sizeof why) && rc == 0 && !r.error[0]) {
-		/* a measurement, not a crash: error stays null; SPEC 1's
-		 * "target refused" exit status, and the reason on stderr */
-		fprintf(stderr, "sockbench load: %s\n", why);
-		rc = 1;
-	}
-	return finish(&r, rc);
+	/* a measurement, not a crash: error stays null; SPEC 1's "target
+	 * refused" exit status, and the reason on stderr (finish) */
+	bool never = r.ran && run_explain(&r, why, sizeof why) && rc == 0 && !r.error[0];
+	return finish(&r, rc, never ? why : NULL);
 }

@@ -23,8 +23,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # what is under it.
 OPEN = {"sysctl", "errors", "delta", "histogram", "samples", "intervals",
         "process"}
-# Keys added since f3c7422, each an effective setting that was missing.
-ADDED = {"config.server.http_body"}
+# Keys added since f3c7422: an effective setting that was missing, and
+# stream's written/acknowledged bytes (null in other modes).
+ADDED = {"config.server.http_body", "load.stream"}
 
 
 def key_paths(o, prefix=""):
