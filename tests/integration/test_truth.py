@@ -24,6 +24,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sbtest  # noqa: E402
@@ -262,6 +263,62 @@ def test_explain_max_msg(t):
             "protocol errors", f"{pe} and --max-msg 16777216", j["explain"])
 
 
+def test_socat_echo(t):
+    """socat as the echo server (a process per connection): load's counts
+    against what socat logged (-d -d: each connection accepted; -x: every
+    transfer with its length, both directions)."""
+    port = sbtest.free_port() if hasattr(sbtest, "free_port") else None
+    if port is None:
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+    d = lt.tmpdir()
+    log = os.path.join(d, "socat.log")
+    with open(log, "wb") as lf:
+        p = subprocess.Popen(["socat", "-d", "-d", "-x",
+                              f"TCP-LISTEN:{port},bind=127.0.0.1,fork,"
+                              "reuseaddr", "PIPE"], stderr=lf,
+                             stdin=subprocess.DEVNULL,
+                             start_new_session=True)
+        try:
+            for _ in range(100):   # ready when it listens
+                try:
+                    socket.create_connection(("127.0.0.1", port), 0.1).close()
+                    break
+                except OSError:
+                    time.sleep(0.02)
+            r = run_load(["--target", f"127.0.0.1:{port}", "--mode", "echo",
+                          "--conns", "4", "--threads", "1", "--requests",
+                          "200", "--req-size", "64", "--quiet"], timeout=20)
+            # not require_run: socat is this test's child, not load's
+            t.require(r.rc == 0 and r.json is not None,
+                      f"load against socat: {r.describe()}")
+            j = r.json
+            time.sleep(0.3)        # the children log as they exit
+        finally:
+            try:
+                os.killpg(p.pid, 15)
+            except ProcessLookupError:
+                pass
+            p.wait(5)
+    text = open(log, errors="replace").read()
+    accepted = text.count("accepting connection from")
+    moved = {">": 0, "<": 0}
+    for m in re.finditer(r"([<>]) \S+ \S+\s+length=(\d+)", text):
+        moved[m.group(1)] += int(m.group(2))
+    t.eq("requests completed", 200, j["load"]["requests"]["completed"])
+    t.eq("errors", {}, j["load"]["errors"])
+    # one probe connection of this test's readiness check, then load's 4
+    t.eq("connections socat accepted (less the readiness probe)", 4,
+         accepted - 1)
+    t.eq("established", 4, j["load"]["connections"]["established"])
+    t.eq("bytes socat read = load.bytes_out", j["load"]["bytes_out"],
+         moved[">"])
+    t.eq("bytes socat wrote = load.bytes_in", j["load"]["bytes_in"],
+         moved["<"])
+
+
 def syn_retry_case(t):
     """In a private netns: 1000 connections to a slow acceptor (20 ms per
     accept) with backlog 990: 991 complete at once, the few others wait
@@ -317,6 +374,7 @@ def cases(runner):
     runner.run("explain-eof-and-echo", test_explain_eof_and_echo, timeout=40)
     runner.run("explain-max-msg", test_explain_max_msg, timeout=40)
     runner.run("explain-syn-retry", test_explain_syn_retry, timeout=70)
+    runner.run("socat-echo", test_socat_echo, timeout=40)
 
 
 def main():
