@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -82,6 +83,27 @@ bad:
 	snprintf(err, errlen,
 		 "expected HOST:PORT ('127.0.0.1:80', '[::1]:80') or unix:/path, got '%s'", s);
 	return -1;
+}
+
+int net_unix_stale(const struct net_addr *a)
+{
+	const struct sockaddr_un *un = (const struct sockaddr_un *)&a->ss;
+	struct stat st;
+	if (a->family != AF_UNIX || un->sun_path[0] == '\0' || lstat(un->sun_path, &st) < 0 ||
+	    !S_ISSOCK(st.st_mode))
+		return 0; /* nothing there, or not a socket file: never removed */
+	/* A socket file outlives the process that bound it (kill -9 runs no
+	 * unlink).  Whether anyone listens on it only connect() can tell: a
+	 * file without a listener refuses with ECONNREFUSED; a live one
+	 * accepts (or says EAGAIN, its queue full). */
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	int r = connect(fd, (const struct sockaddr *)&a->ss, a->len) < 0 ? errno : 0;
+	close(fd);
+	if (r != ECONNREFUSED)
+		return 0;
+	return unlink(un->sun_path) < 0 ? -errno : 1;
 }
 
 int net_listen(const struct net_addr *a, int backlog, bool reuseport, char *err, size_t errlen)

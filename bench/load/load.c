@@ -393,6 +393,13 @@ int load_main(int argc, char **argv)
 		if (!r.error[0])
 			snprintf(r.error, sizeof r.error, "%s", err);
 		rc = 1;
+		/* more than the one line the error quotes (a sanitizer's
+		 * report, a traceback): shown whole */
+		const char *nl = sp.err_tail ? strchr(sp.err_tail, '\n') : NULL;
+		if (nl && nl[1])
+			fprintf(stderr, "sockbench load: the server's stderr ended with:\n%s",
+				sp.err_tail);
+		free(sp.err_tail);
 	}
 	char why[512];
 	/* a measurement, not a crash: error stays null; SPEC 1's "target

@@ -30,10 +30,33 @@ static void status_text(int status, char *out, size_t len)
 		snprintf(out, len, "status %d", WEXITSTATUS(status));
 }
 
+/* The server's stderr goes to a file of the run's own (not a pipe, which
+ * a chatty server - python's http.server logs every request there - would
+ * fill and block on); its last line names why a server failed. */
+static int open_stderr(struct spawn *sp, char *err, size_t errlen)
+{
+	if (!sp->tmpdir[0]) {
+		snprintf(sp->tmpdir, sizeof sp->tmpdir, "/tmp/sockbench-load-XXXXXX");
+		if (!mkdtemp(sp->tmpdir)) {
+			snprintf(err, errlen, "mkdtemp: %s", strerror(errno));
+			sp->tmpdir[0] = '\0';
+			return -1;
+		}
+	}
+	snprintf(sp->err_path, sizeof sp->err_path, "%s/stderr", sp->tmpdir);
+	int fd = open(sp->err_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		snprintf(err, errlen, "%s: %s", sp->err_path, strerror(errno));
+	return fd;
+}
+
 static int start(struct spawn *sp, char **argv, char *err, size_t errlen)
 {
-	int p[2];
+	int p[2], efd = open_stderr(sp, err, errlen);
+	if (efd < 0)
+		return -1;
 	if (pipe2(p, O_CLOEXEC) < 0) {
+		close(efd);
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		return -1;
 	}
@@ -42,12 +65,14 @@ static int start(struct spawn *sp, char **argv, char *err, size_t errlen)
 		snprintf(err, errlen, "fork: %s", strerror(errno));
 		close(p[0]);
 		close(p[1]);
+		close(efd);
 		return -1;
 	}
 	if (sp->pid == 0) {
 		/* Own process group: stopping the server stops what it started. */
 		setpgid(0, 0);
 		dup2(p[1], STDOUT_FILENO);
+		dup2(efd, STDERR_FILENO);
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
@@ -57,9 +82,48 @@ static int start(struct spawn *sp, char **argv, char *err, size_t errlen)
 	}
 	setpgid(sp->pid, sp->pid);
 	close(p[1]);
+	close(efd);
 	sp->out_fd = p[0];
 	fcntl(sp->out_fd, F_SETFL, O_NONBLOCK);
 	return 0;
+}
+
+/* ": <the server's last stderr line>" (or "" when it said nothing). */
+static void last_words(const struct spawn *sp, char *out, size_t len)
+{
+	char buf[1024];
+	out[0] = '\0';
+	int fd = sp->err_path[0] ? open(sp->err_path, O_RDONLY | O_CLOEXEC) : -1;
+	if (fd < 0)
+		return;
+	off_t end = lseek(fd, 0, SEEK_END);
+	off_t from = end > (off_t)sizeof buf - 1 ? end - (off_t)sizeof buf + 1 : 0;
+	ssize_t n = pread(fd, buf, sizeof buf - 1, from);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	char *l = strrchr(buf, '\n');
+	l = l ? l + 1 : buf;
+	if (*l)
+		snprintf(out, len, ": %s", l);
+}
+
+/* A failed server's stderr (its last 16 KiB) for the caller to show: a
+ * sanitizer's report, a traceback, are more than one line. */
+static void keep_tail(struct spawn *sp)
+{
+	int fd = open(sp->err_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	off_t end = lseek(fd, 0, SEEK_END), from = end > 16384 ? end - 16384 : 0;
+	free(sp->err_tail);
+	sp->err_tail = calloc(1, (size_t)(end - from) + 1);
+	if (sp->err_tail && pread(fd, sp->err_tail, (size_t)(end - from), from) < 0)
+		sp->err_tail[0] = '\0';
+	close(fd);
 }
 
 /* "READY model=.. addr=127.0.0.1 port=40123 ..." -> addr:port.  The
@@ -115,8 +179,11 @@ static int wait_ready(struct spawn *sp, int port, char *err, size_t errlen)
 		int status;
 		if (waitpid(sp->pid, &status, WNOHANG) == sp->pid) {
 			char how[64];
+			char said[300];
 			status_text(status, how, sizeof how);
-			snprintf(err, errlen, "server exited before it was ready (%s)", how);
+			last_words(sp, said, sizeof said);
+			snprintf(err, errlen, "server exited before it was ready (%s)%s", how,
+				 said);
 			sp->pid = 0;
 			goto out;
 		}
@@ -312,10 +379,11 @@ int spawn_stop(struct spawn *sp, json_t **stats, char *err, size_t errlen)
 		*stats = NULL;
 	if (sp->pid > 0) {
 		if (spawn_exited(sp)) {
-			char how[64];
+			char how[64], said[300];
 			status_text(sp->died_status, how, sizeof how);
-			snprintf(err, errlen, "server %s during the run (%s)",
-				 WIFSIGNALED(sp->died_status) ? "died" : "exited", how);
+			last_words(sp, said, sizeof said);
+			snprintf(err, errlen, "server %s during the run (%s)%s",
+				 WIFSIGNALED(sp->died_status) ? "died" : "exited", how, said);
 			rc = -1;
 		} else {
 			rc = stop_running(sp, err, errlen);
@@ -334,7 +402,13 @@ int spawn_stop(struct spawn *sp, json_t **stats, char *err, size_t errlen)
 		else
 			json_decref(j);
 		unlink(sp->stats_path);
-		rmdir(sp->tmpdir);
 	}
+	if (rc < 0 && sp->err_path[0])
+		keep_tail(sp);
+	if (sp->err_path[0])
+		unlink(sp->err_path);
+	if (sp->tmpdir[0])
+		rmdir(sp->tmpdir);
+	sp->err_path[0] = sp->tmpdir[0] = '\0';
 	return rc;
 }

@@ -294,7 +294,9 @@ static int run_one(struct sweep *w, uint64_t cell, const int *idx, int rep, char
 {
 	struct run_files f;
 	run_files(w, cell, idx, rep, &f);
-	if (w->sp.resume && access(f.final, F_OK) == 0)
+	/* --resume skips what succeeded; a failed run is run again (its
+	 * file is replaced), never counted as done */
+	if (w->sp.resume && sweep_run_done(f.final))
 		return 1;
 	/* the load's stderr goes to a file beside its JSON: opened here, so
 	 * that a results directory refusing files is seen before the run */
@@ -350,20 +352,6 @@ static void clean_dir(const char *path)
 		}
 	if (d)
 		closedir(d);
-}
-
-static int make_dirs(struct sweep *w, char *err, size_t errlen)
-{
-	char p[700];
-	const char *parts[] = {"", "/runs", "/runs/.tmp"};
-	for (int i = 0; i < 3; i++) {
-		snprintf(p, sizeof p, "%s%s", w->dir, parts[i]);
-		if (mkdir(p, 0755) < 0 && errno != EEXIST) {
-			snprintf(err, errlen, "--out %s: %s", p, strerror(errno));
-			return -1;
-		}
-	}
-	return 0;
 }
 
 static void default_out(struct sweep *w)
@@ -447,21 +435,26 @@ static int dry_run(struct sweep *w)
 	return 0;
 }
 
-/* The results directory, its sweep.json, and (--resume) no half-written
- * file of an interrupted sweep; 0, or 1 after saying why not. */
+/* The results directory (sweep_dir.c), its sweep.json, and (--resume) no
+ * half-written file of an interrupted sweep; 0, or the exit status after
+ * saying why not. */
 static int open_results(struct sweep *w, int argc, char **argv)
 {
 	char err[1024];
-	if (sweep_probe_sysctls(w, err, sizeof err) < 0) {
-		fprintf(stderr, "sockbench sweep: %s\n", err);
-		return 1;
-	}
 	if (w->sp.out[0])
 		snprintf(w->dir, sizeof w->dir, "%s", w->sp.out);
 	else
 		default_out(w);
-	if (make_dirs(w, err, sizeof err) < 0 ||
-	    sweep_write_sweep_json(w, argc, argv, false, err, sizeof err) < 0) {
+	if (sweep_probe_sysctls(w, err, sizeof err) < 0) {
+		fprintf(stderr, "sockbench sweep: %s\n", err);
+		return 1;
+	}
+	int rc = sweep_dir_open(w, err, sizeof err);
+	if (rc) {
+		fprintf(stderr, "sockbench sweep: %s\n", err);
+		return rc;
+	}
+	if (sweep_write_sweep_json(w, argc, argv, false, err, sizeof err) < 0) {
 		fprintf(stderr, "sockbench sweep: %s\n", err);
 		return 1;
 	}
@@ -539,8 +532,8 @@ int sweep_main(int argc, char **argv)
 		return rc;
 	if (w.sp.dry_run)
 		return dry_run(&w);
-	if (open_results(&w, argc, argv))
-		return 1;
+	if ((rc = open_results(&w, argc, argv)))
+		return rc;
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

@@ -145,14 +145,15 @@ int sweep_write_sweep_json(struct sweep *w, int argc, char **argv, bool finished
 	json_t *o = json_pack(
 	    "{s:s, s:s, s:o, s:o, s:i, s:b, s:b, s:s, s:s?, s:o, s:I, s:o, s:b, s:i, s:i, s:i}",
 	    "schema", "sockbench.sweep/1", "written_at", when, "argv", av, "axes", axes, "repeat",
-	    w->sp.repeat, "pause_accept", spec_flag_always(&w->sp, "pause-accept"), "host_netns", w->sp.host_netns,
-	    "netns",
+	    w->sp.repeat, "pause_accept", spec_flag_always(&w->sp, "pause-accept"), "host_netns",
+	    w->sp.host_netns, "netns",
 	    w->sp.host_netns ? "host"
 	    : w->userns	     ? "private (user namespace)"
 			     : "private",
 	    "server_cmd", w->sp.server_cmd[0] ? w->sp.server_cmd : NULL, "environment", env_json(),
 	    "cells", (json_int_t)w->ncells, "runs", runs, "finished", finished, "done", w->done,
 	    "failed", w->failed, "skipped", w->skipped);
+	json_object_set_new(o, "identity", spec_identity(&w->sp));
 	json_object_set_new(o, "overhead_s",
 			    w->overhead_n ? json_pack("{s:f, s:f, s:i}", "mean",
 						      w->overhead_sum / w->overhead_n, "max",

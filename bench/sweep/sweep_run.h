@@ -19,6 +19,7 @@ struct sweep {
 	double overhead_sum, overhead_max;
 	int overhead_n;
 	bool userns;
+	int lockfd; /* flock on DIR/.lock while the sweep runs */
 	double t0;
 };
 
@@ -34,6 +35,14 @@ int sweep_write_sweep_json(struct sweep *w, int argc, char **argv, bool finished
 			   size_t errlen);
 /* One progress line (a bar on a terminal). */
 void sweep_progress(struct sweep *w, int i, const char *cell, const char *last, bool tty);
+
+/* sweep_dir.c: the results directory made ready: a non-empty one only
+ * with --resume, and then only for the same sweep (its sweep.json's
+ * identity); locked against a second sweep.  0, or the exit status after
+ * err says why (2: the command line asks for it; 1: it cannot be done). */
+int sweep_dir_open(struct sweep *w, char *err, size_t errlen);
+/* --resume: a run whose file exists and says it succeeded (error null). */
+bool sweep_run_done(const char *path);
 
 /* sweep_cell.c: a cell's value of an axis (by name or alias), or NULL. */
 const char *sweep_cell_value(const struct sweep *w, const int *idx, const char *knob);

@@ -363,13 +363,20 @@ int spec_parse(struct sweep_spec *sp, int argc, char **argv, char *err, size_t e
 		if (add_axis(sp, name, val, err, errlen) < 0)
 			return -1;
 	}
-	return spec_check(sp, err, errlen);
+	if (spec_check(sp, err, errlen) < 0)
+		return -1;
+	return spec_normalise(sp, err, errlen);
 }
 
 void spec_free(struct sweep_spec *sp)
 {
-	for (int i = 0; i < sp->naxes; i++)
+	for (int i = 0; i < sp->naxes; i++) {
+		for (int j = 0; sp->canon[i] && j < sp->axes[i].n; j++)
+			free(sp->canon[i][j]);
+		free(sp->canon[i]);
+		sp->canon[i] = NULL;
 		axis_free(&sp->axes[i]);
+	}
 	sp->naxes = 0;
 }
 

@@ -31,6 +31,7 @@ struct sweep_spec {
 	int naxes;
 	struct axis axes[SWEEP_MAX_AXES];
 	const struct knob *knob[SWEEP_MAX_AXES];
+	char **canon[SWEEP_MAX_AXES]; /* each value's canonical text (sweep_ident.c) */
 	int repeat;
 	bool resume, dry_run, host_netns, quiet, help;
 	char out[512];
@@ -42,6 +43,15 @@ struct sweep_spec {
 int spec_parse(struct sweep_spec *sp, int argc, char **argv, char *err, size_t errlen);
 int spec_load_config(struct sweep_spec *sp, const char *path, char *err, size_t errlen);
 void spec_free(struct sweep_spec *sp);
+/* sweep_ident.c: axes in the knobs' order, values sorted by their
+ * canonical form (duplicates dropped); spec_parse calls it. */
+int spec_normalise(struct sweep_spec *sp, char *err, size_t errlen);
+/* {"axes": {name: [canonical values]}, "server_cmd", "host_netns"}: what
+ * --resume compares with sweep.json's "identity". */
+json_t *spec_identity(const struct sweep_spec *sp);
+/* 0 when `was` (sweep.json's) and `now` are the same sweep, else -1 with
+ * the first difference in why. */
+int spec_same(json_t *was, json_t *now, char *why, size_t len);
 /* sweep --help: its own options and every axis, from the tables. */
 void spec_usage(FILE *f);
 /* The axis of a server flag (pause-accept) is on in every cell. */

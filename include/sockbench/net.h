@@ -20,6 +20,11 @@ int net_parse_hostport(const char *s, struct net_addr *a, char *err, size_t errl
 /* socket + SO_REUSEADDR (+ SO_REUSEPORT) + bind + listen.  Returns the fd,
  * or -1 with err like "bind 127.0.0.1:80: Address already in use". */
 int net_listen(const struct net_addr *a, int backlog, bool reuseport, char *err, size_t errlen);
+/* A unix: address whose socket file nobody listens on (connect() says
+ * ECONNREFUSED: its server died without unlinking it) is removed: 1.  0
+ * when there is nothing to do (no file, not a socket, a live listener),
+ * -errno on failure.  Never touches anything but a socket file. */
+int net_unix_stale(const struct net_addr *a);
 /* Port the socket is bound to (0 for unix). */
 int net_local_port(int fd);
 /* The backlog the kernel enforces on a listening socket (ss's Send-Q),

@@ -17,7 +17,9 @@ struct spawn {
 	bool ready_line;      /* READY seen (else: found its LISTEN socket) */
 	char stats_path[256]; /* --serve: the server writes its stats here */
 	char tmpdir[128];
-	bool died; /* exited during the run (reaped; status below) */
+	char err_path[160]; /* its stderr (a file in tmpdir) */
+	char *err_tail;	    /* after a failed spawn_stop: the end of its stderr (free) */
+	bool died;	    /* exited during the run (reaped; status below) */
 	int died_status;
 };
 

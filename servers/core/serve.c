@@ -133,6 +133,11 @@ static int open_listeners(struct srv *s, char *err, size_t errlen)
 	const struct serve_config *c = s->cfg;
 	bool reuseport = c->model == server_find("prefork") && c->accept_mode == ACCEPT_REUSEPORT;
 	s->nlfd = reuseport ? c->workers : 1;
+	if (net_unix_stale(&s->addr) == 1)
+		fprintf(stderr,
+			"sockbench serve: removed the stale socket file %s (nobody listened "
+			"on it)\n",
+			s->addr.text);
 	for (int i = 0; i < s->nlfd; i++) {
 		s->lfd[i] = net_listen(&s->addr, c->backlog, reuseport, err, errlen);
 		if (s->lfd[i] < 0)
