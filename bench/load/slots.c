@@ -161,6 +161,7 @@ json_t *slots_fairness_json(const struct lstats *s, enum load_mode m)
 			    json_pack("{s:I, s:I, s:I}", "min", (json_int_t)f.min, "p50",
 				      (json_int_t)f.p50, "max", (json_int_t)f.max));
 	json_object_set_new(o, "jain", isnan(f.jain) ? json_null() : json_real(f.jain));
+	json_object_set_new(o, "slots", json_integer(s->nslots));
 	return o;
 }
 

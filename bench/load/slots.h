@@ -31,7 +31,8 @@ int fairness_compute(const uint64_t *x, int n, struct fairness *f);
 double fairness_jain(double n, double sum, double sum2);
 
 /* load.fairness: {"requests_per_conn": {"min", "p50", "max"}, "jain": J or
- * null}, or null when the mode has no slots or the list was lost. */
+ * null, "slots": n}, or null when the mode has no slots or the list was
+ * lost.  "slots" (--conns; summed by merge) lets merge recompute J. */
 json_t *slots_fairness_json(const struct lstats *s, enum load_mode m);
 
 /* load.requests.latency_us: lstats_req_felt (closed: a closed loop) in
