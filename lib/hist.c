@@ -115,6 +115,11 @@ uint64_t hist_record_omitted(struct hist *h, uint64_t ns, uint64_t interval, uin
 		hist_record_n(h, v, (k1 - k0 + 1) * n);
 		total += (k1 - k0 + 1) * n;
 	}
+	/* the outer values exactly: each is in the bucket that counted it */
+	if (ns - kmax * interval < h->min)
+		h->min = ns - kmax * interval;
+	if (ns - interval > h->max)
+		h->max = ns - interval;
 	return total;
 }
 

@@ -34,6 +34,28 @@ static int list(void)
 	return 0;
 }
 
+/* The figures a lesson file lists ("figures": ["models", ...]) are what it
+ * teaches with: one that was not drawn fails the lesson (1), named. */
+static int check_figures(const json_t *figs, const char *name, const char *dir)
+{
+	size_t i;
+	json_t *v;
+	int rc = 0;
+	json_array_foreach(figs, i, v)
+	{
+		char png[800];
+		struct stat st;
+		snprintf(png, sizeof png, "%s/plots/%s.png", dir, json_string_value(v) ?: "?");
+		if (stat(png, &st) < 0) {
+			fprintf(stderr,
+				"sockbench lesson %s: figure %s was not drawn (%s missing)\n", name,
+				json_string_value(v) ?: "?", png);
+			rc = 1;
+		}
+	}
+	return rc;
+}
+
 int lesson_main(int argc, char **argv)
 {
 	const char *name = NULL, *out = NULL;
@@ -106,11 +128,15 @@ int lesson_main(int argc, char **argv)
 	args[n] = NULL;
 	printf("lesson %s: %s\n", name, json_string_value(json_object_get(j, "description")));
 	fflush(stdout);
-	json_decref(j);
 	int rc = sweep_main(n, args);
-	if (rc == 2 || rc == 130)
+	if (rc == 2 || rc == 130) {
+		json_decref(j);
 		return rc;
+	}
 	int prc = plot_run(dir, NULL);
+	if (!prc)
+		prc = check_figures(json_object_get(j, "figures"), name, dir);
+	json_decref(j);
 	printf("lesson %s: open %s/plots/index.html\n", name, dir);
 	return rc ? rc : prc;
 }

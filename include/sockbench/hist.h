@@ -45,7 +45,7 @@ void hist_record_n(struct hist *h, uint64_t ns, uint64_t n);
  * ns - interval, ns - 2 * interval, ... down to interval.  Records those,
  * n times each, bucket by bucket (O(buckets) whatever ns / interval; each
  * bucket's share at the mean of its values, so sum_ns is exact to 1 ns a
- * sample).  Returns the number of samples recorded (0 when ns < 2 *
+ * sample, min and max exact).  Returns the number of samples recorded (0 when ns < 2 *
  * interval or interval is 0). */
 uint64_t hist_record_omitted(struct hist *h, uint64_t ns, uint64_t interval, uint64_t n);
 /* dst += src, bucket by bucket: exact, as if dst had seen src's samples. */
