@@ -56,6 +56,20 @@ static int check_figures(const json_t *figs, const char *name, const char *dir)
 	return rc;
 }
 
+/* --out, else results/<date>-<time>-lesson-NAME[-quick]. */
+static void lesson_dir(const char *out, const char *name, bool quick, char *dir, size_t len)
+{
+	if (out) {
+		snprintf(dir, len, "%s", out);
+		return;
+	}
+	time_t t = time(NULL);
+	char when[32];
+	strftime(when, sizeof when, "%Y%m%d-%H%M%S", localtime(&t));
+	mkdir("results", 0755);
+	snprintf(dir, len, "results/%s-lesson-%s%s", when, name, quick ? "-quick" : "");
+}
+
 int lesson_main(int argc, char **argv)
 {
 	const char *name = NULL, *out = NULL;
@@ -94,16 +108,7 @@ int lesson_main(int argc, char **argv)
 			je.text);
 		return 2;
 	}
-	if (out) {
-		snprintf(dir, sizeof dir, "%s", out);
-	} else {
-		time_t t = time(NULL);
-		char when[32];
-		strftime(when, sizeof when, "%Y%m%d-%H%M%S", localtime(&t));
-		mkdir("results", 0755);
-		snprintf(dir, sizeof dir, "results/%s-lesson-%s%s", when, name,
-			 quick ? "-quick" : "");
-	}
+	lesson_dir(out, name, quick, dir, sizeof dir);
 	/* The sweep reads the lesson file; --quick's smaller values go on its
 	 * command line, which overrides the file. */
 	char *args[128], vals[64][512];

@@ -144,10 +144,10 @@ static int cmp_row(const void *a, const void *b)
 	return (x->x > y->x) - (x->x < y->x);
 }
 
-/* Write one data file per series: x median min max [extra median]
- * (plot_int.h).  Names and files into the lists. */
-int plot_xy_series(struct plot *p, const char *fig, const char *x, yfn y, yfn extra, char *files,
-		   char *titles, size_t len, json_t *rows_out)
+/* Write one data file per series: x median min max [extra median].
+ * Returns the number of series; names and files into the lists. */
+static int xy_series(struct plot *p, const char *fig, const char *x, yfn y, yfn extra, char *files,
+		     char *titles, size_t len, json_t *rows_out)
 {
 	char names[MAX_SERIES][128];
 	int ns = 0;
@@ -245,7 +245,7 @@ static void fig_xy(struct plot *p, const char *fig, const char *script, const ch
 {
 	char files[8192], titles[4096], phr[2048], cap[3200];
 	json_t *rows = json_object();
-	if (plot_xy_series(p, fig, x, y, extra, files, titles, sizeof titles, rows) > 0) {
+	if (xy_series(p, fig, x, y, extra, files, titles, sizeof titles, rows) > 0) {
 		last_points(rows, x, fmt, phr, sizeof phr);
 		snprintf(cap, sizeof cap, "%s %s.%s%s", lead, phr, note && *note ? " " : "",
 			 note ? note : "");
@@ -394,6 +394,17 @@ static void fig_herd(struct plot *p)
 		     "prefork", full);
 }
 
+/* Clients served by series over conns (plot_fair.c has the numbers). */
+static void fig_fairness(struct plot *p)
+{
+	char files[8192], titles[4096], cap[3000];
+	if (!plot_fair_any(p) || xy_series(p, "fairness", "conns", plot_y_served_pct, plot_y_jain,
+					   files, titles, sizeof titles, NULL) <= 0)
+		return;
+	plot_fair_caption(p, cap, sizeof cap);
+	plot_gnuplot(p, "fairness", "fairness", "Clients served by model", files, titles, cap);
+}
+
 static bool want(const struct plot *p, const char *fig)
 {
 	return !p->only || !strcmp(p->only, fig);
@@ -429,7 +440,7 @@ static void figures(struct plot *p)
 		       "not send meanwhile) -",
 		       "%.0f us", starved);
 	if (want(p, "fairness") && plot_varies(p, "conns") && !connect)
-		plot_fig_fairness(p);
+		fig_fairness(p);
 	if (want(p, "recv_size") && plot_varies(p, "recv_size"))
 		fig_xy(p, "recv_size", "recv_size", "recv_size", y_mbps, y_recv_calls,
 		       "Throughput and recv() calls by recv size",

@@ -5,8 +5,8 @@
  * A server that serves one client at a time gives that one client its
  * whole speed: by requests/s it can beat a forking server, and by the
  * latency of completed requests it looks best of all, while 99 of 100
- * clients wait.  The fairness figure shows the clients; the models and
- * tail figures mark the runs where clients starved. */
+ * clients wait.  The fairness figure (plot.c) shows the clients; the
+ * models and tail figures mark the runs where clients starved. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,12 +27,12 @@ static double y_served(json_t *r)
 	return json_is_integer(v) ? (double)json_integer_value(v) : NAN;
 }
 
-static double y_served_pct(json_t *r)
+double plot_y_served_pct(json_t *r)
 {
 	return 100 * y_served(r) / json_path_num(r, "config.load.conns");
 }
 
-static double y_jain(json_t *r)
+double plot_y_jain(json_t *r)
 {
 	return json_path_num(r, "load.fairness.jain");
 }
@@ -73,14 +73,14 @@ void plot_starved_note(const struct plot *p, const char *x, char *out, size_t le
 		sb_appendf(out, len, k, ".");
 }
 
-/* "blocking: 1 of 100 (Jain 0.01)" for each series at its largest conns. */
-static void fairness_caption(const struct plot *p, char *out, size_t len)
+void plot_fair_caption(const struct plot *p, char *out, size_t len)
 {
 	char names[MAX_SERIES][128];
 	double at[MAX_SERIES], served[MAX_SERIES], jain[MAX_SERIES];
 	int ns = 0;
 	for (int i = 0, j; i < p->n; i = j) {
-		double sv = cell_median(p, i, y_served, &j), jn = cell_median(p, i, y_jain, &j);
+		double sv = cell_median(p, i, y_served, &j),
+		       jn = cell_median(p, i, plot_y_jain, &j);
 		double x = json_path_num(p->r[i].j, "config.load.conns");
 		char s[128];
 		plot_series_of(p, &p->r[i], "conns", s, sizeof s);
@@ -106,17 +106,10 @@ static void fairness_caption(const struct plot *p, char *out, size_t len)
 	sb_appendf(out, len, n, ".");
 }
 
-void plot_fig_fairness(struct plot *p)
+bool plot_fair_any(const struct plot *p)
 {
-	int with = 0;
 	for (int i = 0; i < p->n; i++)
-		with += !isnan(y_served(p->r[i].j));
-	if (!with) /* runs from before slots were counted, or a mode without */
-		return;
-	char files[8192], titles[4096], cap[3000];
-	if (plot_xy_series(p, "fairness", "conns", y_served_pct, y_jain, files, titles,
-			   sizeof titles, NULL) <= 0)
-		return;
-	fairness_caption(p, cap, sizeof cap);
-	plot_gnuplot(p, "fairness", "fairness", "Clients served by model", files, titles, cap);
+		if (!isnan(y_served(p->r[i].j)))
+			return true;
+	return false; /* runs from before slots were counted, or a mode without */
 }

@@ -42,22 +42,23 @@ void plot_series_of(const struct plot *p, const struct prun *r, const char *x, c
 int plot_gnuplot(struct plot *p, const char *script, const char *name, const char *title,
 		 const char *files, const char *titles, const char *caption);
 int plot_write_index(struct plot *p, char *err, size_t errlen);
-
-/* plot.c: a figure's y (or extra column) from one run; the data files of
- * an x-y figure (one per series: x median min max [extra median]), with
- * each series' [x, median] points into rows_out when given; the number of
- * series, or -1 when a file cannot be written. */
-typedef double (*yfn)(json_t *run);
-int plot_xy_series(struct plot *p, const char *fig, const char *x, yfn y, yfn extra, char *files,
-		   char *titles, size_t len, json_t *rows_out);
-
-/* plot_fair.c: clients per slot (load.connections.served/starved).  The
- * starved clients of a run (0 for a run without the key); "series: S of C
- * at X V" for every cell where clients starved, for a caption; the
- * fairness figure (clients served, by series, over x = conns). */
-double plot_y_starved(json_t *run);
-void plot_starved_note(const struct plot *p, const char *x, char *out, size_t len);
-void plot_fig_fairness(struct plot *p);
 bool plot_have_gnuplot(char *term, size_t len);
+
+/* A figure's y (or extra column) from one run. */
+typedef double (*yfn)(json_t *run);
+
+/* plot_fair.c: clients per slot (load.connections.served, .starved,
+ * load.fairness.jain).  A run's starved clients (0 for a run without the
+ * key), its clients served as a % of --conns, its Jain index; "series: S
+ * of C at X V" for every cell where clients starved, for a caption;
+ * whether any run counted slots; the fairness figure's caption
+ * ("blocking: 1 of 100 (Jain 0.01)" for each series at its largest
+ * conns). */
+double plot_y_starved(json_t *run);
+double plot_y_served_pct(json_t *run);
+double plot_y_jain(json_t *run);
+void plot_starved_note(const struct plot *p, const char *x, char *out, size_t len);
+bool plot_fair_any(const struct plot *p);
+void plot_fair_caption(const struct plot *p, char *out, size_t len);
 
 #endif
