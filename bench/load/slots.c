@@ -252,11 +252,11 @@ static void explain_censored(const struct lstats *s, const struct load_config *c
 	if (omitted)
 		snprintf(c, sizeof c,
 			 ", with the %llu requests their clients could not send meanwhile (one per "
-			 "mean reply time),",
+			 "mean reply time)",
 			 (unsigned long long)omitted);
 	line(explain,
 	     "%llu request%s timed out or %s still waiting at the end; counted at their waiting "
-	     "times%s they put p99 at %s (%s)",
+	     "times%s, they put p99 at %s (%s)",
 	     (unsigned long long)s->censored, s->censored == 1 ? "" : "s",
 	     s->censored == 1 ? "was" : "were", c, span(p99, a, sizeof a), b);
 }

@@ -100,9 +100,13 @@ void plot_fair_caption(const struct plot *p, char *out, size_t len)
 	size_t n = sb_appendf(out, len, 0,
 			      "Clients that got at least one reply at the highest concurrency "
 			      "(Jain's index: 1 is equal service, 1/n one client served) -");
-	for (int k = 0; k < ns; k++)
-		n = sb_appendf(out, len, n, "%s %s: %g of %g (Jain %.2f)", k ? ";" : "", names[k],
-			       served[k], at[k], jain[k]);
+	for (int k = 0; k < ns; k++) {
+		char j[32] = "-"; /* no request anywhere: no index */
+		if (!isnan(jain[k]))
+			snprintf(j, sizeof j, "%.2f", jain[k]);
+		n = sb_appendf(out, len, n, "%s %s: %g of %g (Jain %s)", k ? ";" : "", names[k],
+			       served[k], at[k], j);
+	}
 	sb_appendf(out, len, n, ".");
 }
 
