@@ -92,6 +92,37 @@ void hist_record_n(struct hist *h, uint64_t ns, uint64_t n)
 		h->max = ns;
 }
 
+uint64_t hist_record_omitted(struct hist *h, uint64_t ns, uint64_t interval, uint64_t n)
+{
+	if (!interval || !n || ns / interval < 2)
+		return 0;
+	/* v_k = ns - k * interval for k = 1 .. kmax, all >= interval */
+	uint64_t kmax = ns / interval - 1, total = 0;
+	unsigned first = hist_index(ns - kmax * interval), last = hist_index(ns - interval);
+	for (unsigned i = first; i <= last; i++) {
+		uint64_t lo = hist_bucket_lower(i), hi = hist_bucket_upper(i);
+		/* the k whose v_k is in [lo, hi]: ns - hi <= k * interval <= ns - lo */
+		uint64_t k0 = ns > hi ? (ns - hi) / interval + ((ns - hi) % interval != 0) : 0;
+		uint64_t k1 = (ns - lo) / interval;
+		if (k0 < 1)
+			k0 = 1;
+		if (k1 > kmax)
+			k1 = kmax;
+		if (k0 > k1)
+			continue;
+		/* their mean, v at the middle k: inside [lo, hi] */
+		uint64_t v = ns - k0 * interval - (k1 - k0) * interval / 2;
+		hist_record_n(h, v, (k1 - k0 + 1) * n);
+		total += (k1 - k0 + 1) * n;
+	}
+	/* the outer values exactly: each is in the bucket that counted it */
+	if (ns - kmax * interval < h->min)
+		h->min = ns - kmax * interval;
+	if (ns - interval > h->max)
+		h->max = ns - interval;
+	return total;
+}
+
 void hist_merge(struct hist *dst, const struct hist *src)
 {
 	if (!src->count)

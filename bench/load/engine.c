@@ -63,10 +63,17 @@ static void request_begin(struct lthread *t, struct lconn *c, uint64_t now)
 		http_resp_init(&c->hr);
 	c->t_sent = now;
 	c->deadline = now + t->e->cfg->timeout_us * 1000;
+	slot_wait(t, c, now);
 }
 
 static void request_fail(struct lthread *t, struct lconn *c, int kind, uint64_t now)
 {
+	/* After the end (another thread's sockets closing at the end can make
+	 * a server drop the rest of us): the request was still waiting when
+	 * the run ended, and is counted so, in flight and censored, as a
+	 * reply that finishes after the end is. */
+	if (t->e->t_end && now >= t->e->t_end)
+		return;
 	count_error(t, kind, now);
 	if (measuring(t, c->t_sched))
 		t->s.req_failed++;
@@ -78,6 +85,7 @@ static void request_done(struct lthread *t, struct lconn *c, uint64_t now)
 {
 	if (measuring(t, c->t_sched)) {
 		t->s.completed++;
+		c->s_req++; /* its slot's: fairness */
 		hist_record(&t->s.req_lat, now - c->t_sched);
 		if (t->e->cfg->rate > 0)
 			hist_record(&t->s.req_lat_unc, now - c->t_sent);
@@ -122,7 +130,10 @@ static void next_unit(struct lthread *t, struct lconn *c, uint64_t now)
 	}
 	if (take_request(t, c, now)) {
 		request_begin(t, c, now);
-	} else if (t->e->cfg->requests && t->issued >= t->quota) {
+		return;
+	}
+	slots_rest(t, c, now); /* nothing to ask for: the slot is not waiting */
+	if (t->e->cfg->requests && t->issued >= t->quota) {
 		/* This thread's share is done: close rather than idle, or a
 		 * one-at-a-time server would wait on us while others queue. */
 		engine_conn_close(c);
@@ -330,6 +341,7 @@ static void check_timeouts(struct lthread *t, uint64_t now)
 			c->st = t->e->cfg->mode == MODE_CONNECT ? C_DONE : C_NONE;
 		} else if ((c->st == C_SENDING || c->st == C_RECEIVING) &&
 			   t->e->cfg->mode != MODE_STREAM && now >= c->deadline) {
+			slots_timeout(t, c, now); /* censored: waited its timeout */
 			request_fail(t, c, LERR_REQUEST_TIMEOUT, now);
 		}
 	}
@@ -373,6 +385,7 @@ static void open_due(struct lthread *t, uint64_t now)
 			t->cnext += t->cstep;
 		}
 		t->opened++;
+		slot_wait(t, c, sched);
 		if (engine_conn_open(t, c, sched) < 0)
 			c->st = cfg->mode == MODE_CONNECT ? C_DONE : C_NONE;
 		if (c->st == C_NONE && cfg->connect_rate <= 0)
@@ -489,6 +502,7 @@ void *engine_thread(void *arg)
 			step(t, ev[i].data.ptr, ev[i].events);
 	}
 	t->t_done = clock_now_ns();
+	slots_finish(t); /* before the sockets close: who was still waiting */
 	for (int i = 0; i < t->n; i++) {
 		struct lconn *c = &t->c[i];
 		if (c->st == C_SENDING || c->st == C_RECEIVING)

@@ -50,6 +50,15 @@ struct lstats {
 	double cpu_s;	    /* this thread's CPU time (RUSAGE_THREAD); merged: the busiest */
 	double cpu_total_s; /* merged: all the threads together */
 	uint64_t http_status[HTTP_STATUS_MAX - 100]; /* replies by status code 100..599 */
+	/* Per client slot, in rr, echo, http and crr (slots.c): requests that
+	 * timed out or were still waiting at the end (censored: each counts
+	 * as at least its waiting time), slots served and starved, and the
+	 * requests each slot completed, in slot order (merged: concatenated). */
+	uint64_t censored;
+	struct hist req_cens;
+	uint64_t served, starved;
+	uint64_t *slot_req;
+	int nslots;
 };
 
 struct lthread;
@@ -79,6 +88,12 @@ void lstats_free(struct lstats *s);
 /* Add s's counts, histograms and intervals into o. */
 void lstats_merge(struct lstats *o, const struct lstats *s);
 void ival_add(struct ival *d, const struct ival *x);
+/* Request latency as the clients felt it, into *out: the completed
+ * requests (req_lat), the censored ones at their waiting times (req_cens)
+ * and, in a closed loop (closed), the requests a waiting client did not
+ * send meanwhile, one per mean completed latency (hist_record_omitted).
+ * Returns how many of those omitted requests it recorded. */
+uint64_t lstats_req_felt(const struct lstats *s, bool closed, struct hist *out);
 /* Interval i of s (NULL when absent; made when create). */
 struct ival *lstats_ival(struct lstats *s, int i, bool create);
 /* Interval i merged over the threads once every thread has moved past it:

@@ -69,6 +69,7 @@ static int thread_init(struct engine *e, int i, int nt, uint64_t now, int *g)
 	hist_init(&t->s.conn_lat);
 	hist_init(&t->s.req_lat);
 	hist_init(&t->s.req_lat_unc);
+	hist_init(&t->s.req_cens);
 	if (cfg->rate > 0) {
 		t->step = (uint64_t)((double)nt * 1e9 / cfg->rate);
 		t->next = now + (uint64_t)((double)i * 1e9 / cfg->rate);
@@ -160,6 +161,7 @@ void engine_stop(struct engine *e, struct lstats *out)
 	hist_init(&out->conn_lat);
 	hist_init(&out->req_lat);
 	hist_init(&out->req_lat_unc);
+	hist_init(&out->req_cens);
 	e->stop = 1;
 	for (int i = 0; i < e->nthreads; i++) {
 		struct lthread *t = &e->t[i];

@@ -1,6 +1,7 @@
 /* engine_int.h - the load generator's threads and connections, shared by
- * engine.c (the loops) and engine_ctl.c (start, observe, stop).  Not an
- * API: only those two files include it. */
+ * engine.c (the loops), engine_conn.c (a connection), engine_ctl.c (start,
+ * observe, stop) and slots.c (per client slot).  Not an API: only those
+ * files include it. */
 #ifndef SOCKBENCH_ENGINE_INT_H
 #define SOCKBENCH_ENGINE_INT_H
 
@@ -33,6 +34,11 @@ struct lconn {
 	bool reserved;	     /* crr --requests: holds the request it opened for */
 	bool acked_base_set; /* stream: acked_base is known */
 	uint64_t acked_base; /* stream: tcpi_bytes_acked when measuring began (1: the SYN) */
+	/* The client slot this lconn is (one of --conns): it keeps these
+	 * across reconnects (crr, a server's close, a timeout); slots.c. */
+	uint64_t s_req;	  /* requests completed (measured) */
+	uint64_t s_since; /* waiting for a reply since (0: not waiting) */
+	uint64_t s_wait;  /* ns waited (measured part), summed at each rest */
 };
 
 struct lthread {
@@ -57,6 +63,7 @@ struct lthread {
 	uint64_t loop_now; /* atomic: the loop's clock, published each round */
 	uint64_t completed_live, connects_live;
 	uint64_t t_done; /* when the loop ended */
+	uint64_t t_want; /* when its first slot began to wait (slots.c) */
 };
 
 #define LIVE_INC(x) __atomic_store_n(&(x), (x) + 1, __ATOMIC_RELAXED)
@@ -87,6 +94,26 @@ static inline void count_error(struct lthread *t, int kind, uint64_t now)
 	if (iv)
 		iv->errors++;
 }
+
+/* A slot begins to wait for service (a connect, a request) at `when`;
+ * it keeps waiting across failures and reconnects until it rests
+ * (slots_rest: idle, or done) or the run ends.  Two stores at most. */
+static inline void slot_wait(struct lthread *t, struct lconn *c, uint64_t when)
+{
+	if (c->s_since)
+		return;
+	c->s_since = when;
+	if (!t->t_want || when < t->t_want)
+		t->t_want = when;
+}
+
+/* slots.c: a slot stops waiting (idle without a request, or done); a
+ * request that timed out, counted as at least its waiting time; the
+ * thread's slots when its loop ended (in flight censored, starved ones,
+ * the per-slot counts) into t->s. */
+void slots_rest(struct lthread *t, struct lconn *c, uint64_t now);
+void slots_timeout(struct lthread *t, struct lconn *c, uint64_t now);
+void slots_finish(struct lthread *t);
 
 /* engine_conn.c: open a connection (0, or -1 when it failed and was
  * counted), fail one (err: an errno or LERR_*), close one. */

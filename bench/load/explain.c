@@ -8,6 +8,7 @@
 #include <sys/resource.h>
 
 #include "report.h"
+#include "slots.h"
 #include "sockbench/hist.h"
 
 static uint64_t errs(const struct run *r, int kind)
@@ -255,6 +256,8 @@ bool run_explain(struct run *r, char *why, size_t len)
 	why[0] = '\0';
 	if (never)
 		explain_never(r, why, len);
+	/* then a run where most clients got nothing says so (slots.c) */
+	slots_explain(&r->ls, r->cfg, r->duration_s, r->explain);
 	explain_limits(r);
 	explain_queue(r);
 	if (r->server)

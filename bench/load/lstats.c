@@ -48,6 +48,55 @@ void ival_add(struct ival *d, const struct ival *x)
 	}
 }
 
+/* Slots in order: thread 0's, then thread 1's (how thread_init deals
+ * them out).  Out of memory: the counts stay, the per-slot list is lost
+ * for good (nslots -1: fairness null, never one of part of the slots). */
+static void lstats_merge_slots(struct lstats *o, const struct lstats *s)
+{
+	if (!s->nslots || o->nslots < 0)
+		return;
+	uint64_t *v = s->nslots < 0
+			  ? NULL
+			  : realloc(o->slot_req, (size_t)(o->nslots + s->nslots) * sizeof *v);
+	if (!v) {
+		free(o->slot_req);
+		o->slot_req = NULL;
+		o->nslots = -1;
+		return;
+	}
+	memcpy(v + o->nslots, s->slot_req, (size_t)s->nslots * sizeof *v);
+	o->slot_req = v;
+	o->nslots += s->nslots;
+}
+
+uint64_t lstats_req_felt(const struct lstats *s, bool closed, struct hist *out)
+{
+	hist_init(out);
+	hist_merge(out, &s->req_lat);
+	hist_merge(out, &s->req_cens);
+	/* A closed-loop client sends its next request when the last reply
+	 * came: one that waited a second for nothing did not send the ~10^4
+	 * requests a served client sent meanwhile, and counted once its wait
+	 * would be 1 sample among 10^4 fast ones - the server that starves
+	 * all but one client would show the best percentiles.  The interval:
+	 * the mean completed latency, what a served client's round took.
+	 * (Open loop needs none: its schedule already times every request.) */
+	uint64_t every = (uint64_t)hist_mean_ns(&s->req_lat), n = 0;
+	if (!closed || !every || !s->req_cens.count)
+		return 0;
+	for (unsigned i = 0; i < HIST_BUCKETS; i++) {
+		if (!s->req_cens.b[i])
+			continue;
+		/* the bucket's middle, within what was recorded (min, max exact) */
+		uint64_t lo = hist_bucket_lower(i), w = lo + (hist_bucket_upper(i) - lo) / 2;
+		w = w < s->req_cens.min	  ? s->req_cens.min
+		    : w > s->req_cens.max ? s->req_cens.max
+					  : w;
+		n += hist_record_omitted(out, w, every, s->req_cens.b[i]);
+	}
+	return n;
+}
+
 void lstats_merge(struct lstats *o, const struct lstats *s)
 {
 	o->attempted += s->attempted;
@@ -73,6 +122,11 @@ void lstats_merge(struct lstats *o, const struct lstats *s)
 	}
 	for (int k = 0; k < HTTP_STATUS_MAX - 100; k++)
 		o->http_status[k] += s->http_status[k];
+	o->censored += s->censored;
+	hist_merge(&o->req_cens, &s->req_cens);
+	o->served += s->served;
+	o->starved += s->starved;
+	lstats_merge_slots(o, s);
 	o->cpu_total_s += s->cpu_s;
 	if (s->cpu_s > o->cpu_s)
 		o->cpu_s = s->cpu_s; /* the busiest thread decides generator_bound */
@@ -89,4 +143,7 @@ void lstats_free(struct lstats *s)
 		s->ivc[c] = NULL;
 	}
 	s->niv = 0;
+	free(s->slot_req);
+	s->slot_req = NULL;
+	s->nslots = 0;
 }

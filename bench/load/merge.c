@@ -6,12 +6,14 @@
  * and the throughputs add (the generators ran side by side).  Histograms
  * of different schemes are refused, never approximated.
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "sockbench/hist.h"
 #include "report.h"
+#include "slots.h"
 
 /* a + b for counts read from files: a corrupt (or hand-made) count near
  * 2^63 saturates instead of overflowing, which is undefined in C. */
@@ -123,11 +125,53 @@ static void merge_verdicts(json_t *out, json_t *in)
 		json_object_set(out, "error", json_object_get(in, "error"));
 }
 
+/* load.fairness of generators side by side: their slots together.  min,
+ * max and "slots" are exact, and so is Jain's index, from each side's
+ * slots n, requests sum x (load.requests.completed: the sum over its
+ * slots) and index J (sum x^2 = (sum x)^2 / (n J); J null: no request).
+ * The median of parts is not the median of the whole: p50 becomes null.
+ * A side without fairness (another mode, an older file) makes it null. */
+static void merge_fairness(json_t *out, json_t *in)
+{
+	json_t *fo = json_path(out, "load.fairness"), *fi = json_path(in, "load.fairness");
+	json_t *load = json_object_get(out, "load");
+	double n[2], sum[2], sum2[2];
+	json_t *f[2] = {fo, fi}, *run[2] = {out, in};
+	for (int k = 0; k < 2; k++) {
+		json_t *j = json_object_get(f[k], "jain"), *ns = json_object_get(f[k], "slots");
+		json_int_t slots = json_integer_value(ns); /* 0 when not an integer */
+		n[k] = (double)slots;
+		sum[k] = json_number_value(json_path(run[k], "load.requests.completed"));
+		/* read from files: a count out of reason is refused, not cast */
+		if (!json_is_object(f[k]) || slots < 1 || slots > ((json_int_t)1 << 40) ||
+		    (json_is_number(j) && !(json_number_value(j) > 0))) {
+			if (json_is_object(load))
+				json_object_set_new(load, "fairness", json_null());
+			return;
+		}
+		sum2[k] = json_is_number(j) ? sum[k] * sum[k] / (n[k] * json_number_value(j)) : 0;
+	}
+	json_t *po = json_object_get(fo, "requests_per_conn"),
+	       *pi = json_object_get(fi, "requests_per_conn");
+	json_int_t lo = json_integer_value(json_object_get(pi, "min")),
+		   hi = json_integer_value(json_object_get(pi, "max"));
+	if (lo < json_integer_value(json_object_get(po, "min")))
+		json_object_set_new(po, "min", json_integer(lo));
+	if (hi > json_integer_value(json_object_get(po, "max")))
+		json_object_set_new(po, "max", json_integer(hi));
+	json_object_set_new(po, "p50", json_null());
+	double jain = fairness_jain(n[0] + n[1], sum[0] + sum[1], sum2[0] + sum2[1]);
+	json_object_set_new(fo, "jain", isfinite(jain) ? json_real(jain) : json_null());
+	json_object_set_new(fo, "slots", json_integer((json_int_t)(n[0] + n[1])));
+}
+
 static void merge_counts(json_t *out, json_t *in)
 {
 	static const char *const ints[] = {"load.connections.attempted",
 					   "load.connections.established",
 					   "load.connections.failed",
+					   "load.connections.served",
+					   "load.connections.starved",
 					   "load.requests.completed",
 					   "load.requests.failed",
 					   "load.requests.in_flight_at_end",
@@ -138,6 +182,7 @@ static void merge_counts(json_t *out, json_t *in)
 	static const char *const reals[] = {"load.throughput.requests_per_s",
 					    "load.throughput.bytes_per_s",
 					    "load.throughput.connections_per_s", NULL};
+	merge_fairness(out, in); /* first: it reads each side's own completed */
 	for (int i = 0; ints[i]; i++)
 		add_int(out, in, ints[i]);
 	for (int i = 0; reals[i]; i++)
@@ -178,9 +223,12 @@ static int check_args(int argc, char **argv)
 	return 0;
 }
 
-/* The three latency histograms, merged as the files are read. */
+/* The latency histograms, merged as the files are read, and the counts
+ * that live inside load.requests.latency_us (which is written anew). */
 struct merged_hists {
-	struct hist conn, req, unc;
+	struct hist conn, req, unc, done;
+	json_int_t censored, omitted;
+	bool have_censored;
 };
 
 /* One result file, its histograms merged into h; NULL after saying why. */
@@ -199,10 +247,19 @@ static json_t *read_run(const char *path, struct merged_hists *h)
 	if (take_hist(run, "load.connections.latency_us", &h->conn, path, err, sizeof err) ||
 	    take_hist(run, "load.requests.latency_us", &h->req, path, err, sizeof err) ||
 	    take_hist(run, "load.requests.latency_uncorrected_us", &h->unc, path, err,
-		      sizeof err)) {
+		      sizeof err) ||
+	    take_hist(run, "load.requests.latency_completed_us", &h->done, path, err, sizeof err)) {
 		fprintf(stderr, "sockbench merge: %s\n", err);
 		json_decref(run);
 		return NULL;
+	}
+	json_t *c = json_path(run, "load.requests.latency_us.censored");
+	if (json_is_integer(c)) {
+		h->have_censored = true;
+		h->censored = sum_sat(h->censored, json_integer_value(c));
+		h->omitted =
+		    sum_sat(h->omitted,
+			    json_integer_value(json_path(run, "load.requests.latency_us.omitted")));
 	}
 	return run;
 }
@@ -214,8 +271,15 @@ static int write_merged(json_t *out, json_t *files, const struct merged_hists *h
 {
 	json_object_set_new(json_path(out, "load.connections"), "latency_us",
 			    hist_latency_json(&h->conn));
-	json_object_set_new(json_path(out, "load.requests"), "latency_us",
-			    hist_latency_json(&h->req));
+	json_t *req = hist_latency_json(&h->req);
+	if (h->have_censored && req) {
+		json_object_set_new(req, "censored", json_integer(h->censored));
+		json_object_set_new(req, "omitted", json_integer(h->omitted));
+	}
+	json_object_set_new(json_path(out, "load.requests"), "latency_us", req);
+	if (json_is_object(json_path(out, "load.requests.latency_completed_us")))
+		json_object_set_new(json_path(out, "load.requests"), "latency_completed_us",
+				    hist_latency_json(&h->done));
 	if (!json_is_null(json_path(out, "load.requests.latency_uncorrected_us")))
 		json_object_set_new(json_path(out, "load.requests"), "latency_uncorrected_us",
 				    hist_latency_json(&h->unc));
@@ -250,6 +314,9 @@ int merge_main(int argc, char **argv)
 	hist_init(&h.conn);
 	hist_init(&h.req);
 	hist_init(&h.unc);
+	hist_init(&h.done);
+	h.censored = h.omitted = 0;
+	h.have_censored = false;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
 			outpath = argv[++i]; /* present: checked above */

@@ -34,6 +34,42 @@ static int list(void)
 	return 0;
 }
 
+/* The figures a lesson file lists ("figures": ["models", ...]) are what it
+ * teaches with: one that was not drawn fails the lesson (1), named. */
+static int check_figures(const json_t *figs, const char *name, const char *dir)
+{
+	size_t i;
+	json_t *v;
+	int rc = 0;
+	json_array_foreach(figs, i, v)
+	{
+		char png[800];
+		struct stat st;
+		snprintf(png, sizeof png, "%s/plots/%s.png", dir, json_string_value(v) ?: "?");
+		if (stat(png, &st) < 0) {
+			fprintf(stderr,
+				"sockbench lesson %s: figure %s was not drawn (%s missing)\n", name,
+				json_string_value(v) ?: "?", png);
+			rc = 1;
+		}
+	}
+	return rc;
+}
+
+/* --out, else results/<date>-<time>-lesson-NAME[-quick]. */
+static void lesson_dir(const char *out, const char *name, bool quick, char *dir, size_t len)
+{
+	if (out) {
+		snprintf(dir, len, "%s", out);
+		return;
+	}
+	time_t t = time(NULL);
+	char when[32];
+	strftime(when, sizeof when, "%Y%m%d-%H%M%S", localtime(&t));
+	mkdir("results", 0755);
+	snprintf(dir, len, "results/%s-lesson-%s%s", when, name, quick ? "-quick" : "");
+}
+
 int lesson_main(int argc, char **argv)
 {
 	const char *name = NULL, *out = NULL;
@@ -72,16 +108,7 @@ int lesson_main(int argc, char **argv)
 			je.text);
 		return 2;
 	}
-	if (out) {
-		snprintf(dir, sizeof dir, "%s", out);
-	} else {
-		time_t t = time(NULL);
-		char when[32];
-		strftime(when, sizeof when, "%Y%m%d-%H%M%S", localtime(&t));
-		mkdir("results", 0755);
-		snprintf(dir, sizeof dir, "results/%s-lesson-%s%s", when, name,
-			 quick ? "-quick" : "");
-	}
+	lesson_dir(out, name, quick, dir, sizeof dir);
 	/* The sweep reads the lesson file; --quick's smaller values go on its
 	 * command line, which overrides the file. */
 	char *args[128], vals[64][512];
@@ -106,11 +133,15 @@ int lesson_main(int argc, char **argv)
 	args[n] = NULL;
 	printf("lesson %s: %s\n", name, json_string_value(json_object_get(j, "description")));
 	fflush(stdout);
-	json_decref(j);
 	int rc = sweep_main(n, args);
-	if (rc == 2 || rc == 130)
+	if (rc == 2 || rc == 130) {
+		json_decref(j);
 		return rc;
+	}
 	int prc = plot_run(dir, NULL);
+	if (!prc)
+		prc = check_figures(json_object_get(j, "figures"), name, dir);
+	json_decref(j);
 	printf("lesson %s: open %s/plots/index.html\n", name, dir);
 	return rc ? rc : prc;
 }

@@ -38,8 +38,6 @@ static FILE *series_file(const struct plot *p, const struct prun *r, const char 
 
 /* --- figures over an x axis (median over repeats, min-max bars) ------- */
 
-typedef double (*yfn)(json_t *run);
-
 static double y_established_fast(json_t *run)
 {
 	/* connections whose handshake needed no SYN retry */
@@ -63,10 +61,15 @@ static double y_rps(json_t *r)
 }
 static double y_p99(json_t *r)
 {
-	/* The histogram holds completed requests only.  When more than 1% of
-	 * the requests never completed (timed out: the blocking server leaves
-	 * all but one client waiting), the true p99 is at least the timeout:
-	 * plot that, not the flattering p99 of the lucky ones. */
+	/* The histogram counts every request that timed out or was still
+	 * waiting at the end at its waiting time, and in a closed loop the
+	 * requests those clients could not send meanwhile ("censored",
+	 * "omitted"): the blocking server's waiting clients are in its p99. */
+	if (json_path(r, "load.requests.latency_us.censored"))
+		return json_path_num(r, "load.requests.latency_us.p99");
+	/* A run from before: its histogram holds completed requests only.
+	 * When more than 1% of the requests never completed, the true p99 is
+	 * at least the timeout: plot that, not the p99 of the lucky ones. */
 	double ok = json_path_num(r, "load.requests.completed"),
 	       bad = json_path_num(r, "load.requests.failed");
 	if (ok + bad > 0 && bad / (ok + bad) > 0.01)
@@ -235,14 +238,17 @@ static void last_points(json_t *rows, const char *xname, const char *fmt, char *
 	}
 }
 
+/* note: a sentence after the caption's numbers, or NULL. */
 static void fig_xy(struct plot *p, const char *fig, const char *script, const char *x, yfn y,
-		   yfn extra, const char *title, const char *lead, const char *fmt)
+		   yfn extra, const char *title, const char *lead, const char *fmt,
+		   const char *note)
 {
-	char files[8192], titles[4096], phr[2048], cap[2600];
+	char files[8192], titles[4096], phr[2048], cap[3200];
 	json_t *rows = json_object();
 	if (xy_series(p, fig, x, y, extra, files, titles, sizeof titles, rows) > 0) {
 		last_points(rows, x, fmt, phr, sizeof phr);
-		snprintf(cap, sizeof cap, "%s %s.", lead, phr);
+		snprintf(cap, sizeof cap, "%s %s.%s%s", lead, phr, note && *note ? " " : "",
+			 note ? note : "");
 		plot_gnuplot(p, script, fig, title, files, titles, cap);
 	}
 	json_decref(rows);
@@ -388,6 +394,17 @@ static void fig_herd(struct plot *p)
 		     "prefork", full);
 }
 
+/* Clients served by series over conns (plot_fair.c has the numbers). */
+static void fig_fairness(struct plot *p)
+{
+	char files[8192], titles[4096], cap[3000];
+	if (!plot_fair_any(p) || xy_series(p, "fairness", "conns", plot_y_served_pct, plot_y_jain,
+					   files, titles, sizeof titles, NULL) <= 0)
+		return;
+	plot_fair_caption(p, cap, sizeof cap);
+	plot_gnuplot(p, "fairness", "fairness", "Clients served by model", files, titles, cap);
+}
+
 static bool want(const struct plot *p, const char *fig)
 {
 	return !p->only || !strcmp(p->only, fig);
@@ -403,34 +420,42 @@ static void figures(struct plot *p)
 	if (want(p, "established") && plot_varies(p, "backlog"))
 		fig_xy(p, "established", "established", "backlog", y_established_fast, NULL,
 		       "Connections completed without a SYN retry",
-		       "The accept queue holds min(backlog, somaxconn) + 1;", "%g");
+		       "The accept queue holds min(backlog, somaxconn) + 1;", "%g", NULL);
 	if (want(p, "overflows") && plot_varies(p, "backlog"))
 		fig_xy(p, "overflows", "overflows", "backlog", y_overflows, NULL,
 		       "SYNs and ACKs dropped on a full accept queue",
-		       "ListenOverflows counts each SYN or final ACK dropped;", "%g");
+		       "ListenOverflows counts each SYN or final ACK dropped;", "%g", NULL);
+	/* models and tail mark the runs where clients starved (open circles):
+	 * the req/s of a server that serves one client is that client's */
+	char starved[1024];
+	plot_starved_note(p, "conns", starved, sizeof starved);
 	if (want(p, "models") && plot_varies(p, "conns") && !connect)
-		fig_xy(p, "models", "models", "conns", y_rps, NULL, "Requests per second by model",
-		       "Requests/s at the highest concurrency -", "%.0f/s");
+		fig_xy(p, "models", "models", "conns", y_rps, plot_y_starved,
+		       "Requests per second by model", "Requests/s at the highest concurrency -",
+		       "%.0f/s", starved);
 	if (want(p, "tail") && plot_varies(p, "conns") && !connect)
-		fig_xy(p, "tail", "tail", "conns", y_p99, NULL, "p99 latency by model",
-		       "p99 latency at the highest concurrency (of completed requests; the "
-		       "timeout where over 1% timed out) -",
-		       "%.0f us");
+		fig_xy(p, "tail", "tail", "conns", y_p99, plot_y_starved, "p99 latency by model",
+		       "p99 latency at the highest concurrency (requests that timed out or were "
+		       "still waiting count at their waiting time, with those their clients could "
+		       "not send meanwhile) -",
+		       "%.0f us", starved);
+	if (want(p, "fairness") && plot_varies(p, "conns") && !connect)
+		fig_fairness(p);
 	if (want(p, "recv_size") && plot_varies(p, "recv_size"))
 		fig_xy(p, "recv_size", "recv_size", "recv_size", y_mbps, y_recv_calls,
 		       "Throughput and recv() calls by recv size",
 		       "Bigger recv() sizes mean fewer system calls for the same bytes -",
-		       "%.1f MB/s");
+		       "%.1f MB/s", NULL);
 	if (want(p, "send") && plot_varies(p, "send") && plot_has_axis(p, "resp_size"))
 		fig_xy(p, "send", "send", "resp_size", y_completed, y_cut,
 		       "send() vs sendall: complete replies",
-		       "Replies that arrived whole at the largest reply size -", "%.0f%%");
+		       "Replies that arrived whole at the largest reply size -", "%.0f%%", NULL);
 	if (want(p, "accept_queue") && connect && !plot_varies(p, "conns"))
 		fig_accept_queue(p);
 	if (want(p, "ports") && connect && plot_varies(p, "conns"))
 		fig_xy(p, "ports", "ports", "conns", y_established, y_eaddrnotavail,
 		       "Out of local ports: EADDRNOTAVAIL",
-		       "Connections established when the port range runs out -", "%g");
+		       "Connections established when the port range runs out -", "%g", NULL);
 	if (want(p, "herd") && plot_varies(p, "accept_mode"))
 		fig_herd(p);
 }
@@ -497,12 +522,12 @@ int plot_main(int argc, char **argv)
 	const char *dir = NULL, *only = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help")) {
-			printf(
-			    "usage: sockbench plot RESULTS_DIR [--figure NAME]\n"
-			    "Figures (those that fit the axes the sweep varied): connect_cdf, "
-			    "established,\noverflows, models, tail, recv_size, send, accept_queue. "
-			    "Writes DIR/plots/*.png, *.svg,\nindex.html and the data files in "
-			    "DIR/plots/data/.\n");
+			printf("usage: sockbench plot RESULTS_DIR [--figure NAME]\n"
+			       "Figures (those that fit the axes the sweep varied): connect_cdf, "
+			       "established,\noverflows, models, tail, fairness, recv_size, send, "
+			       "accept_queue. "
+			       "Writes DIR/plots/*.png, *.svg,\nindex.html and the data files in "
+			       "DIR/plots/data/.\n");
 			return 0;
 		} else if (!strcmp(argv[i], "--figure") && i + 1 < argc) {
 			only = argv[++i];

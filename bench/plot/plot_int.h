@@ -44,4 +44,21 @@ int plot_gnuplot(struct plot *p, const char *script, const char *name, const cha
 int plot_write_index(struct plot *p, char *err, size_t errlen);
 bool plot_have_gnuplot(char *term, size_t len);
 
+/* A figure's y (or extra column) from one run. */
+typedef double (*yfn)(json_t *run);
+
+/* plot_fair.c: clients per slot (load.connections.served, .starved,
+ * load.fairness.jain).  A run's starved clients (0 for a run without the
+ * key), its clients served as a % of --conns, its Jain index; "series: S
+ * of C at X V" for every cell where clients starved, for a caption;
+ * whether any run counted slots; the fairness figure's caption
+ * ("blocking: 1 of 100 (Jain 0.01)" for each series at its largest
+ * conns). */
+double plot_y_starved(json_t *run);
+double plot_y_served_pct(json_t *run);
+double plot_y_jain(json_t *run);
+void plot_starved_note(const struct plot *p, const char *x, char *out, size_t len);
+bool plot_fair_any(const struct plot *p);
+void plot_fair_caption(const struct plot *p, char *out, size_t len);
+
 #endif

@@ -38,6 +38,16 @@ void hist_init(struct hist *h);
 void hist_record(struct hist *h, uint64_t ns);
 /* `n` samples of the same value (n == 0 records nothing). */
 void hist_record_n(struct hist *h, uint64_t ns, uint64_t n);
+/* Coordinated omission, HdrHistogram's recordValueWithExpectedInterval
+ * without the value itself: a closed-loop client that waited `ns` for a
+ * reply, where one every `interval` ns was the norm, did not send the
+ * requests it would have sent meanwhile; they would have waited
+ * ns - interval, ns - 2 * interval, ... down to interval.  Records those,
+ * n times each, bucket by bucket (O(buckets) whatever ns / interval; each
+ * bucket's share at the mean of its values, so sum_ns is exact to 1 ns a
+ * sample, min and max exact).  Returns the number of samples recorded (0 when ns < 2 *
+ * interval or interval is 0). */
+uint64_t hist_record_omitted(struct hist *h, uint64_t ns, uint64_t interval, uint64_t n);
 /* dst += src, bucket by bucket: exact, as if dst had seen src's samples. */
 void hist_merge(struct hist *dst, const struct hist *src);
 

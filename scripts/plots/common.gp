@@ -35,6 +35,15 @@
 #                all files (NaN if there is none); for ranges that `set
 #                offsets` does not pad (x2, y2). Use it before any
 #                `set logscale`.
+#   @STARVED_SCAN  macro: with STARVED_DY set, STARVED becomes the plot
+#                clauses (a string, starting ", ") that mark the points
+#                whose column 5 - clients that starved, of the connections
+#                in column 1 - is above 0: an open circle round the point,
+#                "S of C starved" ending just left of it, STARVED_DY
+#                characters above (below when negative), and a key entry;
+#                "" when no file has such a point (also when it has no
+#                column 5).  Use before any `set logscale`, then
+#                `plot ... @STARVED`.
 #   @BEGIN_PNG   macro: open out.png on `term` (1280x720)
 #   @END_SVG     macro: close the PNG, replot the same figure to out.svg
 #                (1280x720), close it
@@ -93,6 +102,18 @@ tics_pow2(ax, step, fn) = "set ".ax."tics (); do for [e=0:40] { v = 2.0**e; " . 
 SCAN = "set table $scan; plot for [i=1:N] f(i) using 1:scol with table; unset table; " . \
        "DMIN = NaN; DMAX = NaN; do for [k=1:|$scan|] { if (words($scan[k]) >= 2) { v = word($scan[k], 2) + 0.0; " . \
        "if (DMIN != DMIN || v < DMIN) { DMIN = v }; if (DMAX != DMAX || v > DMAX) { DMAX = v } } }"
+
+# ---- clients that starved (models.gp, tail.gp) ------------------------
+# Only the series that have such a point get the clauses: a clause without
+# a valid point would make gnuplot warn for every healthy series.
+STARVED_DY = 1.3
+starved_clause(i) = \
+    sprintf(", f(%d) using 1:(column(5) > 0 ? $2 : NaN) with points pt 6 ps 4.5 lw 2.5 lc rgb col(%d) notitle", i, i) . \
+    sprintf(", f(%d) using 1:(column(5) > 0 ? $2 : NaN):(sprintf('%%g of %%g starved', $5, $1)) with labels right offset char -1.8,%g font ',15' tc rgb col(%d) notitle", i, STARVED_DY, i)
+STARVED_KEY = ", keyentry with points pt 6 ps 3 lw 2.5 lc rgb '#404040' title 'clients starved'"
+STARVED_SCAN = "STARVED = ''; do for [i=1:N] { set table $st; plot f(i) using 1:(valid(5) ? column(5) : 0) with table; unset table; " . \
+    "m = 0; do for [k=1:|$st|] { if (words($st[k]) >= 2) { v = word($st[k], 2) + 0.0; if (v > m) { m = v } } }; " . \
+    "if (m > 0) { STARVED = STARVED . starved_clause(i) } }; if (STARVED ne '') { STARVED = STARVED . STARVED_KEY }"
 
 # ---- look --------------------------------------------------------------
 set encoding utf8

@@ -52,6 +52,9 @@ fig models models_palette "Colour check: all nine models (synthetic data)" \
 fig tail tail "p99 latency by model" \
 	"blocking fork thread poll epoll" \
 	tail_blocking.dat tail_fork.dat tail_thread.dat tail_poll.dat tail_epoll.dat
+fig fairness fairness "Clients served by model" \
+	"blocking fork thread poll epoll" \
+	fairness_blocking.dat fairness_fork.dat fairness_thread.dat fairness_poll.dat fairness_epoll.dat
 fig recv_size recv_size "Stream throughput and recv() calls by recv() size" \
 	"epoll poll blocking" \
 	recv_epoll.dat recv_poll.dat recv_blocking.dat

@@ -17,6 +17,9 @@ means "ok", so deleting the file removes the fault:
                 (only SIGKILL ends it)
   "silent"      accept and read but never reply; SIGTERM ends it
   "exit:N"      exit at once with status N (never listens, no READY)
+  "close1"      serve one request per connection, then close it: a
+                client that reconnects after each reply (its slot stays one
+                slot: test_fairness.py)
 
 With SB_ARGV_OUT set in the environment it first writes its argv (JSON list,
 argv[1:]) to that file and takes the port from the argument `--port=N`:
@@ -54,6 +57,18 @@ def serve_rr(c):
             if ql and recvn(c, ql) is None:
                 return
             c.sendall((PAT * (rl // 251 + 1))[:rl])
+
+
+def serve_one(c):
+    """One rr request, its reply, then close."""
+    with c:
+        h = recvn(c, 8)
+        if h is None:
+            return
+        ql, rl = struct.unpack(">II", h)
+        if ql and recvn(c, ql) is None:
+            return
+        c.sendall((PAT * (rl // 251 + 1))[:rl])
 
 
 def swallow(c):
@@ -100,7 +115,8 @@ def main():
         t = threading.Timer(delay, os.kill, (os.getpid(), signal.SIGKILL))
         t.daemon = True
         t.start()
-    handler = swallow if fault in ("hang", "silent") else serve_rr
+    handler = (swallow if fault in ("hang", "silent") else
+               serve_one if fault == "close1" else serve_rr)
     while True:
         c, _ = s.accept()
         threading.Thread(target=handler, args=(c,), daemon=True).start()

@@ -404,6 +404,31 @@ def check_run_shape(t, j, started_server=None, failed=False):
     if _type_check(t, "load.connections", conns, "dict"):
         for k in ("attempted", "established", "failed"):
             _type_check(t, f"load.connections.{k}", conns.get(k), "int")
+        # per client slot: rr, echo, http, crr (null in connect, stream)
+        slots = dig(j, "config.load.mode") in ("rr", "echo", "http", "crr")
+        for k in ("served", "starved"):
+            if k not in conns:
+                t._record(f"JSON load.connections.{k}: expected present, "
+                          "actual missing")
+            elif slots or conns[k] is not None:
+                _type_check(t, f"load.connections.{k}", conns[k], "int")
+        if "fairness" not in load:
+            t._record("JSON load.fairness: expected present, actual missing")
+        elif load["fairness"] is not None:  # null: no slots, or no run
+            t.check(slots, "JSON load.fairness", "null in connect and stream "
+                    "modes", load["fairness"])
+            fair = load["fairness"]
+            if _type_check(t, "load.fairness", fair, "dict"):
+                _type_check(t, "load.fairness.jain", fair.get("jain"), "num",
+                            nullable=True)
+                _type_check(t, "load.fairness.slots", fair.get("slots"),
+                            "int")
+                per = fair.get("requests_per_conn")
+                if _type_check(t, "load.fairness.requests_per_conn", per,
+                               "dict"):
+                    for k in ("min", "p50", "max"):  # p50 null once merged
+                        _type_check(t, f"load.fairness.requests_per_conn.{k}",
+                                    per.get(k), "int", nullable=k == "p50")
         est = conns.get("established")
         if all(is_int(conns.get(k)) for k in ("attempted", "established",
                                                "failed")):
@@ -420,7 +445,19 @@ def check_run_shape(t, j, started_server=None, failed=False):
         for k in ("completed", "failed", "in_flight_at_end"):
             _type_check(t, f"load.requests.{k}", req.get(k), "int")
         done = req.get("completed")
+        lat = req.get("latency_us") or {}
+        # completed, plus the censored requests (timed out or still
+        # waiting at the end) and, in a closed loop, the requests their
+        # clients could not send meanwhile (SPEC section 10; results.md)
+        for k in ("censored", "omitted"):
+            _type_check(t, f"load.requests.latency_us.{k}", lat.get(k), "int")
+        felt = done + lat["censored"] + lat["omitted"] if all(
+            is_int(x) for x in (done, lat.get("censored"), lat.get("omitted"))) \
+            else None
         check_latency(t, "load.requests.latency_us", req.get("latency_us"),
+                      felt)
+        check_latency(t, "load.requests.latency_completed_us",
+                      req.get("latency_completed_us"),
                       done if is_int(done) else None)
         if "latency_uncorrected_us" not in req:
             t._record("JSON load.requests.latency_uncorrected_us: expected "

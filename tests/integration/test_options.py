@@ -23,9 +23,20 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # what is under it.
 OPEN = {"sysctl", "errors", "delta", "histogram", "samples", "intervals",
         "process"}
-# Keys added since f3c7422: an effective setting that was missing, and
-# stream's written/acknowledged bytes (null in other modes).
-ADDED = {"config.server.http_body", "load.stream"}
+# Keys added since f3c7422: an effective setting that was missing, stream's
+# written/acknowledged bytes (null in other modes), and the
+# run per client slot (SPEC section 10: served, starved, fairness, censored
+# requests in latency_us and the completed-only view beside it).
+ADDED = {"config.server.http_body", "load.stream",
+         "load.connections.served", "load.connections.starved",
+         "load.fairness", "load.fairness.jain", "load.fairness.slots",
+         "load.fairness.requests_per_conn",
+         "load.requests.latency_us.censored",
+         "load.requests.latency_us.omitted",
+         "load.requests.latency_completed_us"} | \
+    {f"load.fairness.requests_per_conn.{k}" for k in ("min", "p50", "max")} | \
+    {f"load.requests.latency_completed_us.{k}" for k in
+     ("min", "p50", "p90", "p99", "p999", "max", "mean", "histogram")}
 
 
 def key_paths(o, prefix=""):

@@ -42,7 +42,7 @@ def runs_of(d):
 EXPECT = {
     "backlog": ["connect_cdf", "established", "overflows", "accept_queue"],
     "somaxconn": ["connect_cdf", "established", "overflows", "accept_queue"],
-    "models": ["models", "tail"],
+    "models": ["models", "tail", "fairness"],
     "recv-size": ["recv_size"],
     "send": ["send"],
     "thundering-herd": ["herd"],
@@ -113,6 +113,8 @@ try:
                       [l for l in p.stdout.splitlines() if "established" in l])
         if lesson == "models":
             m = re.search(r"^  models: .*", p.stdout, re.M)
+            fair = re.search(r"^  fairness: .*", p.stdout, re.M)
+            p99 = {}
             for r in runs:
                 v = r["sweep"]["values"]
                 if v["conns"] == "10":
@@ -120,6 +122,22 @@ try:
                     check(m and f"{v['models']}: {rps:.0f}/s at conns 10" in m.group(0),
                           f"models caption carries {v['models']}'s req/s", f"{rps:.0f}/s",
                           m.group(0) if m else None)
+                    c = r["load"]["connections"]
+                    served = f"{v['models']}: {c['served']} of 10 (Jain " \
+                        f"{r['load']['fairness']['jain']:.2f})"
+                    check(fair and served in fair.group(0),
+                          f"fairness caption carries {v['models']}'s clients served", served,
+                          fair.group(0) if fair else None)
+                    p99[v["models"]] = r["load"]["requests"]["latency_us"]["p99"]
+                    if c["starved"]:
+                        note = f"{v['models']}: {c['starved']} of 10 at conns 10"
+                        check(m and note in m.group(0), "models caption names the starved "
+                              "clients (open circles)", note, m.group(0) if m else None)
+            # The blocking server serves one client of ten: its p99 counts
+            # the nine that waited, and no longer ranks best.
+            check(p99.get("blocking", 0) > max(x for k, x in p99.items() if k != "blocking"),
+                  "p99 at conns 10: blocking (nine clients waiting) above every other model",
+                  "the highest", p99)
         if lesson == "recv-size":
             size = lambda v: int(v[:-1]) * {"k": 1024, "M": 1 << 20}[v[-1]] if v[-1] in "kM" else int(v)
             mb = {size(r["sweep"]["values"]["recv_size"]):

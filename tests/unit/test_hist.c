@@ -600,6 +600,68 @@ static void test_latency_json(void **state)
 	free(h);
 }
 
+/* hist_record_omitted against the loop it replaces (HdrHistogram's
+ * recordValueWithExpectedInterval without the value): bucket for bucket
+ * the same counts, min and max exact, sum within 1 ns a sample. */
+static void omitted_vs_loop(uint64_t ns, uint64_t every, uint64_t n)
+{
+	struct hist *a = hist_new(), *b = hist_new();
+	uint64_t got = hist_record_omitted(a, ns, every, n), want = 0;
+	for (uint64_t k = 1; every && k < ns / every; k++) {
+		hist_record_n(b, ns - k * every, n);
+		want += n;
+	}
+	if (got != want || a->count != want)
+		fail_msg("hist_record_omitted(%" PRIu64 ", %" PRIu64 ", %" PRIu64
+			 "): expected %" PRIu64 " samples, got %" PRIu64 " (count %" PRIu64 ")",
+			 ns, every, n, want, got, a->count);
+	for (unsigned i = 0; i < HIST_BUCKETS; i++)
+		if (a->b[i] != b->b[i])
+			fail_msg("ns %" PRIu64 " every %" PRIu64 ": bucket %u: expected %" PRIu64
+				 ", got %" PRIu64,
+				 ns, every, i, b->b[i], a->b[i]);
+	if (want) {
+		assert_int_equal(a->min, b->min);
+		assert_int_equal(a->max, b->max);
+		unsigned __int128 d =
+		    a->sum_ns > b->sum_ns ? a->sum_ns - b->sum_ns : b->sum_ns - a->sum_ns;
+		assert_true(d <= want);
+	}
+	free(a);
+	free(b);
+}
+
+static void test_omitted(void **state)
+{
+	(void)state;
+	/* the first case: 1 s waited where a reply took 35 us - 28570 requests
+	 * not sent, from 999.965 ms down to 35 us */
+	omitted_vs_loop(SEC, 35 * US, 1);
+	assert_int_equal(SEC / (35 * US) - 1, 28570);
+	omitted_vs_loop(SEC, 35 * US, 9);
+	omitted_vs_loop(3 * US, US, 2);	    /* 2 us, 1 us */
+	omitted_vs_loop(2 * US, US, 1);	    /* 1 us */
+	omitted_vs_loop(2 * US - 1, US, 1); /* under 2 intervals: none */
+	omitted_vs_loop(5 * US, 7 * US, 1); /* under one interval: none */
+	omitted_vs_loop(300, 1, 1);	    /* the exact buckets below 256 ns */
+	rng_state = 13;
+	for (int k = 0; k < 200; k++) {
+		uint64_t every = uniform(1, 2000000), ns = uniform(0, 400 * every);
+		omitted_vs_loop(ns, every, uniform(1, 5));
+	}
+	struct hist *h = hist_new();
+	assert_int_equal(hist_record_omitted(h, SEC, 0, 1), 0); /* no interval */
+	assert_int_equal(hist_record_omitted(h, SEC, US, 0), 0);
+	assert_int_equal(h->count, 0);
+	assert_int_equal(h->min, UINT64_MAX); /* nothing recorded, nothing touched */
+	/* 100 s at 1 us: 10^8 samples, recorded bucket by bucket */
+	assert_int_equal(hist_record_omitted(h, 100 * SEC, US, 1), 100000000 - 1);
+	assert_int_equal(h->count, 100000000 - 1);
+	assert_int_equal(h->min, US);
+	assert_int_equal(h->max, 100 * SEC - US);
+	free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -621,6 +683,7 @@ int main(void)
 	    cmocka_unit_test(test_json_malformed),
 	    cmocka_unit_test(test_json_without_totals),
 	    cmocka_unit_test(test_latency_json),
+	    cmocka_unit_test(test_omitted),
 	};
 	return cmocka_run_group_tests_name("hist", tests, NULL, NULL);
 }
