@@ -374,7 +374,8 @@ static void default_out(struct sweep *w)
 static int setup(struct sweep *w, int argc, char **argv)
 {
 	char err[1024];
-	if (spec_parse(&w->sp, argc, argv, err, sizeof err) < 0) {
+	if (spec_parse(&w->sp, argc, argv, err, sizeof err) < 0 ||
+	    spec_normalise(&w->sp, err, sizeof err) < 0) {
 		fprintf(stderr, "sockbench sweep: %s\n", err);
 		return 2;
 	}

@@ -363,9 +363,7 @@ int spec_parse(struct sweep_spec *sp, int argc, char **argv, char *err, size_t e
 		if (add_axis(sp, name, val, err, errlen) < 0)
 			return -1;
 	}
-	if (spec_check(sp, err, errlen) < 0)
-		return -1;
-	return spec_normalise(sp, err, errlen);
+	return spec_check(sp, err, errlen);
 }
 
 void spec_free(struct sweep_spec *sp)

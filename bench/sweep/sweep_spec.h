@@ -44,7 +44,7 @@ int spec_parse(struct sweep_spec *sp, int argc, char **argv, char *err, size_t e
 int spec_load_config(struct sweep_spec *sp, const char *path, char *err, size_t errlen);
 void spec_free(struct sweep_spec *sp);
 /* sweep_ident.c: axes in the knobs' order, values sorted by their
- * canonical form (duplicates dropped); spec_parse calls it. */
+ * canonical form (duplicates dropped); call it after spec_parse. */
 int spec_normalise(struct sweep_spec *sp, char *err, size_t errlen);
 /* {"axes": {name: [canonical values]}, "server_cmd", "host_netns"}: what
  * --resume compares with sweep.json's "identity". */

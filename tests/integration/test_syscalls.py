@@ -229,15 +229,15 @@ def case_wait_fails(t, model):
          (stats.get("accepted"), stats.get("closed")))
 
 
-def run_load(t, env, args, timeout=20):
+def run_load(t, env, args, timeout=20, rc=0):
     """`sockbench load --json` with args: (run JSON, Result, pid)."""
     jpath = new_report() + ".json"
     TMP.append(jpath)
     proc = sbtest.start_proc([sbtest.BIN, "load", "--quiet", "--json", jpath]
                              + args, env=env)
     r = sbtest.finish_proc(proc, timeout, term_wait=None)
-    t.require(r.rc == 0 and not r.timed_out,
-              f"load: expected exit 0, actual {r.show()}")
+    t.require(r.rc == rc and not r.timed_out,
+              f"load: expected exit {rc}, actual {r.show()}")
     return sbtest.load_json(t, jpath), r, proc.pid
 
 
@@ -274,9 +274,11 @@ def case_load_wait(t, fault, want_errors):
     report = new_report()
     until = ["--duration", "3s"] if want_errors else ["--requests", "2000"]
     with start(t, "epoll", None) as srv:
+        # failing waits: not one request completes, so exit 1 (SPEC 10)
         run, r, pid = run_load(t, shim_env(report, **fault), [
             "--target", f"127.0.0.1:{srv.port}", "--mode", "rr",
-            "--conns", "4", "--threads", "2"] + until)
+            "--conns", "4", "--threads", "2"] + until,
+            rc=1 if want_errors else 0)
         sbtest.stop_server(t, srv)
     load = run.get("load", {})
     t.eq("load errors", want_errors, load.get("errors"))
