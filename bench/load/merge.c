@@ -9,10 +9,12 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sockbench/hist.h"
 #include "report.h"
+#include "merge_int.h"
 #include "slots.h"
 
 /* a + b for counts read from files: a corrupt (or hand-made) count near
@@ -195,7 +197,7 @@ static void merge_counts(json_t *out, json_t *in)
 	merge_verdicts(out, in);
 }
 
-#define MERGE_USAGE "usage: sockbench merge RUN.json... [--json OUT]"
+#define MERGE_USAGE "usage: sockbench merge RUN.json... [--json OUT] [--allow-sequential]"
 
 /* The command line first, whole: a usage error before any file is read.
  * 0, or 2 after saying what is wrong. */
@@ -208,6 +210,8 @@ static int check_args(int argc, char **argv)
 				fprintf(stderr, "sockbench merge: --json: needs a value\n");
 				return 2;
 			}
+		} else if (!strcmp(argv[i], "--allow-sequential")) {
+			continue;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			fprintf(stderr, "sockbench merge: '%s': unknown option (" MERGE_USAGE ")\n",
 				argv[i]);
@@ -230,6 +234,16 @@ struct merged_hists {
 	json_int_t censored, omitted;
 	bool have_censored;
 };
+
+static void merged_hists_init(struct merged_hists *h)
+{
+	hist_init(&h->conn);
+	hist_init(&h->req);
+	hist_init(&h->unc);
+	hist_init(&h->done);
+	h->censored = h->omitted = 0;
+	h->have_censored = false;
+}
 
 /* One result file, its histograms merged into h; NULL after saying why. */
 static json_t *read_run(const char *path, struct merged_hists *h)
@@ -297,52 +311,69 @@ static int write_merged(json_t *out, json_t *files, const struct merged_hists *h
 	return 0;
 }
 
+/* Read every input (their histograms into h); NULL entries stop it. */
+static int read_all(int argc, char **argv, struct merge_in *in, int *n, struct merged_hists *h,
+		    const char **outpath, bool *allow_seq)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			*outpath = argv[++i]; /* present: checked before */
+			continue;
+		}
+		if (!strcmp(argv[i], "--allow-sequential")) {
+			*allow_seq = true;
+			continue;
+		}
+		in[*n].path = argv[i];
+		if (!(in[*n].run = read_run(argv[i], h)))
+			return 1;
+		(*n)++;
+	}
+	return 0;
+}
+
 int merge_main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "--help")) {
-		printf(MERGE_USAGE "\n"
-				   "One result from several generators: counts added, histograms "
-				   "merged exactly.\n");
+		printf(MERGE_USAGE
+		       "\n"
+		       "One result from several generators at once: counts added, "
+		       "histograms merged exactly.\n"
+		       "Refuses runs of another mode or protocol, the same run twice, and "
+		       "runs that did not\n"
+		       "share at least half of the shorter one's time (--allow-sequential "
+		       "takes them).\n");
 		return 0;
 	}
-	int rc = check_args(argc, argv);
+	int rc = check_args(argc, argv), n = 0;
 	if (rc)
 		return rc;
 	const char *outpath = NULL;
-	json_t *out = NULL, *files = json_array();
+	bool allow_seq = false;
+	struct merge_in *in = calloc((size_t)argc, sizeof *in);
+	json_t *files = json_array(), *info = NULL;
 	struct merged_hists h;
-	hist_init(&h.conn);
-	hist_init(&h.req);
-	hist_init(&h.unc);
-	hist_init(&h.done);
-	h.censored = h.omitted = 0;
-	h.have_censored = false;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json")) {
-			outpath = argv[++i]; /* present: checked above */
-			continue;
-		}
-		json_t *run = read_run(argv[i], &h);
-		if (!run) {
-			rc = 1;
-			goto done;
-		}
-		json_array_append_new(files, json_string(argv[i]));
-		if (!out)
-			out = run;
-		else {
-			merge_counts(out, run);
-			json_decref(run);
-		}
-	}
-	if (!out) {
-		fprintf(stderr, "sockbench merge: no result files given\n");
+	merged_hists_init(&h);
+	char err[1024];
+	if (!in || (rc = read_all(argc, argv, in, &n, &h, &outpath, &allow_seq)))
+		goto done;
+	if (merge_check(in, n, allow_seq, &info, err, sizeof err) < 0) {
+		fprintf(stderr, "sockbench merge: %s\n", err);
 		rc = 2;
 		goto done;
 	}
-	rc = write_merged(out, files, &h, outpath);
+	for (int i = 0; i < n; i++) {
+		json_array_append_new(files, json_string(in[i].path));
+		if (i)
+			merge_counts(in[0].run, in[i].run);
+	}
+	json_object_set(in[0].run, "merge", info);
+	rc = write_merged(in[0].run, files, &h, outpath);
 done:
-	json_decref(out);
+	for (int i = 0; in && i < n; i++)
+		json_decref(in[i].run);
+	free(in);
 	json_decref(files);
+	json_decref(info);
 	return rc;
 }

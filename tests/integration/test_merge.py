@@ -18,6 +18,8 @@ import copy
 import json
 import os
 import sys
+import threading
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sbtest  # noqa: E402
@@ -43,20 +45,44 @@ def inputs(t):
     if not INPUTS:
         d = lt.tmpdir()
         ok = True
-        for name in ("a", "b"):
+        # two generators at once, as merge is for: both begin at the same
+        # --start-at (merge refuses runs that did not share their time)
+        start = int(time.time() * 1000) + 400
+        res = {}
+
+        def one(name):
             path = os.path.join(d, f"{name}.json")
-            r = run_load(["--serve", SERVE, "--requests", "1000", "--conns",
-                          "10"], 3.0, json_path=path)
+            res[name] = (path, run_load(
+                ["--serve", SERVE, "--requests", "1000", "--conns", "10",
+                 "--start-at", str(start)], 3.0, json_path=path))
+        th = [threading.Thread(target=one, args=(n,)) for n in ("a", "b")]
+        for x in th:
+            x.start()
+        for x in th:
+            x.join()
+        for name in ("a", "b"):
+            path, r = res[name]
             INPUTS[name] = path
             INPUTS[f"{name}-result"] = r
             ok = ok and r.rc == 0 and r.json is not None and \
                 not r.timed_out
         INPUTS["requests_ok"] = ok
         if not ok:
-            for name in ("a", "b"):
+            start = int(time.time() * 1000) + 400
+            res = {}
+
+            def dur(name):
                 path = os.path.join(d, f"{name}-duration.json")
-                r = run_load(["--serve", SERVE, "--duration", "1s",
-                              "--conns", "10"], 10.0, json_path=path)
+                res[name] = (path, run_load(
+                    ["--serve", SERVE, "--duration", "1s", "--conns", "10",
+                     "--start-at", str(start)], 10.0, json_path=path))
+            th = [threading.Thread(target=dur, args=(n,)) for n in ("a", "b")]
+            for x in th:
+                x.start()
+            for x in th:
+                x.join()
+            for name in ("a", "b"):
+                path, r = res[name]
                 INPUTS[name] = path
                 if r.rc != 0 or r.json is None:
                     INPUTS["fallback_error"] = r.describe()
@@ -252,6 +278,53 @@ def test_missing_file(t):
          os.path.exists(out))
 
 
+def refused(t, files, words, what, extra=()):
+    out = os.path.join(lt.tmpdir(), "never.json")
+    r = run_load(list(files) + list(extra), 10, json_path=out, sub="merge")
+    t.eq(f"{what}: exit status", 2, r.rc)
+    lines = [x for x in r.stderr.splitlines() if x.strip()]
+    t.check(len(lines) == 1 and all(w in lines[0] for w in words),
+            f"{what}: stderr", f"one line with {words}", r.stderr)
+    t.eq(f"{what}: output file written", False, os.path.exists(out))
+
+
+def test_refusals(t):
+    """What cannot be summed (issue 'Truth across runs'): another mode, the
+    same run twice, runs one after another."""
+    inputs(t)
+    d = lt.tmpdir()
+    refused(t, [INPUTS["a"], INPUTS["a"]], ["same run"], "the same file twice")
+    cp = os.path.join(d, "copy.json")
+    with open(INPUTS["a"]) as f, open(cp, "w") as g:
+        g.write(f.read())
+    refused(t, [INPUTS["a"], cp], ["same run"], "a file and its copy")
+    http = os.path.join(d, "http.json")
+    r = run_load(["--serve", "--model epoll", "--mode", "http",
+                  "--requests", "200"], 10, json_path=http)
+    refused(t, [INPUTS["a"], http], ["http", "rr"], "rr with http")
+    # two runs one after another: not one run at twice the rate
+    seq = []
+    for name in ("s1", "s2"):
+        path = os.path.join(d, f"{name}.json")
+        run_load(["--serve", SERVE, "--duration", "0.3", "--conns", "2",
+                  "--threads", "1"], 10, json_path=path)
+        seq.append(path)
+    refused(t, seq, ["share", "--allow-sequential"], "runs one after another")
+    out = os.path.join(d, "seq-merged.json")
+    r = run_load(seq + ["--allow-sequential"], 10, json_path=out, sub="merge")
+    t.eq("--allow-sequential: exit status", 0, r.rc)
+    m = (r.json or {}).get("merge") or {}
+    t.eq("--allow-sequential: merge.sequential_allowed", True,
+         m.get("sequential_allowed"))
+    t.check(m.get("overlap_s") == 0 and len(m.get("inputs", [])) == 2,
+            "--allow-sequential: merge.overlap_s and inputs", "0, 2 inputs", m)
+    # the two generators of INPUTS ran together: their overlap is recorded
+    r = merge(t, [INPUTS["a"], INPUTS["b"]])
+    m = (r.json or {}).get("merge") or {}
+    t.check(m.get("overlap_s", 0) > 0 and not m.get("sequential_allowed"),
+            "a and b (same --start-at): merge.overlap_s", "> 0", m)
+
+
 def cases(runner):
     runner.run("requests-1000-runs", test_requests_runs, timeout=40)
     runner.run("percentile-code-selfcheck",
@@ -261,6 +334,7 @@ def cases(runner):
     runner.run("scheme-mismatch-refused", test_scheme_mismatch,
                timeout=40)
     runner.run("missing-file", test_missing_file, timeout=40)
+    runner.run("refusals", test_refusals, timeout=60)
 
 
 def main():
