@@ -1,7 +1,9 @@
 /* jsonio.c - result files are written whole or not at all. */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -37,4 +39,16 @@ double json_path_num(json_t *o, const char *path)
 {
 	json_t *v = json_path(o, path);
 	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+void json_digest(const json_t *j, char out[17])
+{
+	/* FNV-1a, 64 bits, over the compact text with sorted keys: the same
+	 * JSON value gives the same digest whatever the order it was built in */
+	char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (const char *p = s ? s : ""; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+	free(s);
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
 }

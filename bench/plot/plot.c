@@ -153,15 +153,23 @@ static int xy_series(struct plot *p, const char *fig, const char *x, yfn y, yfn 
 	int ns = 0;
 	files[0] = titles[0] = '\0';
 	size_t fk = 0, tk = 0;
+	json_t *all = json_object(); /* every series, drawn or not */
 	for (int i = 0; i < p->n; i++) {
 		char s[128];
 		plot_series_of(p, &p->r[i], x, s, sizeof s);
+		json_object_set_new(all, s, json_true());
 		int k;
 		for (k = 0; k < ns && strcmp(names[k], s); k++)
 			;
 		if (k == ns && ns < MAX_SERIES)
 			snprintf(names[ns++], 128, "%s", s);
 	}
+	if (json_object_size(all) > (size_t)ns)
+		plot_warn(p,
+			  "%s: drew %d of %zu series (at most %d a figure); the rest are left "
+			  "out",
+			  fig, ns, json_object_size(all), MAX_SERIES);
+	json_decref(all);
 	for (int k = 0; k < ns; k++) {
 		struct row rows[512];
 		int nr = 0;
@@ -254,13 +262,27 @@ static void fig_xy(struct plot *p, const char *fig, const char *script, const ch
 	json_decref(rows);
 }
 
+/* A figure drawn with MAX_SERIES series: how many cells from run index i
+ * on were left out (first repeats only when first_only), as a warning. */
+static void cells_left_out(struct plot *p, const char *fig, int i, bool first_only)
+{
+	int n = 0;
+	for (int j = i; j < p->n; j++)
+		n += (j == i || p->r[j].cell != p->r[j - 1].cell) &&
+		     (!first_only || p->r[j].repeat == 1);
+	if (n)
+		plot_warn(p, "%s: drew %d series (at most %d a figure); %d more cells are left out",
+			  fig, MAX_SERIES, MAX_SERIES, n);
+}
+
 /* Connect-time CDF per cell, from the exact histograms of its repeats. */
 static void fig_connect_cdf(struct plot *p)
 {
 	char files[8192] = "", titles[4096] = "", cap[1024] = "";
 	size_t fk = 0, tk = 0;
 	int ns = 0;
-	for (int i = 0; i < p->n && ns < MAX_SERIES;) {
+	int i = 0;
+	while (i < p->n && ns < MAX_SERIES) {
 		struct hist h, x;
 		hist_init(&h);
 		int j = i;
@@ -306,6 +328,8 @@ static void fig_connect_cdf(struct plot *p)
 		}
 		i = j;
 	}
+	if (ns == MAX_SERIES)
+		cells_left_out(p, "connect_cdf", i, false);
 	if (ns)
 		plot_gnuplot(p, "connect_cdf", "connect_cdf",
 			     "Connect latency: the SYN retry steps", files, titles, cap);
@@ -317,7 +341,8 @@ static void fig_accept_queue(struct plot *p)
 	char files[8192] = "", titles[4096] = "", cap[1024] = "";
 	size_t fk = 0, tk = 0;
 	int ns = 0;
-	for (int i = 0; i < p->n && ns < MAX_SERIES; i++) {
+	int i = 0;
+	for (; i < p->n && ns < MAX_SERIES; i++) {
 		if (p->r[i].repeat != 1)
 			continue;
 		json_t *aq = json_object_get(p->r[i].j, "accept_queue"),
@@ -347,6 +372,8 @@ static void fig_accept_queue(struct plot *p)
 		tk = sb_appendf(titles, sizeof titles, tk, "%s%s", ns ? " " : "", s);
 		ns++;
 	}
+	if (ns == MAX_SERIES)
+		cells_left_out(p, "accept_queue", i, true);
 	if (ns)
 		plot_gnuplot(p, "accept_queue", "accept_queue", "The accept queue during the run",
 			     files, titles, cap);
@@ -486,6 +513,10 @@ int plot_run(const char *dir, const char *only)
 	if (!gp) /* the data files are still written: any plotting tool reads them */
 		snprintf(p.term, sizeof p.term, "none");
 	figures(&p);
+	size_t wi;
+	json_t *wv;
+	json_array_foreach(p.warnings, wi, wv)
+	    fprintf(stderr, "sockbench plot: %s\n", json_string_value(wv));
 	if (!gp) {
 		fprintf(stderr,
 			"sockbench plot: gnuplot not found on PATH (apt-get install gnuplot-nox); "
@@ -494,6 +525,12 @@ int plot_run(const char *dir, const char *only)
 		rc = 1;
 	} else if (plot_write_index(&p, err, sizeof err) < 0) {
 		fprintf(stderr, "sockbench plot: %s\n", err);
+		rc = 1;
+	} else if (p.gp_failed) {
+		fprintf(stderr,
+			"sockbench plot: gnuplot could not draw %d figure%s (its words "
+			"above); %zu drawn in %s\n",
+			p.gp_failed, p.gp_failed == 1 ? "" : "s", json_array_size(p.figs), p.pdir);
 		rc = 1;
 	} else if (!json_array_size(p.figs)) {
 		fprintf(stderr, "sockbench plot: no figure fits the axes this sweep varied%s\n",
@@ -514,6 +551,7 @@ out: /* what the runs loaded, also when loading stopped halfway */
 	free(p.r);
 	json_decref(p.varying);
 	json_decref(p.figs);
+	json_decref(p.warnings);
 	return rc;
 }
 

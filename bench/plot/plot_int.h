@@ -26,11 +26,15 @@ struct plot {
 	json_t *figs;	 /* [{name, caption}] for index.html */
 	const char *only;
 	int failed;
+	json_t *warnings; /* what was left out or went wrong, one line each */
+	int gp_failed;	  /* figures gnuplot could not draw */
 	char term[16];
 	int linear; /* net.ipv4.tcp_syn_linear_timeouts of the runs (0: absent) */
 };
 
 const char *plot_val(const struct prun *r, const char *axis);
+/* One line for p->warnings (plot_run prints them): a skipped file, a cut. */
+void plot_warn(struct plot *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool plot_varies(const struct plot *p, const char *axis);
 bool plot_has_axis(const struct plot *p, const char *axis);
 /* Read the run files of DIR/runs (failed runs counted, not plotted), by cell. */

@@ -1,5 +1,6 @@
 /* plot_io.c - reading a sweep's runs, running gnuplot, writing index.html. */
 #include <dirent.h>
+#include <stdarg.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -45,9 +46,75 @@ static int cmp_run(const void *a, const void *b)
 	return x->cell != y->cell ? x->cell - y->cell : x->repeat - y->repeat;
 }
 
-int plot_load_runs(struct plot *p, char *err, size_t errlen)
+void plot_warn(struct plot *p, const char *fmt, ...)
+{
+	char buf[600];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (!p->warnings)
+		p->warnings = json_array();
+	json_array_append_new(p->warnings, json_string(buf));
+}
+
+/* The sweep_id of DIR/sweep.json ("" when it records none: an older
+ * sweep, whose runs cannot be told apart). */
+static void sweep_id_of(const struct plot *p, char *id, size_t len)
 {
 	char path[800];
+	snprintf(path, sizeof path, "%s/sweep.json", p->dir);
+	json_t *s = json_load_file(path, 0, NULL);
+	snprintf(id, len, "%s", json_string_value(json_object_get(s, "sweep_id")) ?: "");
+	json_decref(s);
+}
+
+/* One run file: 1 taken, 0 left out (with a warning), -1 out of memory. */
+static int take_run(struct plot *p, const char *name, const char *id, int *cap)
+{
+	char path[800];
+	json_error_t je;
+	snprintf(path, sizeof path, "%s/runs/%s", p->dir, name);
+	json_t *j = json_load_file(path, 0, &je), *sw = json_object_get(j, "sweep");
+	const char *rid = json_string_value(json_object_get(sw, "sweep_id"));
+	if (!j || !json_is_object(sw)) {
+		plot_warn(p, "runs/%s left out: %s", name,
+			  j ? "not a sweep's run (no \"sweep\" object)" : je.text);
+		json_decref(j);
+		return 0;
+	}
+	if (id[0] && (!rid || strcmp(rid, id))) {
+		plot_warn(p,
+			  "runs/%s left out: it belongs to another sweep (sweep_id %s, this "
+			  "directory's %s)",
+			  name, rid ? rid : "none", id);
+		json_decref(j);
+		return 0;
+	}
+	if (!json_is_null(json_object_get(j, "error"))) {
+		p->failed++;
+		json_decref(j);
+		return 0;
+	}
+	if (p->n == *cap) {
+		int c = *cap ? 2 * *cap : 64;
+		struct prun *r = realloc(p->r, (size_t)c * sizeof *r);
+		if (!r) {
+			json_decref(j);
+			return -1;
+		}
+		p->r = r;
+		*cap = c;
+	}
+	p->r[p->n++] = (struct prun){j, json_object_get(sw, "values"),
+				     (int)json_integer_value(json_object_get(sw, "cell")),
+				     (int)json_integer_value(json_object_get(sw, "repeat"))};
+	return 1;
+}
+
+int plot_load_runs(struct plot *p, char *err, size_t errlen)
+{
+	char path[800], id[40];
 	snprintf(path, sizeof path, "%s/runs", p->dir);
 	DIR *d = opendir(path);
 	if (!d) {
@@ -55,37 +122,20 @@ int plot_load_runs(struct plot *p, char *err, size_t errlen)
 			 strerror(errno));
 		return -1;
 	}
+	sweep_id_of(p, id, sizeof id);
+	if (!id[0])
+		plot_warn(p,
+			  "%s/sweep.json records no sweep_id (an older sweep): runs of "
+			  "another sweep in this directory cannot be told apart",
+			  p->dir);
 	struct dirent *e;
 	int cap = 0;
 	while ((e = readdir(d))) {
 		size_t l = strlen(e->d_name);
 		if (e->d_name[0] == '.' || l < 6 || strcmp(e->d_name + l - 5, ".json"))
 			continue;
-		snprintf(path, sizeof path, "%s/runs/%s", p->dir, e->d_name);
-		json_t *j = json_load_file(path, 0, NULL);
-		json_t *sw = json_object_get(j, "sweep");
-		if (!j || !sw) {
-			json_decref(j);
-			continue;
-		}
-		if (!json_is_null(json_object_get(j, "error"))) {
-			p->failed++;
-			json_decref(j);
-			continue;
-		}
-		if (p->n == cap) {
-			cap = cap ? 2 * cap : 64;
-			struct prun *r = realloc(p->r, (size_t)cap * sizeof *r);
-			if (!r) {
-				json_decref(j);
-				break;
-			}
-			p->r = r;
-		}
-		p->r[p->n++] =
-		    (struct prun){j, json_object_get(sw, "values"),
-				  (int)json_integer_value(json_object_get(sw, "cell")),
-				  (int)json_integer_value(json_object_get(sw, "repeat"))};
+		if (take_run(p, e->d_name, id, &cap) < 0)
+			break;
 	}
 	closedir(d);
 	if (!p->n) {
@@ -163,8 +213,13 @@ int plot_gnuplot(struct plot *p, const char *script, const char *name, const cha
 	msg[n] = '\0';
 	int st = f ? pclose(f) : -1;
 	if (st != 0) {
-		fprintf(stderr, "sockbench plot: gnuplot failed on %s: %s\n", sp,
-			msg[0] ? msg : "(no output)");
+		/* gnuplot's own words, its last line (the error) first */
+		size_t m = strlen(msg);
+		while (m && msg[m - 1] == '\n')
+			msg[--m] = '\0';
+		plot_warn(p, "%s: gnuplot failed on %s: %s", name, sp,
+			  msg[0] ? msg : "(no output)");
+		p->gp_failed++;
 		return -1;
 	}
 	json_array_append_new(p->figs, json_pack("{s:s, s:s, s:s}", "name", name, "title", title,

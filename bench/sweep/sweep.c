@@ -247,6 +247,8 @@ static json_t *run_meta(const struct sweep *w, uint64_t cell, const int *idx, in
 					: w->userns	 ? "private (user namespace)"
 							 : "private"));
 	json_object_set_new(meta, "wall_s", json_real(wall));
+	/* which sweep this run belongs to: `plot` refuses runs of another */
+	json_object_set_new(meta, "sweep_id", json_string(w->sweep_id));
 	return meta;
 }
 

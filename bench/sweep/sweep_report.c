@@ -153,7 +153,10 @@ int sweep_write_sweep_json(struct sweep *w, int argc, char **argv, bool finished
 	    "server_cmd", w->sp.server_cmd[0] ? w->sp.server_cmd : NULL, "environment", env_json(),
 	    "cells", (json_int_t)w->ncells, "runs", runs, "finished", finished, "done", w->done,
 	    "failed", w->failed, "skipped", w->skipped);
-	json_object_set_new(o, "identity", spec_identity(&w->sp));
+	json_t *id = spec_identity(&w->sp);
+	json_digest(id, w->sweep_id);
+	json_object_set_new(o, "identity", id);
+	json_object_set_new(o, "sweep_id", json_string(w->sweep_id));
 	json_object_set_new(o, "overhead_s",
 			    w->overhead_n ? json_pack("{s:f, s:f, s:i}", "mean",
 						      w->overhead_sum / w->overhead_n, "max",

@@ -19,7 +19,8 @@ struct sweep {
 	double overhead_sum, overhead_max;
 	int overhead_n;
 	bool userns;
-	int lockfd; /* flock on DIR/.lock while the sweep runs */
+	int lockfd;	   /* flock on the results directory while the sweep runs */
+	char sweep_id[17]; /* json_digest of the spec's identity */
 	double t0;
 };
 

@@ -15,4 +15,8 @@ json_t *json_path(json_t *o, const char *path);
 /* Its number, or NAN when absent or not a number. */
 double json_path_num(json_t *o, const char *path);
 
+/* A short digest of a JSON value (16 hex digits, FNV-1a over its compact
+ * text with sorted keys): equal values, equal digests.  Not for security. */
+void json_digest(const json_t *j, char out[17]);
+
 #endif

@@ -167,6 +167,87 @@ def test_resume_reruns_failed(t):
             "summary.json", "no failed cell", cells)
 
 
+def plot(out, env=None):
+    return subprocess.run([sbtest.BIN, "plot", out], capture_output=True,
+                          text=True, timeout=60, env=env)
+
+
+def test_plot_says_what_it_left_out(t):
+    d = lt.tmpdir()
+    out, other = os.path.join(d, "out"), os.path.join(d, "other")
+    r = sweep(["--out", out, "--conns", "1,2"] + FAST[:4] + ["--quiet"])
+    t.eq("sweep: exit status", 0, r.returncode)
+    r = sweep(["--out", other, "--conns", "1,2", "--duration", "0.3",
+               "--threads", "1", "--quiet"])
+    # a run of another sweep, a corrupt file and a file of another tool
+    foreign = run_files(other)[1]
+    with open(os.path.join(other, "runs", foreign)) as f, \
+            open(os.path.join(out, "runs", "0007-conns-2-r2.json"), "w") as g:
+        g.write(f.read())
+    with open(os.path.join(out, "runs", "0008-junk-r1.json"), "w") as f:
+        f.write("{ not json")
+    with open(os.path.join(out, "runs", "0009-tool-r1.json"), "w") as f:
+        json.dump({"hello": 1}, f)
+    r = plot(out)
+    t.eq("plot: exit status (figures were drawn)", 0, r.returncode)
+    for name, why in (("0007-conns-2-r2.json", "another sweep"),
+                      ("0008-junk-r1.json", "left out"),
+                      ("0009-tool-r1.json", "not a sweep's run")):
+        lines = [x for x in r.stderr.splitlines() if name in x]
+        t.check(len(lines) == 1 and why in lines[0], f"plot warning for {name}",
+                f"one line: {why}", r.stderr)
+    data = os.path.join(out, "plots", "data")
+    dat = sorted(x for x in os.listdir(data) if x.startswith("models-"))
+    rows = [x for x in open(os.path.join(data, dat[0])) if x[0] != "#"]
+    t.eq("models data rows (the foreign repeat not pooled)", 2, len(rows))
+
+
+def test_plot_series_cut(t):
+    """70 series where a figure holds 64: one warning with both counts."""
+    d = lt.tmpdir()
+    out = os.path.join(d, "out")
+    r = sweep(["--out", out, "--conns", "1"] + FAST[:4] + ["--quiet"])
+    t.eq("sweep: exit status", 0, r.returncode)
+    base = load_run(out, run_files(out)[0])
+    os.unlink(os.path.join(out, "runs", run_files(out)[0]))
+    for k in range(70):
+        for conns in (1, 2):
+            j = json.loads(json.dumps(base))
+            j["sweep"]["values"] = {"conns": str(conns), "backlog": str(k + 1)}
+            j["sweep"]["cell"] = 2 * k + conns - 1
+            j["config"]["load"]["conns"] = conns
+            with open(os.path.join(out, "runs", f"{2 * k + conns - 1:04d}-x-r1"
+                                   ".json"), "w") as f:
+                json.dump(j, f)
+    r = plot(out)
+    lines = [x for x in r.stderr.splitlines() if "of 70 series" in x]
+    t.check(lines and "drew 64 of 70 series" in lines[0],
+            "plot warning for the series cut", "drew 64 of 70 series",
+            r.stderr)
+
+
+def test_plot_gnuplot_fails(t):
+    """gnuplot's own message, and exit 1 (it said 'no figure fits')."""
+    d = lt.tmpdir()
+    out = os.path.join(d, "out")
+    r = sweep(["--out", out, "--conns", "1,2"] + FAST[:4] + ["--quiet"])
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                       "scripts")
+    data = os.path.join(d, "data")
+    subprocess.run(["cp", "-r", os.path.join(src, "plots"), data + "-plots"],
+                   check=True)
+    os.makedirs(data)
+    os.rename(data + "-plots", os.path.join(data, "plots"))
+    with open(os.path.join(data, "plots", "models.gp"), "a") as f:
+        f.write("\nthis is not gnuplot\n")
+    env = dict(os.environ, SOCKBENCH_DATA=data)
+    r = plot(out, env)
+    t.eq("plot with a broken models.gp: exit status", 1, r.returncode)
+    t.check("models: gnuplot failed" in r.stderr and "models.gp" in r.stderr
+            and "no figure fits" not in r.stderr, "stderr",
+            "gnuplot's failure on models.gp, not 'no figure fits'", r.stderr)
+
+
 def cases(runner):
     sbtest.require_root(__file__, "sweeps use private network namespaces")
     runner.run("resume-other-values", test_resume_other_values, timeout=60)
@@ -175,6 +256,10 @@ def cases(runner):
     runner.run("two-sweeps-at-once", test_two_sweeps_at_once, timeout=60)
     runner.run("stale-unix-socket", test_stale_unix_socket, timeout=60)
     runner.run("resume-reruns-failed", test_resume_reruns_failed, timeout=60)
+    runner.run("plot-says-what-it-left-out", test_plot_says_what_it_left_out,
+               timeout=60)
+    runner.run("plot-series-cut", test_plot_series_cut, timeout=60)
+    runner.run("plot-gnuplot-fails", test_plot_gnuplot_fails, timeout=60)
 
 
 def main():
