@@ -16,6 +16,7 @@
 #include "sockbench/hist.h"
 #include "sockbench/kstat.h"
 #include "report.h"
+#include "sockbench/jsonio.h"
 #include "sockbench/spawn.h"
 
 static volatile sig_atomic_t interrupted;
@@ -24,6 +25,16 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	interrupted = 1;
+}
+
+/* Where the human lines go: stdout, unless the JSON or the interval
+ * stream goes there (--json -): then stdout holds JSON alone. */
+static FILE *load_human(const struct load_config *c)
+{
+	return json_named_fd(c->json_path) == STDOUT_FILENO ||
+		       json_named_fd(c->jsonl_path) == STDOUT_FILENO
+		   ? stderr
+		   : stdout;
 }
 
 static void sleep_ns(uint64_t ns)
@@ -149,7 +160,8 @@ static void watch(struct run *r, struct engine *e, const struct net_addr *target
 {
 	const struct load_config *c = r->cfg;
 	int port = queue_port(target, started), nl = port > 0 ? diag_open() : -1;
-	bool tty = !c->quiet && isatty(STDOUT_FILENO);
+	FILE *out = load_human(c);
+	bool tty = !c->quiet && isatty(fileno(out));
 	uint64_t step = c->queue_sample_us * 1000, next_live = e->t_begin + 1000000000ull;
 	int next_iv = 0;
 	double ivs = (double)c->interval_us / 1e6;
@@ -173,11 +185,11 @@ static void watch(struct run *r, struct engine *e, const struct net_addr *target
 			next_iv++;
 		}
 		if (tty && now >= next_live) {
-			printf("\r  %4.0f s  %llu requests  %llu connects   ",
-			       (double)(now - e->t_begin) / 1e9,
-			       (unsigned long long)engine_completed(e),
-			       (unsigned long long)engine_connects(e));
-			fflush(stdout);
+			fprintf(out, "\r  %4.0f s  %llu requests  %llu connects   ",
+				(double)(now - e->t_begin) / 1e9,
+				(unsigned long long)engine_completed(e),
+				(unsigned long long)engine_connects(e));
+			fflush(out);
 			next_live += 1000000000ull;
 		}
 		/* A server that died cannot answer again: every further
@@ -189,7 +201,7 @@ static void watch(struct run *r, struct engine *e, const struct net_addr *target
 		sleep_ns(step);
 	}
 	if (tty)
-		printf("\r%60s\r", "");
+		fprintf(out, "\r%60s\r", "");
 	if (nl >= 0)
 		close(nl);
 	*next_ivp = next_iv;
@@ -217,13 +229,17 @@ static int finish(struct run *r, int rc, const char *never)
 	if (c->json_path[0] && json_write_atomic(j, c->json_path, err, sizeof err) < 0) {
 		fprintf(stderr, "sockbench load: --json %s\n", err);
 		rc = 1;
+	} else if (r->jsonl_errno) {
+		fprintf(stderr, "sockbench load: --jsonl %s: %s\n", c->jsonl_path,
+			strerror(r->jsonl_errno));
+		rc = 1;
 	} else if (never) {
 		fprintf(stderr, "sockbench load: %s\n", never);
 		rc = 1;
 	}
 	json_decref(j);
 	if (!c->quiet)
-		run_summary(r, stdout);
+		run_summary(r, load_human(c));
 	else if (r->error[0])
 		fprintf(stderr, "sockbench load: %s\n", r->error);
 	run_free(r);
@@ -284,21 +300,42 @@ static void settle(struct run *r, const struct engine *e, uint64_t t_stop)
 	}
 }
 
+/* --jsonl: a stream of lines, opened once.  A descriptor already open
+ * ("-", /dev/stdout, /dev/fd/N) is written through a copy of it, never
+ * reopened (a caller's `>> log` keeps its lines). */
+static FILE *jsonl_open(const char *path)
+{
+	if (!path[0])
+		return NULL;
+	int fd = json_named_fd(path);
+	if (fd < 0)
+		return fopen(path, "we");
+	int d = dup(fd);
+	FILE *f = d >= 0 ? fdopen(d, "w") : NULL;
+	if (!f && d >= 0)
+		close(d);
+	return f;
+}
+
 /* Run the engine, watch it (sp: the server we started, or NULL) and
  * gather its stats. */
 static void measure(struct run *r, struct engine *e, struct spawn *sp)
 {
 	const struct load_config *cfg = r->cfg;
-	FILE *jl = cfg->jsonl_path[0] ? fopen(cfg->jsonl_path, "w") : NULL;
+	FILE *jl = jsonl_open(cfg->jsonl_path);
 	if (cfg->jsonl_path[0] && !jl)
-		run_warn(r, "--jsonl %s: %s", cfg->jsonl_path, strerror(errno));
+		r->jsonl_errno = errno;
 	int next_iv = 0;
 	watch(r, e, &e->target, sp != NULL, sp, jl, &next_iv);
 	uint64_t t_stop = clock_now_ns();
 	engine_stop(e, &r->ls);
 	if (jl) {
 		jsonl_rest(jl, r, next_iv);
-		fclose(jl);
+		/* a stream that lost lines is a failed output: /dev/full, a
+		 * full disk, a reader that went away */
+		int bad = ferror(jl);
+		if ((fclose(jl) == EOF || bad) && !r->jsonl_errno)
+			r->jsonl_errno = errno ? errno : EIO;
 	}
 	r->ran = true;
 	settle(r, e, t_stop);

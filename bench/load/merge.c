@@ -6,6 +6,7 @@
  * and the throughputs add (the generators ran side by side).  Histograms
  * of different schemes are refused, never approximated.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -304,9 +305,11 @@ static int write_merged(json_t *out, json_t *files, const struct merged_hists *h
 			fprintf(stderr, "sockbench merge: --json %s\n", err);
 			return 1;
 		}
-	} else {
-		json_dumpf(out, stdout, JSON_INDENT(1) | JSON_REAL_PRECISION(9));
-		fputc('\n', stdout);
+	} else if (json_dumpf(out, stdout, JSON_INDENT(1) | JSON_REAL_PRECISION(9)) < 0 ||
+		   fputc('\n', stdout) == EOF || fflush(stdout) == EOF || ferror(stdout)) {
+		/* `merge > full-disk`: a result that did not reach its reader */
+		fprintf(stderr, "sockbench merge: writing to stdout: %s\n", strerror(errno));
+		return 1;
 	}
 	return 0;
 }

@@ -33,6 +33,7 @@ struct run {
 	json_t *warnings, *explain;
 	bool generator_bound;
 	char error[512];
+	int jsonl_errno; /* --jsonl could not be opened or lost lines */
 };
 
 void run_init(struct run *r, const struct load_config *cfg);
