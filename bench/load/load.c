@@ -18,14 +18,9 @@
 #include "report.h"
 #include "sockbench/jsonio.h"
 #include "sockbench/spawn.h"
+#include "sockbench/stopsig.h"
 
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
+#define interrupted stopsig_caught()
 
 /* Where the human lines go: stdout, unless the JSON or the interval
  * stream goes there (--json -): then stdout holds JSON alone. */
@@ -90,7 +85,8 @@ static int wait_start_at(struct run *r, uint64_t at_ms)
 	 * (Ctrl-C) returns early and the run ends before it began. */
 	while (clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &at, NULL) == EINTR)
 		if (interrupted) {
-			snprintf(r->error, sizeof r->error, "interrupted by a signal");
+			snprintf(r->error, sizeof r->error, "interrupted by %s",
+				 stopsig_name(stopsig_caught()));
 			return -1;
 		}
 	return 0;
@@ -225,6 +221,18 @@ static int finish(struct run *r, int rc, const char *never)
 {
 	const struct load_config *c = r->cfg;
 	char err[512];
+	int sig = stopsig_caught();
+	if (sig) {
+		/* stopped: the JSON says by what and how long the stop took
+		 * (signal to this write), and the exit status is the shell's
+		 * for a process ended by it */
+		r->stop_sig = sig;
+		r->stop_took_s = (double)(clock_now_ns() - stopsig_at_ns()) / 1e9;
+		if (!r->error[0])
+			snprintf(r->error, sizeof r->error, "interrupted by %s", stopsig_name(sig));
+		rc = 128 + sig;
+		never = NULL;
+	}
 	json_t *j = run_json(r);
 	if (c->json_path[0] && json_write_atomic(j, c->json_path, err, sizeof err) < 0) {
 		fprintf(stderr, "sockbench load: --json %s\n", err);
@@ -340,7 +348,8 @@ static void measure(struct run *r, struct engine *e, struct spawn *sp)
 	r->ran = true;
 	settle(r, e, t_stop);
 	if (interrupted)
-		snprintf(r->error, sizeof r->error, "interrupted by a signal");
+		snprintf(r->error, sizeof r->error, "interrupted by %s",
+			 stopsig_name(stopsig_caught()));
 }
 
 /* From the target to the end of the load; 0, or 1 with r->error set. */
@@ -396,9 +405,7 @@ int load_main(int argc, char **argv)
 		r.scfg = &scfg;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	struct sigaction sa = {.sa_handler = on_signal};
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	stopsig_install();
 
 	r.env = env_json();
 	mark_start(&r); /* again when the load begins; this one stands if it never does */

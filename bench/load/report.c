@@ -10,6 +10,7 @@
 
 #include "sockbench/hist.h"
 #include "report.h"
+#include "sockbench/stopsig.h"
 #include "slots.h"
 #include "sockbench/server.h"
 
@@ -233,6 +234,10 @@ json_t *run_json(const struct run *r)
 	SET(load, "stream", r->cfg->mode == MODE_STREAM ? stream_json(r) : json_null());
 	SET(o, "load", load);
 	SET(o, "server", r->server ? json_incref(r->server) : json_null());
+	SET(o, "stop",
+	    r->stop_sig ? json_pack("{s:s, s:f}", "signal", stopsig_name(r->stop_sig), "took_s",
+				    r->stop_took_s)
+			: json_null());
 
 	json_t *k = json_object();
 	SET(k, "delta", r->have_k ? kstat_delta_json(&r->k0, &r->k1) : json_null());

@@ -33,7 +33,9 @@ struct run {
 	json_t *warnings, *explain;
 	bool generator_bound;
 	char error[512];
-	int jsonl_errno; /* --jsonl could not be opened or lost lines */
+	int jsonl_errno;    /* --jsonl could not be opened or lost lines */
+	int stop_sig;	    /* SIGINT/SIGTERM that stopped the run (0: none) */
+	double stop_took_s; /* from that signal to the JSON */
 };
 
 void run_init(struct run *r, const struct load_config *cfg);

@@ -15,6 +15,7 @@
 #include "sockbench/diag.h"
 #include "sockbench/proc.h"
 #include "sockbench/spawn.h"
+#include "sockbench/stopsig.h"
 
 #define READY_TIMEOUT_MS 5000
 #define STOP_GRACE_MS	 2000
@@ -154,7 +155,7 @@ static int wait_ready(struct spawn *sp, int port, char *err, size_t errlen)
 	int nl = port > 0 ? diag_open() : -1;
 	uint64_t until = clock_now_ms() + READY_TIMEOUT_MS;
 	int rc = -1;
-	while (clock_now_ms() < until) {
+	while (clock_now_ms() < until && !stopsig_caught()) {
 		struct pollfd pf = {.fd = sp->out_fd, .events = POLLIN};
 		poll(&pf, 1, 10);
 		ssize_t n = read(sp->out_fd, line + have, sizeof line - 1 - have);
@@ -196,8 +197,13 @@ static int wait_ready(struct spawn *sp, int port, char *err, size_t errlen)
 			goto out;
 		}
 	}
-	snprintf(err, errlen, "server not ready within %d s: no READY line%s",
-		 READY_TIMEOUT_MS / 1000, port > 0 ? " and no LISTEN socket on its port" : "");
+	if (stopsig_caught())
+		snprintf(err, errlen, "stopped by %s while the server started",
+			 stopsig_name(stopsig_caught()));
+	else
+		snprintf(err, errlen, "server not ready within %d s: no READY line%s",
+			 READY_TIMEOUT_MS / 1000,
+			 port > 0 ? " and no LISTEN socket on its port" : "");
 out:
 	if (nl >= 0)
 		close(nl);

@@ -25,16 +25,13 @@
 #include "sockbench/spawn.h"
 #include "sockbench/summ.h"
 #include "sockbench/sweep.h"
+#include "sockbench/stopsig.h"
 #include "sweep_run.h"
 #include "sweep_spec.h"
 
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
+/* SIGINT/SIGTERM: the current run is stopped, its files go, the finished
+ * ones stay; exit 128 + the signal (stopsig.h) */
+#define interrupted stopsig_caught()
 
 static void usage(FILE *f)
 {
@@ -513,7 +510,7 @@ static int finish(struct sweep *w, int argc, char **argv)
 		    "sockbench sweep: interrupted after %d of %d runs; finished files are kept.\n"
 		    "  resume with the same options plus: --out %s --resume\n",
 		    w->done, w->nruns, w->dir);
-		rc = 130;
+		rc = 128 + stopsig_caught();
 	} else if (!w->sp.quiet) {
 		fprintf(stderr, "sockbench sweep: %d runs (%d skipped), %d failed; results in %s\n",
 			w->nruns, w->skipped, w->failed, w->dir);
@@ -537,9 +534,7 @@ int sweep_main(int argc, char **argv)
 		return dry_run(&w);
 	if ((rc = open_results(&w, argc, argv)))
 		return rc;
-	struct sigaction sa = {.sa_handler = on_signal};
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	stopsig_install();
 	signal(SIGPIPE, SIG_IGN);
 	w.t0 = clock_now_s();
 	run_all(&w);

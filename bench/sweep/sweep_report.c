@@ -11,6 +11,7 @@
 #include "sockbench/jsonio.h"
 #include "sockbench/kstat.h"
 #include "sockbench/summ.h"
+#include "sockbench/stopsig.h"
 #include "sweep_run.h"
 
 json_t *sweep_values_json(const struct sweep *w, const int *idx)
@@ -156,6 +157,10 @@ int sweep_write_sweep_json(struct sweep *w, int argc, char **argv, bool finished
 	json_t *id = spec_identity(&w->sp);
 	json_digest(id, w->sweep_id);
 	json_object_set_new(o, "identity", id);
+	json_object_set_new(o, "error",
+			    stopsig_caught()
+				? json_sprintf("interrupted by %s", stopsig_name(stopsig_caught()))
+				: json_null());
 	json_object_set_new(o, "sweep_id", json_string(w->sweep_id));
 	json_object_set_new(o, "overhead_s",
 			    w->overhead_n ? json_pack("{s:f, s:f, s:i}", "mean",

@@ -27,7 +27,7 @@ OPEN = {"sysctl", "errors", "delta", "histogram", "samples", "intervals",
 # written/acknowledged bytes (null in other modes), and the
 # run per client slot (SPEC section 10: served, starved, fairness, censored
 # requests in latency_us and the completed-only view beside it).
-ADDED = {"config.server.http_body", "load.stream",
+ADDED = {"config.server.http_body", "load.stream", "stop",
          "load.connections.served", "load.connections.starved",
          "load.fairness", "load.fairness.jain", "load.fairness.slots",
          "load.fairness.requests_per_conn",
