@@ -190,6 +190,12 @@ int optab_defaults(const struct optab *t, void *cfg, char *err, size_t errlen)
 
 int optab_parse(const struct optab *t, void *cfg, int argc, char **argv, char *err, size_t errlen)
 {
+	return optab_parse_given(t, cfg, argc, argv, NULL, err, errlen);
+}
+
+int optab_parse_given(const struct optab *t, void *cfg, int argc, char **argv, uint64_t *given,
+		      char *err, size_t errlen)
+{
 	struct option longopts[OPTAB_MAX_ROWS + 2];
 	int n = 0;
 	for (; n < OPTAB_MAX_ROWS && t->rows[n].name; n++)
@@ -210,6 +216,8 @@ int optab_parse(const struct optab *t, void *cfg, int argc, char **argv, char *e
 		}
 		if (optab_set(&t->rows[opt - OPTAB_VAL_BASE], cfg, optarg, err, errlen) < 0)
 			return -1;
+		if (given)
+			*given |= 1ull << (opt - OPTAB_VAL_BASE);
 	}
 	if (optind < argc) {
 		snprintf(err, errlen, "'%s': unexpected argument (%s takes options only)",
@@ -326,4 +334,10 @@ json_t *optab_json(const struct optab *t, const void *cfg)
 		json_object_set_new(o, key, row_json(r, cfg));
 	}
 	return o;
+}
+
+uint64_t optab_bit(const struct optab *t, const char *name)
+{
+	const struct optab_row *r = optab_find(t, name);
+	return r ? 1ull << (r - t->rows) : 0;
 }

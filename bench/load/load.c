@@ -377,6 +377,28 @@ static int run_load(struct run *r, struct engine *e, const char *target, struct 
 	return 0;
 }
 
+/* --source addresses are IPv4: a target of another family (an IPv6 or
+ * unix server) cannot be reached from them - said before anything runs. */
+static int sources_misfit(const struct load_config *c, const struct serve_config *sc, char *err,
+			  size_t errlen)
+{
+	struct net_addr t;
+	char e[256];
+	if (!c->nsources)
+		return 0;
+	int fam = AF_INET; /* --server-cmd: {addr} is 127.0.0.1 */
+	if (c->target[0] && net_parse_hostport(c->target, &t, e, sizeof e) == 0)
+		fam = t.family;
+	else if (sc && net_parse_host(sc->bind, 0, &t, e, sizeof e) == 0)
+		fam = t.family;
+	if (fam == AF_INET)
+		return 0;
+	return snprintf(err, errlen, "--source %s: IPv4 addresses cannot reach the %s target %s",
+			c->sources_text, fam == AF_UNIX ? "unix" : "IPv6",
+			c->target[0] ? c->target : sc ? sc->bind : "?"),
+	       -1;
+}
+
 int load_main(int argc, char **argv)
 {
 	static struct load_config cfg;
@@ -403,6 +425,10 @@ int load_main(int argc, char **argv)
 			return 2;
 		}
 		r.scfg = &scfg;
+	}
+	if (sources_misfit(&cfg, cfg.serve ? &scfg : NULL, err, sizeof err) < 0) {
+		fprintf(stderr, "sockbench load: %s\n", err);
+		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	stopsig_install();

@@ -1,9 +1,11 @@
 /* load_opts.c - `sockbench load` options: parse, then check, then use. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "sockbench/load.h"
@@ -258,10 +260,42 @@ static int load_check(const struct load_config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* --source: every address must be this machine's (bind() says so), or
+ * each connect would fail with EADDRNOTAVAIL for the whole run. */
+static int check_sources(const struct load_config *c, char *err, size_t errlen)
+{
+	for (int i = 0; i < c->nsources; i++) {
+		const struct net_addr *a = &c->sources[i];
+		int fd = socket(a->family, SOCK_STREAM | SOCK_CLOEXEC, 0), e = 0;
+		if (fd < 0 || bind(fd, (const struct sockaddr *)&a->ss, a->len) < 0)
+			e = errno;
+		if (fd >= 0)
+			close(fd);
+		if (e)
+			return snprintf(err, errlen,
+					"--source %s: not an address of this machine (%s)", a->text,
+					strerror(e)),
+			       -1;
+	}
+	return 0;
+}
+
 int load_parse(struct load_config *c, int argc, char **argv, char *err, size_t errlen)
 {
-	int r = optab_parse(&load_optab, c, argc, argv, err, errlen);
-	return r != 0 ? r : load_check(c, err, errlen);
+	uint64_t given = 0;
+	int r = optab_parse_given(&load_optab, c, argc, argv, &given, err, errlen);
+	if (r != 0 || load_check(c, err, errlen) < 0 || check_sources(c, err, errlen) < 0)
+		return r ? r : -1;
+	if (c->requests && (given & optab_bit(&load_optab, "duration")))
+		return snprintf(err, errlen,
+				"--requests and --duration: give one (a --requests run ends when "
+				"its N requests have ended, whatever the time)"),
+		       -1;
+	/* more threads than connections would idle: the run uses as many as
+	 * there are connections, and records that */
+	if (c->threads > c->conns)
+		c->threads = c->conns;
+	return 0;
 }
 
 json_t *load_config_json(const struct load_config *c)

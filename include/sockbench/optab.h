@@ -98,6 +98,11 @@ int optab_set(const struct optab_row *r, void *cfg, const char *arg, char *err, 
 /* getopt_long over argv (argv[0] is the subcommand).  0: ok; 1: --help
  * was asked for; -1: bad usage, err holds the one line. */
 int optab_parse(const struct optab *t, void *cfg, int argc, char **argv, char *err, size_t errlen);
+/* The same; bit i of *given is set for each row i the command line gave. */
+int optab_parse_given(const struct optab *t, void *cfg, int argc, char **argv, uint64_t *given,
+		      char *err, size_t errlen);
+/* The bit of row `name` in a `given` mask (0 when no such row). */
+uint64_t optab_bit(const struct optab *t, const char *name);
 /* The rows as --help lines, with each default and a time's bare unit. */
 void optab_usage(const struct optab *t, FILE *f);
 /* {"recv_size": 1024, ...}: every row but OPTF_NOJSON ones. */

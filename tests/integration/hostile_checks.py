@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""Checked before the run (issue "Safe by construction", part 6): a
+--source that is not on this machine, an IPv4 --source for an IPv6 target,
+--requests with --duration, --threads above --conns.
+
+    python3 tests/integration/hostile_checks.py --bin build/sockbench [-k NAME]
+
+Before the change: exit 0 with 42,667 EADDRNOTAVAIL (--source not here) or
+EINVAL (IPv4 source, IPv6 target); --requests silently won over
+--duration; --threads 8 with --conns 2 was recorded as 8.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sbtest  # noqa: E402
+import loadtest as lt  # noqa: E402
+
+
+def load(args, timeout=20):
+    return subprocess.run([sbtest.BIN, "load"] + args, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def one_line(t, r, words, what):
+    t.eq(f"{what}: exit status", 2, r.returncode)
+    lines = [x for x in r.stderr.splitlines() if x.strip()]
+    t.check(len(lines) == 1 and all(w in lines[0] for w in words),
+            f"{what}: stderr", f"one line with {words}", r.stderr)
+    t.eq(f"{what}: stdout", "", r.stdout)
+
+
+def test_refused_before_the_run(t):
+    # 192.0.2.1 (TEST-NET-1) is never an address of this machine; nothing
+    # is sent: bind() refuses it
+    one_line(t, load(["--serve", "--model epoll", "--source", "192.0.2.1",
+                      "--duration", "1"]),
+             ["--source 192.0.2.1", "not an address of this machine"],
+             "--source not on this machine")
+    one_line(t, load(["--serve", "--bind ::1 --model epoll", "--source",
+                      "127.0.0.1", "--duration", "1"]),
+             ["--source 127.0.0.1", "IPv6"], "IPv4 --source, IPv6 target")
+    one_line(t, load(["--serve", "--model epoll", "--requests", "10",
+                      "--duration", "1"]),
+             ["--requests", "--duration"], "--requests with --duration")
+
+
+def test_threads_above_conns(t):
+    js = os.path.join(lt.tmpdir(), "run.json")
+    r = load(["--serve", "--model epoll --proto rr", "--threads", "8",
+              "--conns", "2", "--requests", "100", "--quiet", "--json", js])
+    t.eq("--threads 8 --conns 2: exit status", 0, r.returncode)
+    j = json.load(open(js))
+    t.eq("config.load.threads (what ran)", 2, j["config"]["load"]["threads"])
+
+
+def cases(runner):
+    runner.run("refused-before-the-run", test_refused_before_the_run,
+               timeout=30)
+    runner.run("threads-above-conns", test_threads_above_conns, timeout=30)
+
+
+def main():
+    sbtest.parse_args(__doc__.splitlines()[0])
+    lt.run_tests("hostile_checks", cases)
+
+
+if __name__ == "__main__":
+    main()
