@@ -1,6 +1,9 @@
 /* main.c - `sockbench CMD`: one table of the subcommands, like
  * server_models; `sockbench --help` and the dispatch both read it. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "sockbench/kstat.h"
@@ -52,8 +55,24 @@ static void usage(FILE *f)
 	fprintf(f, "\noptions: --help, --version\n");
 }
 
+/* fd 0, 1 and 2 open, whatever the caller closed (`<&- >&-`): else the
+ * next open() or pipe() takes their numbers, and a server's READY line or
+ * the JSON of `--json -` would go into some other file. */
+static void std_fds(void)
+{
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+			int n = open("/dev/null", fd ? O_WRONLY : O_RDONLY);
+			if (n >= 0 && n != fd) {
+				dup2(n, fd);
+				close(n);
+			}
+		}
+}
+
 int main(int argc, char **argv)
 {
+	std_fds();
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

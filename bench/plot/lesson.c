@@ -3,9 +3,11 @@
 #include <dirent.h>
 #include <jansson.h>
 #include <stdbool.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -57,17 +59,26 @@ static int check_figures(const json_t *figs, const char *name, const char *dir)
 }
 
 /* --out, else results/<date>-<time>-lesson-NAME[-quick]. */
-static void lesson_dir(const char *out, const char *name, bool quick, char *dir, size_t len)
+/* The lesson's --out, or results/<date>-<time>-lesson-NAME; -1 (said on
+ * stderr) when results/ cannot be made here. */
+static int lesson_dir(const char *out, const char *name, bool quick, char *dir, size_t len)
 {
 	if (out) {
 		snprintf(dir, len, "%s", out);
-		return;
+		return 0;
 	}
 	time_t t = time(NULL);
 	char when[32];
 	strftime(when, sizeof when, "%Y%m%d-%H%M%S", localtime(&t));
-	mkdir("results", 0755);
+	if (mkdir("results", 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr,
+			"sockbench lesson: results: %s (run from a writable directory, or give "
+			"--out DIR)\n",
+			strerror(errno));
+		return -1;
+	}
 	snprintf(dir, len, "results/%s-lesson-%s%s", when, name, quick ? "-quick" : "");
+	return 0;
 }
 
 int lesson_main(int argc, char **argv)
@@ -108,7 +119,10 @@ int lesson_main(int argc, char **argv)
 			je.text);
 		return 2;
 	}
-	lesson_dir(out, name, quick, dir, sizeof dir);
+	if (lesson_dir(out, name, quick, dir, sizeof dir) < 0) {
+		json_decref(j);
+		return 1;
+	}
 	/* The sweep reads the lesson file; --quick's smaller values go on its
 	 * command line, which overrides the file. */
 	char *args[128], vals[64][512];
@@ -134,14 +148,17 @@ int lesson_main(int argc, char **argv)
 	printf("lesson %s: %s\n", name, json_string_value(json_object_get(j, "description")));
 	fflush(stdout);
 	int rc = sweep_main(n, args);
-	if (rc == 2 || rc == 130) {
+	/* a usage error, a stop (128 + signal), or no results directory:
+	 * there is nothing to plot */
+	if (rc == 2 || rc >= 128 || access(dir, F_OK) != 0) {
 		json_decref(j);
-		return rc;
+		return rc ? rc : 1;
 	}
 	int prc = plot_run(dir, NULL);
 	if (!prc)
 		prc = check_figures(json_object_get(j, "figures"), name, dir);
 	json_decref(j);
-	printf("lesson %s: open %s/plots/index.html\n", name, dir);
+	if (!prc) /* only an index that exists is named */
+		printf("lesson %s: open %s/plots/index.html\n", name, dir);
 	return rc ? rc : prc;
 }

@@ -353,7 +353,10 @@ static void clean_dir(const char *path)
 		closedir(d);
 }
 
-static void default_out(struct sweep *w)
+/* results/<date>-<time>-<axis>; -1 (and why, on stderr) when results/
+ * cannot be made here: an unwritable working directory says so, not
+ * "No such file or directory" a step later. */
+static int default_out(struct sweep *w)
 {
 	const char *axis = "sweep";
 	for (int i = 0; i < w->sp.naxes; i++)
@@ -364,8 +367,15 @@ static void default_out(struct sweep *w)
 	time_t t = time(NULL);
 	char when[32];
 	strftime(when, sizeof when, "%Y%m%d-%H%M%S", localtime(&t));
-	mkdir("results", 0755);
+	if (mkdir("results", 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr,
+			"sockbench sweep: results: %s (run from a writable directory, or give "
+			"--out DIR)\n",
+			strerror(errno));
+		return -1;
+	}
 	snprintf(w->dir, sizeof w->dir, "results/%s-%s", when, axis);
+	return 0;
 }
 
 /* Parse and check the sweep before anything runs: -1 to go on, else the
@@ -443,8 +453,8 @@ static int open_results(struct sweep *w, int argc, char **argv)
 	char err[1024];
 	if (w->sp.out[0])
 		snprintf(w->dir, sizeof w->dir, "%s", w->sp.out);
-	else
-		default_out(w);
+	else if (default_out(w) < 0)
+		return 1;
 	if (sweep_probe_sysctls(w, err, sizeof err) < 0) {
 		fprintf(stderr, "sockbench sweep: %s\n", err);
 		return 1;

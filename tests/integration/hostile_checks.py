@@ -57,10 +57,61 @@ def test_threads_above_conns(t):
     t.eq("config.load.threads (what ran)", 2, j["config"]["load"]["threads"])
 
 
+def test_closed_std_streams(t):
+    """load --serve with fd 0 and 1 closed (`<&- >&-`): it waited 5 s for a
+    READY line that went into the wrong pipe."""
+    js = os.path.join(lt.tmpdir(), "run.json")
+
+    def close01():
+        os.close(0)
+        os.close(1)
+    r = subprocess.run([sbtest.BIN, "load", "--serve", "--model epoll --proto rr",
+                        "--requests", "100", "--quiet", "--json", js],
+                       stdin=None, stdout=None, stderr=subprocess.PIPE,
+                       preexec_fn=close01, timeout=20)
+    t.eq("load with fd 0 and 1 closed: exit status", 0, r.returncode)
+    t.eq("requests completed", 100,
+         json.load(open(js))["load"]["requests"]["completed"]
+         if os.path.exists(js) else None)
+
+
+def test_unwritable_cwd(t):
+    """sweep and lesson run as a user who cannot write the working
+    directory: the message says Permission denied, and no index path."""
+    sbtest.require_root(__file__, "setpriv to user nobody")
+    # nobody runs a copy with the lessons beside it: the checkout may sit
+    # under /root (mode 700)
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                       "scripts")
+    ro = sbtest.readable_copy({"sockbench": sbtest.BIN,
+                               "data/lessons": os.path.join(src, "lessons"),
+                               "data/plots": os.path.join(src, "plots")})
+    d = lt.tmpdir()           # root's, mode 700 by mkdtemp: nobody cannot write
+    os.chmod(d, 0o755)
+    env = dict(os.environ, SOCKBENCH_DATA=os.path.join(ro, "data"))
+    for cmd in (["sweep", "--host-netns", "--duration", "0.2", "--conns", "1",
+                 "--quiet"], ["lesson", "backlog", "--quick"]):
+        r = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup",
+                            "--clear-groups", os.path.join(ro, "sockbench")]
+                           + cmd, cwd=d, capture_output=True, text=True,
+                           timeout=30, env=env)
+        what = " ".join(cmd[:2])
+        t.eq(f"{what} in an unwritable directory: exit status", 1,
+             r.returncode)
+        t.check("Permission denied" in r.stderr and "results" in r.stderr,
+                f"{what}: stderr", "results: Permission denied", r.stderr)
+        t.check("index.html" not in r.stdout, f"{what}: stdout",
+                "no index path", r.stdout)
+    subprocess.run(["rm", "-rf", ro])
+
+
 def cases(runner):
     runner.run("refused-before-the-run", test_refused_before_the_run,
                timeout=30)
     runner.run("threads-above-conns", test_threads_above_conns, timeout=30)
+    runner.run("closed-std-streams", test_closed_std_streams, timeout=30)
+    if os.geteuid() == 0:
+        runner.run("unwritable-cwd", test_unwritable_cwd, timeout=70)
 
 
 def main():

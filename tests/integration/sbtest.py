@@ -156,6 +156,29 @@ def parse_args(description, extra=None, argv=None):
     return ARGS
 
 
+def readable_copy(files):
+    """{relative path: source} copied into a new directory that every user
+    can read (mode 755, under /tmp), for tests that drop privileges: the
+    checkout may sit under a home of mode 700 (/root/project), where user
+    nobody can run nothing.  Returns the directory (the caller removes it)."""
+    d = tempfile.mkdtemp(prefix="sbreadable-")
+    os.chmod(d, 0o755)
+    for rel, src in files.items():
+        dst = os.path.join(d, rel)
+        os.makedirs(os.path.dirname(dst), mode=0o755, exist_ok=True)
+        if os.path.isdir(src):
+            shutil.copytree(src, dst)
+        else:
+            shutil.copy2(src, dst)
+    for root, dirs, names in os.walk(d):
+        for x in dirs:
+            os.chmod(os.path.join(root, x), 0o755)
+        for x in names:
+            m = os.stat(os.path.join(root, x)).st_mode
+            os.chmod(os.path.join(root, x), 0o755 if m & 0o111 else 0o644)
+    return d
+
+
 def kill_all_servers():
     with _LIVE_LOCK:
         procs = list(_LIVE)

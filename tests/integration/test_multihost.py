@@ -14,6 +14,7 @@ with the reason, it is never skipped.
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -267,8 +268,18 @@ def test_bad_usage(t):
 
 def test_not_root_message(t):
     """As an ordinary user the script says it needs root and exits 1."""
+    global SCRIPT
     need_root(t)  # to become nobody we must be root
-    r = run_script(["--out", lt.tmpdir()], timeout=10, user=65534)
+    # nobody runs copies: the checkout may be under /root (mode 700)
+    d = sbtest.readable_copy({"scripts/multihost": SCRIPT,
+                              "sockbench": sbtest.BIN})
+    saved, SCRIPT = SCRIPT, os.path.join(d, "scripts", "multihost")
+    bin_saved, sbtest.BIN = sbtest.BIN, os.path.join(d, "sockbench")
+    try:
+        r = run_script(["--out", lt.tmpdir()], timeout=10, user=65534)
+    finally:
+        SCRIPT, sbtest.BIN = saved, bin_saved
+        shutil.rmtree(d, ignore_errors=True)
     t.eq(f"exit status as uid 65534 ({r.describe()})", 1, r.rc)
     t.check("needs root" in r.stderr, "stderr as uid 65534",
             "'needs root'", r.stderr)
