@@ -110,6 +110,13 @@ int lesson_main(int argc, char **argv)
 		fprintf(stderr, "sockbench lesson: NAME missing (sockbench lesson --list)\n");
 		return 2;
 	}
+	if (out && (!*out || strlen(out) > SB_DIR_MAX)) { /* refused, never cut */
+		fprintf(stderr,
+			"sockbench lesson: --out: %zu bytes; a results directory's name takes 1 "
+			"to %d\n",
+			strlen(out), SB_DIR_MAX);
+		return 2;
+	}
 	char path[600], dir[600];
 	lesson_path(name, path, sizeof path);
 	json_error_t je;

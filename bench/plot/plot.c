@@ -573,6 +573,12 @@ int plot_main(int argc, char **argv)
 			fprintf(stderr, "sockbench plot: %s: unexpected argument (see --help)\n",
 				argv[i]);
 			return 2;
+		} else if (strlen(argv[i]) > SB_DIR_MAX) { /* refused, never cut */
+			fprintf(stderr,
+				"sockbench plot: %.40s...: %zu bytes; a results directory's name "
+				"takes at most %d\n",
+				argv[i], strlen(argv[i]), SB_DIR_MAX);
+			return 2;
 		} else {
 			dir = argv[i];
 		}

@@ -129,6 +129,15 @@ static int own_option(struct sweep_spec *sp, const char *name, const char *val, 
 		      size_t errlen)
 {
 	if (!strcmp(name, "out")) {
+		/* the results directory's files must fit their paths: refused,
+		 * never cut (a cut path wrote the results somewhere else) */
+		if (!*val || strlen(val) > SWEEP_OUT_MAX) {
+			snprintf(err, errlen,
+				 "--out: %zu bytes; a results directory's name takes 1 to %d "
+				 "(its files' paths must fit)",
+				 strlen(val), SWEEP_OUT_MAX);
+			return -1;
+		}
 		snprintf(sp->out, sizeof sp->out, "%s", val);
 	} else if (!strcmp(name, "repeat")) {
 		char *e;

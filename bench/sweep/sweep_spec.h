@@ -26,6 +26,9 @@ const struct knob *knob_find(const char *name);
 const struct knob *knob_at(int i);
 
 #define SWEEP_MAX_AXES 48
+/* The longest --out: DIR/runs/.tmp/NNNN-<cell key>-rK.json.tmp.PID must
+ * fit the sweep's path buffers (800 bytes). */
+#define SWEEP_OUT_MAX 400
 
 struct sweep_spec {
 	int naxes;

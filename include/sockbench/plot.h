@@ -9,4 +9,9 @@ int lesson_main(int argc, char **argv);
 /* Where scripts/ lives: $SOCKBENCH_DATA, else the source tree it was built from. */
 const char *plot_datadir(void);
 
+/* The longest results directory name plot and lesson take: the paths of
+ * its files (DIR/plots/data/NAME-N.dat, DIR/runs/...) must fit their
+ * buffers; sweep's --out has the same bound (SWEEP_OUT_MAX). */
+#define SB_DIR_MAX 400
+
 #endif

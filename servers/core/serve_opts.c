@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sockbench/net.h"
 #include "sockbench/opt.h"
 #include "sockbench/optab.h"
 #include "sockbench/serve.h"
@@ -60,13 +61,29 @@ static json_t *json_backlog(const void *cfg, const struct optab_row *r)
 	return json_integer(((const C *)cfg)->backlog);
 }
 
+/* Checked as listen() will need it (a unix path fits sun_path, 107 bytes),
+ * so a sweep refuses a bad one before its first run. */
+static int set_bind(void *cfg, const struct optab_row *r, const char *arg, char *err,
+		    size_t errlen)
+{
+	C *c = cfg;
+	struct net_addr a;
+	char e[300];
+	if (strlen(arg) >= sizeof c->bind)
+		return opt_errf(err, errlen, r->name, "address too long");
+	if (net_parse_host(arg, 0, &a, e, sizeof e) < 0)
+		return opt_errf(err, errlen, r->name, "%s", e);
+	strcpy(c->bind, arg);
+	return 0;
+}
+
 static const struct optab_row serve_rows[] = {
     {"model", OPTK_CUSTOM, "epoll", "M", "server model (see the list below)", .set = set_model,
      .json = json_model, .axis = OPTA_SERVE},
     {"proto", OPTK_CHOICE, "echo", "P", "echo, rr, sink, http", OPTAB_NUM(C, proto),
      .choices = proto_names, .axis = OPTA_SERVE},
-    {"bind", OPTK_STR, "127.0.0.1", "ADDR", "IPv4/IPv6 literal or unix:/path", OPTAB_STR(C, bind),
-     .str_bad = "address too long", .axis = OPTA_SERVE},
+    {"bind", OPTK_CUSTOM, "127.0.0.1", "ADDR", "IPv4/IPv6 literal or unix:/path",
+     OPTAB_STR(C, bind), .set = set_bind, .axis = OPTA_SERVE},
     {"port", OPTK_INT, "65432", "N", "TCP port, 0 picks a free one", OPTAB_NUM(C, port), .min = 0,
      .max = 65535, .axis = OPTA_SERVE},
     {"backlog", OPTK_CUSTOM, "128", "N|max", "listen() backlog; max passes -1 = somaxconn",

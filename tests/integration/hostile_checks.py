@@ -5,6 +5,9 @@
 
     python3 tests/integration/hostile_checks.py --bin build/sockbench [-k NAME]
 
+Also part 5 (a path longer than the buffers that hold it: refused, never
+cut) and part 7 (closed standard streams, an unwritable working directory).
+
 Before the change: exit 0 with 42,667 EADDRNOTAVAIL (--source not here) or
 EINVAL (IPv4 source, IPv6 target); --requests silently won over
 --duration; --threads 8 with --conns 2 was recorded as 8.
@@ -105,11 +108,33 @@ def test_unwritable_cwd(t):
     subprocess.run(["rm", "-rf", ro])
 
 
+def test_long_paths(t):
+    """A 745-byte --out was cut to its buffer and the results went to
+    another directory (exit 0); a unix path over 107 bytes got to the
+    first run. Both are refused with one line now."""
+    d = lt.tmpdir()
+    long_out = os.path.join(d, "d" * 740)
+    for cmd in (["sweep", "--out", long_out, "--duration", "0.1"],
+                ["lesson", "backlog", "--quick", "--out", long_out],
+                ["plot", long_out]):
+        r = subprocess.run([sbtest.BIN] + cmd, capture_output=True, text=True,
+                           timeout=20)
+        one_line(t, r, ["bytes"], f"{cmd[0]} with a {len(long_out)}-byte "
+                 "directory")
+    t.eq("nothing made in the parent", [], os.listdir(d))
+    sock = "unix:" + os.path.join(d, "s" * 110)
+    r = subprocess.run([sbtest.BIN, "sweep", "--dry-run", "--bind", sock,
+                        "--out", os.path.join(d, "o")], capture_output=True,
+                       text=True, timeout=20)
+    one_line(t, r, ["--bind", "107"], "sweep --bind with a 110-byte unix path")
+
+
 def cases(runner):
     runner.run("refused-before-the-run", test_refused_before_the_run,
                timeout=30)
     runner.run("threads-above-conns", test_threads_above_conns, timeout=30)
     runner.run("closed-std-streams", test_closed_std_streams, timeout=30)
+    runner.run("long-paths", test_long_paths, timeout=30)
     if os.geteuid() == 0:
         runner.run("unwritable-cwd", test_unwritable_cwd, timeout=70)
 

@@ -207,9 +207,11 @@ static void test_serve_good_values(void **state)
 		assert_ptr_equal(c.model, server_models[i]);
 	}
 
-	/* Longest values that fit. */
-	static char bind[256], stats[1024]; /* static: they must outlive the parse */
-	memset(bind, 'b', sizeof bind - 1);
+	/* Longest values that fit: a unix path fills sun_path (107 bytes and
+	 * its NUL), the stats path its buffer. */
+	static char bind[5 + 108], stats[1024]; /* static: they must outlive the parse */
+	memcpy(bind, "unix:/", 6);
+	memset(bind + 6, 'b', sizeof bind - 7);
 	bind[sizeof bind - 1] = '\0';
 	memset(stats, 's', sizeof stats - 1);
 	stats[sizeof stats - 1] = '\0';
