@@ -226,18 +226,19 @@ int plot_absdir(struct plot *p, char *err, size_t errlen)
 	return abs_path(d, p->ascripts, sizeof p->ascripts, err, errlen);
 }
 
-/* s as a gnuplot string: single-quoted, where nothing is special but the
- * quote itself, written twice (backquotes run commands, and backslashes
- * escape, in double quotes only).  A control character (a newline in a
- * directory name) is joined on as a double-quoted octal escape, which
- * holds nothing else. */
+/* s as a gnuplot string: single-quoted pieces, where nothing is special
+ * (backquotes run commands, and backslashes escape, in double quotes
+ * only).  A quote is joined on as "'": gnuplot's own '' for a quote trips
+ * its scanner (5.4) when two come in a row or the string starts with one.
+ * A control character (a newline in a directory name) is joined on as an
+ * octal escape, "\012".  Those double-quoted strings hold nothing else. */
 static void gp_str(FILE *f, const char *s)
 {
 	fputc('\'', f);
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 		if (c == '\'')
-			fputs("''", f);
+			fputs("'.\"'\".'", f);
 		else if (c < 0x20 || c == 0x7f)
 			fprintf(f, "'.\"\\%03o\".'", c);
 		else

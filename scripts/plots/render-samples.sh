@@ -16,9 +16,10 @@ OUT=$(cd "$1" && pwd)
 TERM_=${2:-pngcairo}
 fail=0
 
-# gq TEXT: TEXT as a gnuplot single-quoted string (a quote written twice)
+# gq TEXT: TEXT as a gnuplot string, single-quoted pieces with each quote
+# joined on as "'" (gnuplot's '' trips its scanner when two come in a row)
 gq() {
-	printf "'%s'" "$(printf '%s' "$1" | sed "s/'/''/g")"
+	printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'.\"'\".'/g")"
 }
 
 # fig SCRIPT NAME TITLE "TITLES" FILE...   (titles: one word each here)
