@@ -14,7 +14,7 @@ Each case was seen to go wrong before the change:
   file '<cmd' from a command), `|>PWNED_PIPE;x` (`set output '|cmd'`
   writes to one), with backquotes, with spaces, with single quotes (one;
   two in a row, and first), a double quote, a newline, UTF-8: commands
-  ran, or gnuplot drew nothing;
+  ran, or gnuplot drew nothing; index.html's <title> held `<` unescaped;
 - lesson-hostile-out: `lesson backlog --quick --out` a directory with
   spaces, quotes, $(...), backquotes, <, | and UTF-8: no figure drawn;
 - no-shell-in-c: `popen(` in bench/plot/plot_io.c (no `system(`, `popen(`
@@ -89,6 +89,11 @@ def nothing_ran(t, work, before):
     t.eq("new marker files in /tmp", set(), tmp_markers() - before)
 
 
+def html_text(s):
+    return (s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;"))
+
+
 def figures_drawn(t, d, figs, what):
     for fig in figs:
         for ext in ("png", "svg"):
@@ -149,11 +154,16 @@ def test_plot_gnuplot_doors(t):
     for k, name in enumerate(DOORS):
         d = os.path.join(work, name)
         shutil.copytree(base, d)
-        # relative, as typed, and once absolute
-        r = run(["plot", d if k == 3 else name], cwd=work)
+        arg = d if k == 3 else name  # relative, as typed, and once absolute
+        r = run(["plot", arg], cwd=work)
         t.check(r.returncode == 0, f"plot {name!r}: exit status", 0,
                 f"{r.returncode}: {r.stderr[-600:]}")
         figures_drawn(t, d, MODEL_FIGS, repr(name))
+        # the name in index.html's <title>, escaped
+        html = os.path.join(d, "plots", "index.html")
+        head = open(html).read(300) if os.path.exists(html) else ""
+        title = f"<title>sockbench: {html_text(arg)}</title>"
+        t.check(title in head, f"{name!r}: index.html", title, head[:200])
     nothing_ran(t, work, before)
     t.eq("the working directory (nothing written outside the results)",
          sorted(DOORS), sorted(os.listdir(work)))
