@@ -75,9 +75,14 @@ out  = path(out)
 # term goes into a command (@BEGIN_PNG): one of two words, nothing else
 term = (exists("term") && term eq 'png') ? 'png' : 'pngcairo'
 
-N = exists("FILES") ? |FILES| : 0
+if (!exists("FILES")) {
+    print 'no FILES in '.PARAMS.' (scripts/plots/README.md)'
+    exit status 2
+}
+if (!exists("TITLES")) { array TITLES[1]; TITLES[1] = FILES[1] }
+N = |FILES|
 f(i)   = path(FILES[i])
-ttl(i) = (exists("TITLES") && |TITLES| >= i) ? TITLES[i] : FILES[i]
+ttl(i) = (|TITLES| >= i) ? TITLES[i] : FILES[i]
 
 # ---- colours -----------------------------------------------------------
 # Fixed colour per server model (the same in every figure), then a palette
