@@ -81,10 +81,9 @@ static int lesson_dir(const char *out, const char *name, bool quick, char *dir, 
 	return 0;
 }
 
-int lesson_main(int argc, char **argv)
+/* The command line: -1 to go on, else the exit status. */
+static int lesson_args(int argc, char **argv, const char **name, const char **out, bool *quick)
 {
-	const char *name = NULL, *out = NULL;
-	bool quick = false;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--list"))
 			return list();
@@ -95,28 +94,38 @@ int lesson_main(int argc, char **argv)
 			return 0;
 		}
 		if (!strcmp(argv[i], "--quick"))
-			quick = true;
+			*quick = true;
 		else if (!strcmp(argv[i], "--out") && i + 1 < argc)
-			out = argv[++i];
-		else if (argv[i][0] != '-' && !name)
-			name = argv[i];
+			*out = argv[++i];
+		else if (argv[i][0] != '-' && !*name)
+			*name = argv[i];
 		else {
 			fprintf(stderr, "sockbench lesson: %s: unexpected argument (see --help)\n",
 				argv[i]);
 			return 2;
 		}
 	}
-	if (!name) {
+	if (!*name) {
 		fprintf(stderr, "sockbench lesson: NAME missing (sockbench lesson --list)\n");
 		return 2;
 	}
-	if (out && (!*out || strlen(out) > SB_DIR_MAX)) { /* refused, never cut */
+	if (*out && (!**out || strlen(*out) > SB_DIR_MAX)) { /* refused, never cut */
 		fprintf(stderr,
 			"sockbench lesson: --out: %zu bytes; a results directory's name takes 1 "
 			"to %d\n",
-			strlen(out), SB_DIR_MAX);
+			strlen(*out), SB_DIR_MAX);
 		return 2;
 	}
+	return -1;
+}
+
+int lesson_main(int argc, char **argv)
+{
+	const char *name = NULL, *out = NULL;
+	bool quick = false;
+	int arc = lesson_args(argc, argv, &name, &out, &quick);
+	if (arc >= 0)
+		return arc;
 	char path[600], dir[600];
 	lesson_path(name, path, sizeof path);
 	json_error_t je;

@@ -144,15 +144,12 @@ static int cmp_row(const void *a, const void *b)
 	return (x->x > y->x) - (x->x < y->x);
 }
 
-/* Write one data file per series: x median min max [extra median].
- * Returns the number of series; names and files into the lists. */
-static int xy_series(struct plot *p, const char *fig, const char *x, yfn y, yfn extra, char *files,
-		     char *titles, size_t len, json_t *rows_out)
+/* Write one data file per series (DDIR/FIG-K.dat): x median min max
+ * [extra median].  Returns the number of series, their titles in names. */
+static int xy_series(struct plot *p, const char *fig, const char *x, yfn y, yfn extra,
+		     char names[][128], json_t *rows_out)
 {
-	char names[MAX_SERIES][128];
 	int ns = 0;
-	files[0] = titles[0] = '\0';
-	size_t fk = 0, tk = 0;
 	json_t *all = json_object(); /* every series, drawn or not */
 	for (int i = 0; i < p->n; i++) {
 		char s[128];
@@ -219,8 +216,8 @@ static int xy_series(struct plot *p, const char *fig, const char *x, yfn y, yfn 
 		fclose(f);
 		if (rows_out)
 			json_object_set_new(rows_out, names[k], sr);
-		fk = sb_appendf(files, len, fk, "%s%s", k ? " " : "", path);
-		tk = sb_appendf(titles, len, tk, "%s%s", k ? " " : "", names[k]);
+		else /* fairness wants none: it was leaked (LeakSanitizer) */
+			json_decref(sr);
 	}
 	return ns;
 }
@@ -251,13 +248,14 @@ static void fig_xy(struct plot *p, const char *fig, const char *script, const ch
 		   yfn extra, const char *title, const char *lead, const char *fmt,
 		   const char *note)
 {
-	char files[8192], titles[4096], phr[2048], cap[3200];
+	char titles[MAX_SERIES][128], phr[2048], cap[3200];
 	json_t *rows = json_object();
-	if (xy_series(p, fig, x, y, extra, files, titles, sizeof titles, rows) > 0) {
+	int ns = xy_series(p, fig, x, y, extra, titles, rows);
+	if (ns > 0) {
 		last_points(rows, x, fmt, phr, sizeof phr);
 		snprintf(cap, sizeof cap, "%s %s.%s%s", lead, phr, note && *note ? " " : "",
 			 note ? note : "");
-		plot_gnuplot(p, script, fig, title, files, titles, cap);
+		plot_gnuplot(p, script, fig, title, titles, ns, cap);
 	}
 	json_decref(rows);
 }
@@ -278,8 +276,7 @@ static void cells_left_out(struct plot *p, const char *fig, int i, bool first_on
 /* Connect-time CDF per cell, from the exact histograms of its repeats. */
 static void fig_connect_cdf(struct plot *p)
 {
-	char files[8192] = "", titles[4096] = "", cap[1024] = "";
-	size_t fk = 0, tk = 0;
+	char titles[MAX_SERIES][128], cap[1024] = "";
 	int ns = 0;
 	int i = 0;
 	while (i < p->n && ns < MAX_SERIES) {
@@ -293,7 +290,7 @@ static void fig_connect_cdf(struct plot *p)
 		}
 		double attempted = json_path_num(p->r[i].j, "load.connections.attempted") * (j - i);
 		if (h.count && attempted > 0) {
-			char path[900], s[128];
+			char path[900], *s = titles[ns];
 			FILE *f = series_file(p, &p->r[i], "connect_cdf", ns, path, s);
 			if (!f)
 				return;
@@ -322,8 +319,6 @@ static void fig_connect_cdf(struct plot *p)
 				    s, fast / runs, (cum - fast) / runs, (attempted - cum) / runs,
 				    runs > 1 ? " (per run, mean over repeats)" : "");
 			}
-			fk = sb_appendf(files, sizeof files, fk, "%s%s", ns ? " " : "", path);
-			tk = sb_appendf(titles, sizeof titles, tk, "%s%s", ns ? " " : "", s);
 			ns++;
 		}
 		i = j;
@@ -332,14 +327,13 @@ static void fig_connect_cdf(struct plot *p)
 		cells_left_out(p, "connect_cdf", i, false);
 	if (ns)
 		plot_gnuplot(p, "connect_cdf", "connect_cdf",
-			     "Connect latency: the SYN retry steps", files, titles, cap);
+			     "Connect latency: the SYN retry steps", titles, ns, cap);
 }
 
 /* Accept queue over time, first repeat of each cell. */
 static void fig_accept_queue(struct plot *p)
 {
-	char files[8192] = "", titles[4096] = "", cap[1024] = "";
-	size_t fk = 0, tk = 0;
+	char titles[MAX_SERIES][128], cap[1024] = "";
 	int ns = 0;
 	int i = 0;
 	for (; i < p->n && ns < MAX_SERIES; i++) {
@@ -349,7 +343,7 @@ static void fig_accept_queue(struct plot *p)
 		       *smp = json_object_get(aq, "samples");
 		if (!json_array_size(smp))
 			continue;
-		char path[900], s[128];
+		char path[900], *s = titles[ns];
 		FILE *f = series_file(p, &p->r[i], "accept_queue", ns, path, s);
 		if (!f)
 			return;
@@ -368,15 +362,13 @@ static void fig_accept_queue(struct plot *p)
 			    "(it holds limit + 1)",
 			    s, (long long)json_integer_value(json_object_get(aq, "max_seen")),
 			    limit);
-		fk = sb_appendf(files, sizeof files, fk, "%s%s", ns ? " " : "", path);
-		tk = sb_appendf(titles, sizeof titles, tk, "%s%s", ns ? " " : "", s);
 		ns++;
 	}
 	if (ns == MAX_SERIES)
 		cells_left_out(p, "accept_queue", i, true);
 	if (ns)
 		plot_gnuplot(p, "accept_queue", "accept_queue", "The accept queue during the run",
-			     files, titles, cap);
+			     titles, ns, cap);
 }
 
 /* Thundering herd: one bar per accept mode. */
@@ -406,8 +398,13 @@ static void fig_herd(struct plot *p)
 		summ_compute(hi, m, &sh);
 		summ_compute(lo, m, &sl);
 		const char *mode = plot_val(&p->r[i], "accept_mode");
-		fprintf(f, "%d %s %g %g %g %g %g\n", ++k, mode ? mode : "?", se.median, se.min,
-			se.max, sh.median, sl.median);
+		char lab[64]; /* one quoted column of the data file, one line */
+		snprintf(lab, sizeof lab, "%s", mode ? mode : "?");
+		for (char *c = lab; *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == '"')
+				*c = '_';
+		fprintf(f, "%d \"%s\" %g %g %g %g %g\n", ++k, lab, se.median, se.min, se.max,
+			sh.median, sl.median);
 		cn = sb_appendf(cap, sizeof cap, cn,
 				"%s%s: %g empty wake-ups, accepts "
 				"per worker %g to %g",
@@ -415,21 +412,23 @@ static void fig_herd(struct plot *p)
 		i = j;
 	}
 	fclose(f);
-	char full[1200];
+	char full[1200], title[1][128] = {"prefork"};
 	snprintf(full, sizeof full, "Every worker woken for each connection, one wins: %s.", cap);
-	plot_gnuplot(p, "herd", "herd", "The thundering herd: prefork accept modes", path,
-		     "prefork", full);
+	plot_gnuplot(p, "herd", "herd", "The thundering herd: prefork accept modes", title, 1,
+		     full);
 }
 
 /* Clients served by series over conns (plot_fair.c has the numbers). */
 static void fig_fairness(struct plot *p)
 {
-	char files[8192], titles[4096], cap[3000];
-	if (!plot_fair_any(p) || xy_series(p, "fairness", "conns", plot_y_served_pct, plot_y_jain,
-					   files, titles, sizeof titles, NULL) <= 0)
+	char titles[MAX_SERIES][128], cap[3000];
+	int ns = plot_fair_any(p) ? xy_series(p, "fairness", "conns", plot_y_served_pct,
+					      plot_y_jain, titles, NULL)
+				  : 0;
+	if (ns <= 0)
 		return;
 	plot_fair_caption(p, cap, sizeof cap);
-	plot_gnuplot(p, "fairness", "fairness", "Clients served by model", files, titles, cap);
+	plot_gnuplot(p, "fairness", "fairness", "Clients served by model", titles, ns, cap);
 }
 
 static bool want(const struct plot *p, const char *fig)
@@ -496,7 +495,7 @@ int plot_run(const char *dir, const char *only)
 	p.only = only;
 	p.figs = json_array();
 	int rc = 0;
-	if (plot_load_runs(&p, err, sizeof err) < 0) {
+	if (plot_absdir(&p, err, sizeof err) < 0 || plot_load_runs(&p, err, sizeof err) < 0) {
 		fprintf(stderr, "sockbench plot: %s\n", err);
 		rc = 1;
 		goto out;

@@ -20,6 +20,11 @@ struct prun {
 struct plot {
 	const char *dir;
 	char pdir[700], ddir[700];
+	/* dir made absolute (cwd + "/" + dir): every path gnuplot reads or
+	 * writes starts with '/', never with '<' (gnuplot's "read from a
+	 * command") or '|' (its "write to a command"); ascripts: the scripts'
+	 * directory (scripts/plots), made absolute the same way */
+	char adir[4096], ascripts[4096];
 	struct prun *r;
 	int n;
 	json_t *varying; /* axis names (underscored) with more than one value */
@@ -37,16 +42,28 @@ const char *plot_val(const struct prun *r, const char *axis);
 void plot_warn(struct plot *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool plot_varies(const struct plot *p, const char *axis);
 bool plot_has_axis(const struct plot *p, const char *axis);
+/* p->adir and p->ascripts from the current directory; -1 (err) if
+ * it is gone or a path too long. */
+int plot_absdir(struct plot *p, char *err, size_t errlen);
 /* Read the run files of DIR/runs (failed runs counted, not plotted), by cell. */
 int plot_load_runs(struct plot *p, char *err, size_t errlen);
-/* Series name of a run: its varying axes other than x ("backlog=8"). */
+/* Series name of a run: its varying axes other than x ("backlog=8"),
+ * as written but for control characters ('_'). */
 void plot_series_of(const struct plot *p, const struct prun *r, const char *x, char *out,
 		    size_t len);
-/* Run scripts/plots/<script>.gp for one figure; on success list it. */
+/* Run scripts/plots/<script>.gp for one figure of n series, series k
+ * drawn from DDIR/<name>-k.dat with the title titles[k]; on success list
+ * it.  Its parameters go to DDIR/<name>-params.gp (gnuplot assignments,
+ * every string single-quoted), which gnuplot reads:
+ *     gnuplot -c SCRIPTS/plots/<script>.gp ADIR/plots/data/<name>-params.gp */
 int plot_gnuplot(struct plot *p, const char *script, const char *name, const char *title,
-		 const char *files, const char *titles, const char *caption);
+		 char titles[][128], int n, const char *caption);
 int plot_write_index(struct plot *p, char *err, size_t errlen);
 bool plot_have_gnuplot(char *term, size_t len);
+/* plot_gp.c: run argv (argv[0] found on PATH) with no shell, stdin
+ * /dev/null; the last len - 1 bytes of its stdout and stderr in msg.  Its
+ * wait status, or -errno when it could not be started. */
+int plot_gp_run(const char *const argv[], char *msg, size_t len);
 
 /* A figure's y (or extra column) from one run. */
 typedef double (*yfn)(json_t *run);

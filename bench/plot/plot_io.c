@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "sockbench/jsonio.h"
 #include "sockbench/plot.h"
@@ -188,38 +189,126 @@ void plot_series_of(const struct plot *p, const struct prun *r, const char *x, c
 	}
 	if (!out[0])
 		snprintf(out, len, "all");
+	/* a title is one line: of a data file's comment, of the key */
 	for (char *c = out; *c; c++)
-		if (*c == ' ' || *c == '\'')
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
 			*c = '_';
 }
 
 /* --- running gnuplot --------------------------------------------------- */
 
-int plot_gnuplot(struct plot *p, const char *script, const char *name, const char *title,
-		 const char *files, const char *titles, const char *caption)
+/* path made absolute (cwd + "/" + path, symlinks kept) into out. */
+static int abs_path(const char *path, char *out, size_t len, char *err, size_t errlen)
 {
-	char cmd[8192], sp[700], out[800];
-	if (!strcmp(p->term, "none"))
+	char cwd[4096];
+	int n;
+	if (path[0] == '/') {
+		n = snprintf(out, len, "%s", path);
+	} else if (!getcwd(cwd, sizeof cwd)) {
+		snprintf(err, errlen, "%s: the current directory: %s", path, strerror(errno));
 		return -1;
-	snprintf(sp, sizeof sp, "%s/plots/%s.gp", plot_datadir(), script);
-	snprintf(out, sizeof out, "%s/%s", p->pdir, name);
-	snprintf(cmd, sizeof cmd,
-		 "gnuplot -e \"dir='%s/plots'; files='%s'; titles='%s'; out='%s'; title='%s'; "
-		 "term='%s'; linear=%d\" '%s' 2>&1",
-		 plot_datadir(), files, titles, out, title, p->term, p->linear, sp);
-	FILE *f = popen(cmd, "r");
-	char msg[2048] = "";
-	size_t n = f ? fread(msg, 1, sizeof msg - 1, f) : 0;
-	msg[n] = '\0';
-	int st = f ? pclose(f) : -1;
+	} else {
+		n = snprintf(out, len, "%s/%s", cwd, path);
+	}
+	if (n < 0 || (size_t)n + 40 > len) { /* room for "/plots/data/NAME-params.gp" */
+		snprintf(err, errlen, "%s: path too long", path);
+		return -1;
+	}
+	return 0;
+}
+
+int plot_absdir(struct plot *p, char *err, size_t errlen)
+{
+	char d[4096];
+	snprintf(d, sizeof d, "%s/plots", plot_datadir());
+	if (abs_path(p->dir, p->adir, sizeof p->adir, err, errlen) < 0)
+		return -1;
+	return abs_path(d, p->ascripts, sizeof p->ascripts, err, errlen);
+}
+
+/* s as a gnuplot string: single-quoted pieces, where nothing is special
+ * (backquotes run commands, and backslashes escape, in double quotes
+ * only).  A quote is joined on as "'": gnuplot's own '' for a quote trips
+ * its scanner (5.4) when two come in a row or the string starts with one.
+ * A control character (a newline in a directory name) is joined on as an
+ * octal escape, "\012".  Those double-quoted strings hold nothing else. */
+static void gp_str(FILE *f, const char *s)
+{
+	fputc('\'', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '\'')
+			fputs("'.\"'\".'", f);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(f, "'.\"\\%03o\".'", c);
+		else
+			fputc(c, f);
+	}
+	fputc('\'', f);
+}
+
+/* DDIR/<name>-params.gp: what gnuplot needs for the figure, one
+ * assignment a line, the lists as arrays (a title may hold spaces). */
+static int write_params(const struct plot *p, const char *path, const char *name, const char *title,
+			char titles[][128], int n)
+{
+	char s[4200];
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fprintf(f,
+		"# %s: written by sockbench plot; drawn again by\n"
+		"#   gnuplot -c SCRIPTS/plots/%s.gp THIS_FILE\n",
+		name, name);
+	snprintf(s, sizeof s, "%s/plots/%s", p->adir, name);
+	fputs("out = ", f);
+	gp_str(f, s);
+	fputs("\ntitle = ", f);
+	gp_str(f, title);
+	fprintf(f, "\nterm = '%s'\nlinear = %d\narray FILES[%d]\narray TITLES[%d]\n",
+		!strcmp(p->term, "png") ? "png" : "pngcairo", p->linear, n, n);
+	for (int k = 0; k < n; k++) {
+		snprintf(s, sizeof s, "%s/plots/data/%s-%d.dat", p->adir, name, k);
+		fprintf(f, "FILES[%d] = ", k + 1);
+		gp_str(f, s);
+		fprintf(f, "\nTITLES[%d] = ", k + 1);
+		gp_str(f, titles[k]);
+		fputc('\n', f);
+	}
+	return fclose(f);
+}
+
+/* gnuplot's own words (their last line, the error, at the end), or why
+ * it did not run, as one warning. */
+static void gp_failed(struct plot *p, const char *name, const char *sp, char *why)
+{
+	size_t m = strlen(why);
+	while (m && why[m - 1] == '\n')
+		why[--m] = '\0';
+	plot_warn(p, "%s: gnuplot failed on %s: %s", name, sp, why[0] ? why : "(no output)");
+	p->gp_failed++;
+}
+
+int plot_gnuplot(struct plot *p, const char *script, const char *name, const char *title,
+		 char titles[][128], int n, const char *caption)
+{
+	char sp[4200], par[900], apar[4200], msg[2048];
+	if (!strcmp(p->term, "none") || n < 1)
+		return -1;
+	snprintf(sp, sizeof sp, "%s/%s.gp", p->ascripts, script);
+	snprintf(par, sizeof par, "%s/%s-params.gp", p->ddir, name);
+	snprintf(apar, sizeof apar, "%s/plots/data/%s-params.gp", p->adir, name);
+	int st = write_params(p, par, name, title, titles, n);
+	if (st < 0) {
+		snprintf(msg, sizeof msg, "%s: %s", par, strerror(errno));
+	} else {
+		const char *argv[] = {"gnuplot", "-c", sp, apar, NULL};
+		st = plot_gp_run(argv, msg, sizeof msg);
+		if (st < 0)
+			snprintf(msg, sizeof msg, "could not start gnuplot: %s", strerror(-st));
+	}
 	if (st != 0) {
-		/* gnuplot's own words, its last line (the error) first */
-		size_t m = strlen(msg);
-		while (m && msg[m - 1] == '\n')
-			msg[--m] = '\0';
-		plot_warn(p, "%s: gnuplot failed on %s: %s", name, sp,
-			  msg[0] ? msg : "(no output)");
-		p->gp_failed++;
+		gp_failed(p, name, sp, msg);
 		return -1;
 	}
 	json_array_append_new(p->figs, json_pack("{s:s, s:s, s:s}", "name", name, "title", title,
@@ -240,6 +329,8 @@ static void html_escape(FILE *f, const char *s)
 			fputs("&gt;", f);
 		else if (*s == '&')
 			fputs("&amp;", f);
+		else if (*s == '"') /* alt="..." */
+			fputs("&quot;", f);
 		else
 			fputc(*s, f);
 }
@@ -253,12 +344,12 @@ int plot_write_index(struct plot *p, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	fprintf(f,
-		"<!doctype html>\n<meta charset=utf-8>\n<title>sockbench: %s</title>\n"
-		"<style>body{font-family:sans-serif;max-width:1320px;margin:auto}"
-		"figure{margin:2em 0}img{width:100%%}figcaption{font-size:1.2em}"
-		"code{background:#eee}</style>\n<h1>sockbench results</h1>\n<p>",
-		p->dir);
+	fputs("<!doctype html>\n<meta charset=utf-8>\n<title>sockbench: ", f);
+	html_escape(f, p->dir); /* a directory may be named <script> */
+	fputs("</title>\n<style>body{font-family:sans-serif;max-width:1320px;margin:auto}"
+	      "figure{margin:2em 0}img{width:100%}figcaption{font-size:1.2em}"
+	      "code{background:#eee}</style>\n<h1>sockbench results</h1>\n<p>",
+	      f);
 	json_t *sw = json_load_file(strcat(strcpy(path, p->dir), "/sweep.json"), 0, NULL);
 	const char *k;
 	json_t *v;
@@ -297,12 +388,10 @@ int plot_write_index(struct plot *p, char *err, size_t errlen)
 
 bool plot_have_gnuplot(char *term, size_t len)
 {
-	FILE *f = popen("gnuplot -e 'set terminal' 2>&1", "r");
-	char buf[65536];
-	size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-	int st = f ? pclose(f) : -1;
-	buf[n] = '\0';
-	if (!f || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+	static char buf[65536];
+	const char *argv[] = {"gnuplot", "-e", "set terminal", NULL};
+	int st = plot_gp_run(argv, buf, sizeof buf);
+	if (st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
 		return false;
 	snprintf(term, len, "%s", strstr(buf, "pngcairo") ? "pngcairo" : "png");
 	return true;

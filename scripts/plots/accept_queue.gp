@@ -4,9 +4,10 @@
 # data (one file per series): t_s queue_len limit
 #   queue_len = connections waiting for accept() (ss Recv-Q of the listener),
 #   limit = the queue's limit (min(backlog, somaxconn); ss Send-Q).
-# call: gnuplot -e "files='...'; titles='backlog=4 backlog=16'; out='...'; \
-#                   title='...'; term='pngcairo'; dir='...'" accept_queue.gp
+# call: gnuplot -c /abs/scripts/plots/accept_queue.gp PARAMS
+#   PARAMS: a file of FILES, TITLES, out, title, term (common.gp)
 if (!exists("dir")) { dir = '.'; if (exists("ARG0")) { do for [k=strlen(ARG0):1:-1] { if (ARG0[k:k] eq '/') { dir = (k > 1) ? ARG0[1:k-1] : '/'; break } } } }
+PARAMS = ARG1    # `load` hides ARG1 from common.gp
 load dir.'/common.gp'
 
 set offsets 0, 0, graph 0.08, 0

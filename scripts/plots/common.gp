@@ -1,19 +1,30 @@
 # common.gp -- shared settings for every sockbench figure (SPEC section 8).
 #
 # Loaded by each figure script right after it has worked out `dir`:
+#     PARAMS = ARG1    # `load` hides ARG1 from common.gp
 #     load dir.'/common.gp'
 #
-# Parameters (set with gnuplot -e "..."; every one has a default):
-#   files   space-separated data files, one per series          (default '')
-#   titles  space-separated series titles, same order as files (default: file names)
-#   out     output path without extension; writes out.png and out.svg
-#   title   figure title                                        (default '')
-#   term    'pngcairo' (default) or 'png' (libgd, if cairo is missing)
-#   dir     directory holding these scripts (default: from ARG0)
+# A figure script is called with one argument, a file of parameters:
+#     gnuplot -c /abs/scripts/plots/models.gp /abs/DIR/plots/data/models-params.gp
+# (`sockbench plot` writes that file and starts gnuplot with that argv, no
+# shell).  The file is gnuplot assignments, one a line, every string in
+# single quotes (nothing is special inside them but '' for a quote; in
+# double quotes backquotes run commands):
+#   FILES    array of data files, one per series; absolute paths
+#   TITLES   array of series titles, same order (default: the file names)
+#   out      output path without extension; writes out.png and out.svg
+#   title    figure title                                        (default '')
+#   term     'pngcairo' (default) or 'png' (libgd, if cairo is missing)
+# and, for connect_cdf.gp, `linear` and `marks`.  `dir`, the directory of
+# these scripts, is worked out from the script's path (ARG0).
+#
+# gnuplot reads a file named '<cmd' from a command and `set output '|cmd'`
+# writes to one: every path taken from the parameters that does not start
+# with '/' gets './' in front here, so none can start with '<' or '|'.
 #
 # What it gives the figure scripts:
-#   N            number of series (words(files))
-#   f(i)         i-th data file;  ttl(i)  its title (file name if titles is short)
+#   N            number of series (|FILES|)
+#   f(i)         i-th data file;  ttl(i)  its title (file name if TITLES is short)
 #   col(i)       colour of series i, a "#rrggbb" string:
 #                  a title that is exactly a server model name gets the same
 #                  colour in every figure; any other title (backlog=8,
@@ -43,23 +54,35 @@
 #                characters above (below when negative), and a key entry;
 #                "" when no file has such a point (also when it has no
 #                column 5).  Use before any `set logscale`, then
-#                `plot ... @STARVED`.
+#                `plot ... @STARVED`.  (Macros and eval strings hold no
+#                parameter's text: files and titles are reached by index.)
 #   @BEGIN_PNG   macro: open out.png on `term` (1280x720)
 #   @END_SVG     macro: close the PNG, replot the same figure to out.svg
 #                (1280x720), close it
 #
 # A figure script is therefore: set labels/scales; @BEGIN_PNG; plot ...; @END_SVG
 
-if (!exists("files"))  files  = ''
-if (!exists("titles")) titles = ''
-if (!exists("out"))    out    = 'plot'
-if (!exists("title"))  title  = ''
-if (!exists("term"))   term   = 'pngcairo'
-
 reset
-N = words(files)
-f(i)   = word(files, i)
-ttl(i) = (words(titles) >= i) ? word(titles, i) : word(files, i)
+if (!exists("PARAMS") || PARAMS eq '') {
+    print 'usage: gnuplot -c SCRIPT.gp PARAMS (scripts/plots/README.md)'
+    exit status 2
+}
+path(s) = (s[1:1] eq '/') ? s : './'.s
+load path(PARAMS)
+if (!exists("out"))   out   = 'plot'
+if (!exists("title")) title = ''
+out  = path(out)
+# term goes into a command (@BEGIN_PNG): one of two words, nothing else
+term = (exists("term") && term eq 'png') ? 'png' : 'pngcairo'
+
+if (!exists("FILES")) {
+    print 'no FILES in '.PARAMS.' (scripts/plots/README.md)'
+    exit status 2
+}
+if (!exists("TITLES")) { array TITLES[1]; TITLES[1] = FILES[1] }
+N = |FILES|
+f(i)   = path(FILES[i])
+ttl(i) = (|TITLES| >= i) ? TITLES[i] : FILES[i]
 
 # ---- colours -----------------------------------------------------------
 # Fixed colour per server model (the same in every figure), then a palette

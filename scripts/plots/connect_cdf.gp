@@ -4,12 +4,12 @@
 #   one row per completed connection, sorted by time; fraction = share of
 #   ALL attempted connections done by then (so a run where some never
 #   connected ends below 1). '#' lines are comments.
-# call: gnuplot -e "files='a.dat b.dat'; titles='backlog=8 backlog=128'; \
-#                   out='DIR/plots/connect_cdf'; title='...'; term='pngcairo'; \
-#                   dir='/abs/scripts/plots'" connect_cdf.gp
-# optional: marks=0 hides the SYN-retransmit guide lines; linear=N is the
-# kernel's tcp_syn_linear_timeouts (0: 1, 3, 7 s ...; 4: 1, 2, 3, 4, 5, 7 s ...)
+# call: gnuplot -c /abs/scripts/plots/connect_cdf.gp PARAMS
+#   PARAMS: a file of FILES, TITLES, out, title, term (common.gp), and
+#   optionally marks=0, which hides the SYN-retransmit guide lines, and linear=N,
+#   the kernel's tcp_syn_linear_timeouts (0: 1, 3, 7 s ...; 4: 1, 2, 3, 4, 5, 7 s ...)
 if (!exists("dir")) { dir = '.'; if (exists("ARG0")) { do for [k=strlen(ARG0):1:-1] { if (ARG0[k:k] eq '/') { dir = (k > 1) ? ARG0[1:k-1] : '/'; break } } } }
+PARAMS = ARG1    # `load` hides ARG1 from common.gp
 load dir.'/common.gp'
 if (!exists("marks")) marks = 1
 

@@ -4,9 +4,10 @@
 #
 # data (one file per series): backlog median min max
 #   median/min/max over repeats. backlog 0 is drawn at the "0" tic left of 1.
-# call: gnuplot -e "files='...'; titles='somaxconn=4 somaxconn=128'; out='...'; \
-#                   title='...'; term='pngcairo'; dir='...'" established.gp
+# call: gnuplot -c /abs/scripts/plots/established.gp PARAMS
+#   PARAMS: a file of FILES, TITLES, out, title, term (common.gp)
 if (!exists("dir")) { dir = '.'; if (exists("ARG0")) { do for [k=strlen(ARG0):1:-1] { if (ARG0[k:k] eq '/') { dir = (k > 1) ? ARG0[1:k-1] : '/'; break } } } }
+PARAMS = ARG1    # `load` hides ARG1 from common.gp
 load dir.'/common.gp'
 
 bx(b) = (b <= 0) ? 0.5 : b          # log axis: backlog 0 sits at 0.5, labelled "0"

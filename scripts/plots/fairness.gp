@@ -3,9 +3,10 @@
 # "S of C served" above it, to its right (to its left at the largest x).
 #
 # data (one file per series): conns served_pct_median min max jain_median
-# call: gnuplot -e "files='...'; titles='epoll blocking'; out='...'; title='...'; \
-#                   term='pngcairo'; dir='...'" fairness.gp
+# call: gnuplot -c /abs/scripts/plots/fairness.gp PARAMS
+#   PARAMS: a file of FILES, TITLES, out, title, term (common.gp)
 if (!exists("dir")) { dir = '.'; if (exists("ARG0")) { do for [k=strlen(ARG0):1:-1] { if (ARG0[k:k] eq '/') { dir = (k > 1) ? ARG0[1:k-1] : '/'; break } } } }
+PARAMS = ARG1    # `load` hides ARG1 from common.gp
 load dir.'/common.gp'
 
 scol = 1; @SCAN; XMAX = DMAX   # the last x: its labels go left, not off the plot

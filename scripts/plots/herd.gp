@@ -3,10 +3,11 @@
 # accepts over the workers (right axis: busiest and idlest worker).
 #
 # data (one file, one line per accept mode):
-#   index mode empty_median empty_min empty_max accepts_busiest accepts_idlest
-# call: gnuplot -e "files='herd-0.dat'; titles='prefork'; out='...'; title='...'; \
-#                   term='pngcairo'; dir='...'" herd.gp
+#   index "mode" empty_median empty_min empty_max accepts_busiest accepts_idlest
+# call: gnuplot -c /abs/scripts/plots/herd.gp PARAMS
+#   PARAMS: a file of FILES, TITLES, out, title, term (common.gp)
 if (!exists("dir")) { dir = '.'; if (exists("ARG0")) { do for [k=strlen(ARG0):1:-1] { if (ARG0[k:k] eq '/') { dir = (k > 1) ? ARG0[1:k-1] : '/'; break } } } }
+PARAMS = ARG1    # `load` hides ARG1 from common.gp
 load dir.'/common.gp'
 
 set style fill solid 0.6 border -1

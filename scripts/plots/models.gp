@@ -4,9 +4,10 @@
 #
 # data (one file per series): conns median min max [starved]
 #   (requests/s over repeats; starved: median clients with no reply)
-# call: gnuplot -e "files='...'; titles='epoll poll'; out='...'; title='...'; \
-#                   term='pngcairo'; dir='...'" models.gp
+# call: gnuplot -c /abs/scripts/plots/models.gp PARAMS
+#   PARAMS: a file of FILES, TITLES, out, title, term (common.gp)
 if (!exists("dir")) { dir = '.'; if (exists("ARG0")) { do for [k=strlen(ARG0):1:-1] { if (ARG0[k:k] eq '/') { dir = (k > 1) ? ARG0[1:k-1] : '/'; break } } } }
+PARAMS = ARG1    # `load` hides ARG1 from common.gp
 load dir.'/common.gp'
 
 STARVED_DY = 1.3; @STARVED_SCAN

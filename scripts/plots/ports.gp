@@ -4,9 +4,10 @@
 #
 # data (one file per series):
 #   conns established_median established_min established_max eaddrnotavail_median
-# call: gnuplot -e "files='...'; titles='...'; out='...'; title='...'; \
-#                   term='pngcairo'; dir='...'" ports.gp
+# call: gnuplot -c /abs/scripts/plots/ports.gp PARAMS
+#   PARAMS: a file of FILES, TITLES, out, title, term (common.gp)
 if (!exists("dir")) { dir = '.'; if (exists("ARG0")) { do for [k=strlen(ARG0):1:-1] { if (ARG0[k:k] eq '/') { dir = (k > 1) ? ARG0[1:k-1] : '/'; break } } } }
+PARAMS = ARG1    # `load` hides ARG1 from common.gp
 load dir.'/common.gp'
 
 set yrange [0:*]

@@ -4,9 +4,10 @@
 #
 # data (one file per series):
 #   recv_size mbps_median mbps_min mbps_max recv_calls_per_s
-# call: gnuplot -e "files='...'; titles='epoll poll'; out='...'; title='...'; \
-#                   term='pngcairo'; dir='...'" recv_size.gp
+# call: gnuplot -c /abs/scripts/plots/recv_size.gp PARAMS
+#   PARAMS: a file of FILES, TITLES, out, title, term (common.gp)
 if (!exists("dir")) { dir = '.'; if (exists("ARG0")) { do for [k=strlen(ARG0):1:-1] { if (ARG0[k:k] eq '/') { dir = (k > 1) ? ARG0[1:k-1] : '/'; break } } } }
+PARAMS = ARG1    # `load` hides ARG1 from common.gp
 load dir.'/common.gp'
 
 scol = 5; @SCAN     # calls/s extents: pad the log y2 axis by hand

@@ -1,8 +1,9 @@
 #!/bin/sh
 # render-samples.sh OUTDIR [TERM] -- render every figure from sample/ into
 # OUTDIR (NAME.png and NAME.svg), calling the scripts the way `sockbench plot`
-# does. TERM is pngcairo (default) or png. Exit status: 0 if every figure was
-# written, 1 otherwise.
+# does: a parameter file (OUTDIR/NAME-params.gp), then
+# `gnuplot -c SCRIPT PARAMS`. TERM is pngcairo (default) or png. Exit status:
+# 0 if every figure was written, 1 otherwise.
 set -u
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
 	echo "usage: $0 OUTDIR [pngcairo|png]" >&2
@@ -15,14 +16,36 @@ OUT=$(cd "$1" && pwd)
 TERM_=${2:-pngcairo}
 fail=0
 
-# fig SCRIPT NAME TITLE "TITLES" FILE...
+# gq TEXT: TEXT as a gnuplot string, single-quoted pieces with each quote
+# joined on as "'" (gnuplot's '' trips its scanner when two come in a row)
+gq() {
+	printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'.\"'\".'/g")"
+}
+
+# fig SCRIPT NAME TITLE "TITLES" FILE...   (titles: one word each here)
 fig() {
 	script=$1 name=$2 title=$3 titles=$4
 	shift 4
-	files=""
-	for f in "$@"; do files="$files${files:+ }$S/$f"; done
+	par="$OUT/$name-params.gp"
+	{
+		echo "out = $(gq "$OUT/$name")"
+		echo "title = $(gq "$title")"
+		echo "term = $(gq "$TERM_")"
+		echo "array FILES[$#]"
+		echo "array TITLES[$#]"
+		i=1
+		for f in "$@"; do
+			echo "FILES[$i] = $(gq "$S/$f")"
+			i=$((i + 1))
+		done
+		i=1
+		for t in $titles; do
+			echo "TITLES[$i] = $(gq "$t")"
+			i=$((i + 1))
+		done
+	} >"$par" || exit 1
 	rm -f "$OUT/$name.png" "$OUT/$name.svg"
-	if ! gnuplot -e "files='$files'; titles='$titles'; out='$OUT/$name'; title='$title'; term='$TERM_'; dir='$DIR'" "$DIR/$script.gp"; then
+	if ! gnuplot -c "$DIR/$script.gp" "$par"; then
 		echo "render-samples: $script.gp failed for $name" >&2
 		fail=1
 	elif [ ! -s "$OUT/$name.png" ] || [ ! -s "$OUT/$name.svg" ]; then

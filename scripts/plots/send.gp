@@ -4,9 +4,10 @@
 #
 # data (one file per series):
 #   reply_size complete_pct_median complete_pct_min complete_pct_max errors_median
-# call: gnuplot -e "files='...'; titles='send sendall'; out='...'; title='...'; \
-#                   term='pngcairo'; dir='...'" send.gp
+# call: gnuplot -c /abs/scripts/plots/send.gp PARAMS
+#   PARAMS: a file of FILES, TITLES, out, title, term (common.gp)
 if (!exists("dir")) { dir = '.'; if (exists("ARG0")) { do for [k=strlen(ARG0):1:-1] { if (ARG0[k:k] eq '/') { dir = (k > 1) ? ARG0[1:k-1] : '/'; break } } } }
+PARAMS = ARG1    # `load` hides ARG1 from common.gp
 load dir.'/common.gp'
 
 set logscale x 2

@@ -23,33 +23,29 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Start `script` under sh; when `with_stats`, give the spawn a --serve
- * style stats file in a fresh directory (the script writes it as STATS). */
+/* Start `script` under sh, from a file: `sh FILE {port} STATS`, the
+ * script reading the port as $1 and the stats path as $STATS ($2): the
+ * path is an argument, never pasted into shell text.  When `with_stats`,
+ * the spawn gets a --serve style stats file in a fresh directory. */
 static void start(struct spawn *sp, const char *script, bool with_stats)
 {
-	char cmd[1024], err[256], dir[] = "/tmp/sbspawn-XXXXXX";
-	const char *stats = "";
-	char path[256] = "";
+	char cmd[1024], err[256], dir[] = "/tmp/sbspawn-XXXXXX", sdir[] = "/tmp/sbspawn-XXXXXX";
+	char path[256] = "-", file[300];
 	if (with_stats) {
 		assert_non_null(mkdtemp(dir));
 		snprintf(path, sizeof path, "%s/server.json", dir);
-		stats = path;
 	}
-	/* 'STATS' in the script becomes the path (sh sees it as a literal). */
-	char body[768];
-	size_t k = 0;
-	for (const char *p = script; *p && k < sizeof body - 300;) {
-		if (!strncmp(p, "STATS", 5)) {
-			k += (size_t)snprintf(body + k, sizeof body - k, "%s", stats);
-			p += 5;
-		} else {
-			body[k++] = *p++;
-		}
-	}
-	body[k] = '\0';
+	assert_non_null(mkdtemp(sdir));
+	snprintf(file, sizeof file, "%s/server.sh", sdir);
+	FILE *f = fopen(file, "w");
+	assert_non_null(f);
 	/* stderr closed: sh's "Terminated" for its killed sleep is noise. */
-	snprintf(cmd, sizeof cmd, "sh -c 'exec 2>/dev/null; %s'", body);
+	fprintf(f, "exec 2>/dev/null\nSTATS=$2\n%s\n", script);
+	fclose(f);
+	snprintf(cmd, sizeof cmd, "sh %s {port} %s", file, path);
 	int rc = spawn_cmd(sp, cmd, 16, 1024, err, sizeof err);
+	unlink(file); /* sh has it open: READY came from it */
+	rmdir(sdir);
 	if (rc < 0)
 		fail_msg("spawn_cmd %s: %s", cmd, err);
 	if (with_stats) {
@@ -58,7 +54,7 @@ static void start(struct spawn *sp, const char *script, bool with_stats)
 	}
 }
 
-#define LOOP "echo READY port={port}; while :; do sleep 0.05; done"
+#define LOOP "echo READY port=$1; while :; do sleep 0.05; done"
 
 /* What spawn_stop said and how long it took. */
 struct stopped {
@@ -82,7 +78,7 @@ static void test_clean_stop(void **state)
 	(void)state;
 	struct spawn sp;
 	struct stopped r;
-	start(&sp, "trap \"echo {} > STATS; exit 0\" TERM; " LOOP, true);
+	start(&sp, "trap \"echo {} > $STATS; exit 0\" TERM; " LOOP, true);
 	stop_timed(&sp, true, &r);
 	assert_int_equal(r.rc, 0);
 	assert_non_null(r.stats);
@@ -100,7 +96,7 @@ static void test_slow_exit_after_stats(void **state)
 	(void)state;
 	struct spawn sp;
 	struct stopped r;
-	start(&sp, "trap \"echo {} > STATS; sleep 3; exit 3\" TERM; " LOOP, true);
+	start(&sp, "trap \"echo {} > $STATS; sleep 3; exit 3\" TERM; " LOOP, true);
 	stop_timed(&sp, true, &r);
 	assert_int_equal(r.rc, -1);
 	if (!strstr(r.err, "server failed while stopping (status 3)"))
