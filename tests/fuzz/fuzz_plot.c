@@ -91,6 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json_decref(pre.r[i].j);
 	free(pre.r);
 	json_decref(pre.varying);
+	json_decref(pre.warnings); /* the lines about what was left out */
 	if (!safe) {
 		free(copy);
 		return 0;
