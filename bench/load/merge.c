@@ -128,6 +128,7 @@ static void merge_counts(json_t *out, json_t *in)
 	static const char *const ints[] = {"load.connections.attempted",
 					   "load.connections.established",
 					   "load.connections.failed",
+					   "load.connections.reconnects",
 					   "load.requests.completed",
 					   "load.requests.failed",
 					   "load.requests.in_flight_at_end",

@@ -252,6 +252,7 @@ json_t *run_json(const struct run *r)
 	SET(c, "attempted", INT(s->attempted));
 	SET(c, "established", INT(s->established));
 	SET(c, "failed", INT(s->conn_failed));
+	SET(c, "reconnects", INT(s->reconnects));
 	SET(c, "latency_us", hist_latency_json(&s->conn_lat));
 	SET(load, "connections", c);
 	SET(q, "completed", INT(s->completed));

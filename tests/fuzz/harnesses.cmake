@@ -5,7 +5,7 @@ set(SB_FUZZ_HARNESSES rr http opt axis sweep_spec hist merge plot)
 
 # The parsers and readers under test and what they call.
 set(SB_FUZZ_SOURCES
-    lib/proto.c lib/proto_http.c lib/opt.c lib/optab.c lib/jsonio.c lib/strbuf.c lib/hist.c
+    lib/proto.c lib/proto_http.c lib/http_resp.c lib/opt.c lib/optab.c lib/jsonio.c lib/strbuf.c lib/hist.c
     lib/clock.c lib/words.c lib/net.c lib/diag.c lib/errname.c lib/proc.c
     bench/load/load_opts.c
     bench/sweep/axis.c bench/sweep/sweep_spec.c bench/sweep/summ.c

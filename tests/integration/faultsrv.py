@@ -97,7 +97,8 @@ ENDLESS = {
     "http:endless-body": (b"HTTP/1.1 200 OK\r\nContent-Length: 1000000000000"
                           b"\r\n\r\n", b"b" * 65536),
     "http:endless-chunks": (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked"
-                            b"\r\n\r\n", b"10000\r\n" + b"c" * 65536 + b"\r\n"),
+                            b"\r\n\r\n",
+                            b"10000\r\n" + b"c" * 65536 + b"\r\n"),
 }
 
 
