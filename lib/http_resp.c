@@ -48,13 +48,14 @@ enum {
 
 /* flags */
 enum {
-	HR_CLOSE = 1,	 /* Connection: close, or a body the close ends */
-	HR_KEEP = 2,	 /* Connection: keep-alive (HTTP/1.0's opt-in) */
-	HR_TE = 4,	 /* a Transfer-Encoding field */
-	HR_CHUNKED = 8,	 /* ... whose last coding is chunked */
-	HR_HTTP10 = 16,	 /* the status line said HTTP/1.0 */
-	HR_TRAILER = 32, /* reading the trailer section */
-	HR_NOBODY = 64,	 /* the request was HEAD */
+	HR_CLOSE = 1,	       /* Connection: close, or a body the close ends */
+	HR_KEEP = 2,	       /* Connection: keep-alive (HTTP/1.0's opt-in) */
+	HR_TE = 4,	       /* a Transfer-Encoding field */
+	HR_CHUNKED = 8,	       /* ... whose last coding is chunked */
+	HR_HTTP10 = 16,	       /* the status line said HTTP/1.0 */
+	HR_TRAILER = 32,       /* reading the trailer section */
+	HR_NOBODY = 64,	       /* the request was HEAD */
+	HR_CHUNKED_SEEN = 128, /* chunked was in the coding list */
 };
 
 /* A field name is matched as it streams by: `which` holds the names we
@@ -143,16 +144,18 @@ static void name_char(struct http_resp *p, int ch)
 			p->which &= (uint8_t) ~(1u << k);
 }
 
-/* One character of a token list (not a comma, not the CR). */
-static void token_char(struct http_resp *p, int ch, const char *const *words)
+/* One character of a token list (not a comma, not the CR); false when it
+ * makes the list element no token ("chun ked"). */
+static bool token_char(struct http_resp *p, int ch, const char *const *words)
 {
 	if (ch == ' ' || ch == '\t') {
 		if (p->sub)
 			p->sub |= TOK_BLANK; /* the token, if one began, has ended */
-		return;
+		return true;
 	}
 	if (p->sub & TOK_BLANK) {
-		p->sub = TOK_NONE; /* "chun ked": a blank inside is no word */
+		p->sub = TOK_NONE; /* a blank inside is no word */
+		return false;
 	} else if (!p->sub) {
 		p->sub = TOK_NONE;
 		for (int k = 0; words[k]; k++)
@@ -165,6 +168,7 @@ static void token_char(struct http_resp *p, int ch, const char *const *words)
 		else
 			p->sub = TOK_NONE;
 	}
+	return true;
 }
 
 /* The token list reached a comma or the CR: the word the token was (its
@@ -207,15 +211,25 @@ static enum http_resp_event value_char(struct http_resp *p, int ch)
 		return HTTP_RESP_BAD; /* a bare LF, NUL, other controls */
 	if (p->which == N_CL && !cl_char(p, ch))
 		return HTTP_RESP_BAD;
+	/* Transfer-Encoding frames the body: its list holds tokens (with
+	 * parameters), or it is not trusted (RFC 9112 section 7) */
+	if (p->which == N_TE && ch != '\r' && !tchar(ch) && !strchr(" \t,;=\"", ch))
+		return HTTP_RESP_BAD;
 	if ((p->which == N_CONN || p->which == N_TE) && ch != ',' && ch != '\r') {
-		token_char(p, ch, p->which == N_CONN ? conn_words : te_words);
+		/* a Connection option that is no token is no option we know;
+		 * a coding that is no token leaves the framing unknown */
+		if (!token_char(p, ch, p->which == N_CONN ? conn_words : te_words) &&
+		    p->which == N_TE)
+			return HTTP_RESP_BAD;
 	} else if (p->which == N_CONN) {
 		int k = token_end(p, conn_words);
 		p->flags |= k == 0 ? HR_CLOSE : k == 1 ? HR_KEEP : 0;
 	} else if (p->which == N_TE) {
 		int k = token_end(p, te_words);
+		if (k == 0 && (p->flags & HR_CHUNKED_SEEN))
+			return HTTP_RESP_BAD; /* chunked twice (RFC 9112 section 6.1) */
 		if (k == 0)
-			p->flags |= HR_CHUNKED;
+			p->flags |= HR_CHUNKED | HR_CHUNKED_SEEN;
 		else if (k == -1)
 			p->flags &= (uint8_t)~HR_CHUNKED; /* chunked, then another coding */
 	}

@@ -294,6 +294,13 @@ static const struct resp_case resp_cases[] = {
     RBAD("blank before the colon", "HTTP/1.1 200 OK\r\nContent-Length : 0\r\n\r\n"),
     RBAD("DEL in a value", "HTTP/1.1 200 OK\r\nX-A: a\x7f\r\nContent-Length: 0\r\n\r\n"),
     RBAD("a control in the reason", "HTTP/1.1 200 O\x01K\r\nContent-Length: 0\r\n\r\n"),
+    RBAD("a Transfer-Encoding list with bytes no token has",
+	 "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip,\xc6\xc6 x, chunked\r\n\r\n0\r\n\r\n"),
+    RBAD("a Transfer-Encoding list element with a blank inside",
+	 "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip x, chunked\r\n\r\n0\r\n\r\n"),
+    RBAD("chunked twice (RFC 9112 6.1)",
+	 "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n"
+	 "0\r\n\r\n"),
     RBAD("Content-Length: 5, 5", "HTTP/1.1 200 OK\r\nContent-Length: 5, 5\r\n\r\nhello"),
     RBAD("HTTP/2 status line", "HTTP/2 200 OK\r\nContent-Length: 0\r\n\r\n"),
     RBAD("lower-case http", "http/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
