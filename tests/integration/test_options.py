@@ -24,7 +24,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 OPEN = {"sysctl", "errors", "delta", "histogram", "samples", "intervals",
         "process"}
 # Keys added since f3c7422, each an effective setting that was missing.
-ADDED = {"config.server.http_body"}
+ADDED = {"config.server.http_body", "config.load.max_head",
+         "config.load.max_msg", "load.connections.reconnects"}
 
 
 def key_paths(o, prefix=""):
