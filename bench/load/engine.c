@@ -60,7 +60,7 @@ static void request_begin(struct lthread *t, struct lconn *c, uint64_t now)
 	c->st = C_SENDING;
 	c->off = c->got = 0;
 	if (t->e->cfg->mode == MODE_HTTP)
-		http_resp_init(&c->hr);
+		http_resp_init(&c->hr, t->e->cfg->max_head, t->e->cfg->max_msg);
 	c->t_sent = now;
 	c->deadline = now + t->e->cfg->timeout_us * 1000;
 	slot_wait(t, c, now);
@@ -167,34 +167,74 @@ static void on_connected(struct lthread *t, struct lconn *c, uint64_t now)
 	next_unit(t, c, now);
 }
 
-/* http: n reply bytes are in scratch.  1 when the connection is left (the
- * reply ended and the loop moved on, or it failed), 0 to read more. */
-static int http_received(struct lthread *t, struct lconn *c, size_t n, uint64_t now)
+/* http: the reply ended (at its framing's end, or at the close that ends
+ * a body without a length).  1 when the connection is left, 0 when the
+ * next request is under way on it. */
+static int http_done(struct lthread *t, struct lconn *c, uint64_t now)
 {
 	const struct load_config *cfg = t->e->cfg;
-	size_t used;
-	enum http_resp_event ev = http_resp_feed(&c->hr, t->scratch, n, &used);
-	/* One request at a time: bytes after the reply's end were never
-	 * asked for, and a reply we cannot frame cannot be trusted. */
-	if (ev == HTTP_RESP_BAD || (ev == HTTP_RESP_DONE && used != n) ||
-	    (ev == HTTP_RESP_DONE && cfg->http_body >= 0 &&
-	     c->hr.content_length != cfg->http_body)) {
+	/* --http-body: the decoded body, whatever its framing */
+	if (cfg->http_body >= 0 && c->hr.body != (uint64_t)cfg->http_body) {
 		request_fail(t, c, LERR_INTEGRITY, now);
 		return 1;
 	}
-	if (ev == HTTP_RESP_MORE)
-		return 0;
 	if (t->e->t_end && now >= t->e->t_end)
 		return 1; /* finished after the end: counted in flight, not done */
 	if (measuring(t, c->t_sched) && c->hr.status >= 100 && c->hr.status < HTTP_STATUS_MAX)
 		t->s.http_status[c->hr.status - 100]++;
 	request_done(t, c, now);
-	if (c->hr.close) {
-		engine_conn_close(c); /* the server said so: open_due reconnects */
+	if (!http_resp_keep(&c->hr)) {
+		/* HTTP/1.0 without keep-alive, Connection: close, a body the
+		 * close ended (RFC 9112 section 9.3): no error, the slot opens
+		 * a new connection for its next request (open_due) */
+		engine_conn_close(c);
+		c->reopen = true;
 		return 1;
 	}
 	next_unit(t, c, now);
 	return c->st == C_NONE || c->st == C_IDLE || c->st == C_DONE;
+}
+
+/* http: n reply bytes are in scratch.  1 when the connection is left (the
+ * reply ended and the loop moved on, or it failed), 0 to read more. */
+static int http_received(struct lthread *t, struct lconn *c, size_t n, uint64_t now)
+{
+	size_t used;
+	enum http_resp_event ev = http_resp_feed(&c->hr, t->scratch, n, &used);
+	c->got += n;
+	if (ev == HTTP_RESP_MORE)
+		return 0;
+	/* One request at a time: bytes after the reply's end were never
+	 * asked for, and a reply we cannot frame cannot be trusted. */
+	if (ev == HTTP_RESP_DONE && used != n)
+		ev = HTTP_RESP_BAD;
+	if (ev != HTTP_RESP_DONE) {
+		request_fail(t, c,
+			     ev == HTTP_RESP_HEAD_TOO_BIG ? LERR_HTTP_HEAD_TOO_BIG
+			     : ev == HTTP_RESP_TOO_BIG	  ? LERR_REPLY_TOO_BIG
+							  : LERR_INTEGRITY,
+			     now);
+		return 1;
+	}
+	return http_done(t, c, now);
+}
+
+/* Bytes one connection may move per turn of its thread's loop: one
+ * recv() into scratch.  A peer that streams without end (a header or body
+ * that never finishes) must not keep the loop from its clock, its stop
+ * flag, its timeouts and its other connections. */
+#define TURN_BYTES SCRATCH
+
+/* A connection that used up its turn with bytes still waiting: the
+ * edge-triggered epoll set will not report it again (no new edge while
+ * its data sits unread), so the loop gives it its next turn itself. */
+static void ready_push(struct lthread *t, struct lconn *c)
+{
+	if (c->ready)
+		return;
+	c->ready = true;
+	c->next_ready = t->ready_top;
+	t->ready_top = (int)(c - t->c);
 }
 
 /* What a step_* function tells step(): drive the connection further, or
@@ -216,6 +256,7 @@ static int step_send(struct lthread *t, struct lconn *c, uint64_t *now)
 		return STEP_STOP;
 	}
 	c->off += (uint64_t)n;
+	t->turn += (uint64_t)n;
 	if (measuring(t, *now)) {
 		t->s.bytes_out += (uint64_t)n;
 		if (e->cfg->mode == MODE_STREAM) {
@@ -246,6 +287,12 @@ static int step_send(struct lthread *t, struct lconn *c, uint64_t *now)
 static void recv_ended(struct lthread *t, struct lconn *c, ssize_t n, int err, uint64_t now)
 {
 	if (c->st == C_RECEIVING) {
+		/* http: a body without a length ends with the close (RFC 9112
+		 * section 6.3, item 7) */
+		if (n == 0 && t->e->cfg->mode == MODE_HTTP && http_resp_eof(&c->hr)) {
+			http_done(t, c, now);
+			return;
+		}
 		/* The server closed: mid-reply that is a short reply. */
 		request_fail(t, c, n < 0 ? err : c->got ? LERR_SHORT_REPLY : LERR_EOF, now);
 		return;
@@ -291,6 +338,7 @@ static int step_recv(struct lthread *t, struct lconn *c, uint64_t *now)
 		request_fail(t, c, LERR_INTEGRITY, *now);
 		return STEP_STOP;
 	}
+	t->turn += (uint64_t)n;
 	if (measuring(t, c->t_sched)) {
 		t->s.bytes_in += (uint64_t)n;
 		struct ival *iv = ival_at(t, *now);
@@ -302,7 +350,7 @@ static int step_recv(struct lthread *t, struct lconn *c, uint64_t *now)
 	return reply_bytes(t, c, (size_t)n, *now);
 }
 
-/* Drive one connection until the socket says EAGAIN. */
+/* Drive one connection until the socket says EAGAIN or its turn is over. */
 static void step(struct lthread *t, struct lconn *c, uint32_t events)
 {
 	uint64_t now = clock_now_ns();
@@ -311,6 +359,7 @@ static void step(struct lthread *t, struct lconn *c, uint32_t events)
 			return;
 		on_connected(t, c, now);
 	}
+	t->turn = 0;
 	for (;;) {
 		int r;
 		if (c->st == C_SENDING)
@@ -321,6 +370,30 @@ static void step(struct lthread *t, struct lconn *c, uint32_t events)
 			return;
 		if (r == STEP_STOP)
 			return;
+		if (t->turn >= TURN_BYTES) {
+			/* a blocking socket's loop (wait_in_socket) comes back
+			 * by itself; the others wait in the ready list */
+			if (!c->blocking)
+				ready_push(t, c);
+			return;
+		}
+	}
+}
+
+/* The connections whose turn ended with bytes waiting, one more turn
+ * each; those that use it up again wait for the next round. */
+static void run_ready(struct lthread *t)
+{
+	int i = t->ready_top;
+	t->ready_top = -1;
+	while (i >= 0 && !__atomic_load_n(&t->e->stop, __ATOMIC_RELAXED)) {
+		struct lconn *c = &t->c[i];
+		i = c->next_ready;
+		c->ready = false;
+		/* closed since, or reopened and still connecting: nothing
+		 * waits (a reopened, connected one just meets EAGAIN) */
+		if (c->st != C_NONE && c->st != C_CONNECTING && c->st != C_DONE)
+			step(t, c, EPOLLIN | EPOLLOUT);
 	}
 }
 
@@ -384,6 +457,9 @@ static void open_due(struct lthread *t, uint64_t now)
 			sched = t->cnext;
 			t->cnext += t->cstep;
 		}
+		if (c->reopen && measuring(t, now))
+			t->s.reconnects++;
+		c->reopen = false;
 		t->opened++;
 		slot_wait(t, c, sched);
 		if (engine_conn_open(t, c, sched) < 0)
@@ -482,7 +558,7 @@ void *engine_thread(void *arg)
 		if (single && (t->c[0].st == C_SENDING || t->c[0].st == C_RECEIVING) &&
 		    wait_in_socket(t, &t->c[0]))
 			continue;
-		uint64_t wait = TICK_NS;
+		uint64_t wait = t->ready_top >= 0 ? 0 : TICK_NS;
 		if (e->cfg->rate > 0 && t->next > now && t->next - now < wait)
 			wait = t->next - now;
 		if (e->cfg->connect_rate > 0 && t->cnext > now && t->cnext - now < wait)
@@ -498,8 +574,9 @@ void *engine_thread(void *arg)
 			t->s.err[err < STATS_MAX_ERRNO ? err : STATS_MAX_ERRNO - 1]++;
 			break;
 		}
-		for (int i = 0; i < n; i++)
+		for (int i = 0; i < n && !__atomic_load_n(&e->stop, __ATOMIC_RELAXED); i++)
 			step(t, ev[i].data.ptr, ev[i].events);
+		run_ready(t);
 	}
 	t->t_done = clock_now_ns();
 	slots_finish(t); /* before the sockets close: who was still waiting */

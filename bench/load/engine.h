@@ -18,6 +18,8 @@ enum {
 	LERR_INTEGRITY,
 	LERR_SHORT_REPLY,
 	LERR_EOF,
+	LERR_HTTP_HEAD_TOO_BIG, /* an http reply's heads past --max-head */
+	LERR_REPLY_TOO_BIG,	/* an http reply's body past --max-msg */
 	LERR_KINDS
 };
 /* "ECONNREFUSED", "connect_timeout", ... */
@@ -35,6 +37,7 @@ struct ival {
 /* One thread's counts; merged by the controller after the run. */
 struct lstats {
 	uint64_t attempted, established, conn_failed;
+	uint64_t reconnects; /* http: slots reopened after a reply that ended its connection */
 	uint64_t completed, req_failed, in_flight_at_end;
 	uint64_t bytes_out, bytes_in;
 	/* stream over TCP: what the peer acknowledged (tcpi_bytes_acked less

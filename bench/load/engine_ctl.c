@@ -53,7 +53,7 @@ static int thread_init(struct engine *e, int i, int nt, uint64_t now, int *g)
 	t->conn_quota = (uint64_t)t->n;
 	t->connecting = 1; /* unknown until the first timeout check */
 	t->quota = cfg->requests / (uint64_t)nt + ((uint64_t)i < cfg->requests % (uint64_t)nt);
-	t->idle_top = -1;
+	t->idle_top = t->ready_top = -1;
 	t->c = calloc((size_t)t->n, sizeof *t->c);
 	t->scratch = malloc(SCRATCH);
 	/* epoll_create1: EMFILE/ENFILE (out of fds) or ENOMEM */

@@ -28,6 +28,9 @@ struct lconn {
 	uint64_t off;	     /* bytes of the current request sent */
 	uint64_t got;	     /* bytes of the current reply received */
 	int next_idle;	     /* open loop: stack of idle connections */
+	int next_ready;	     /* the ready list (turn used up, bytes waiting) */
+	bool ready;	     /* in the ready list */
+	bool reopen;	     /* http: a reply ended the connection; reopening is no error */
 	struct http_resp hr; /* http: the reply being read */
 	bool blocking;	     /* one-connection thread: waits in send/recv itself */
 	bool epoll_only;     /* its blocking set-up failed: stays on epoll_wait */
@@ -55,6 +58,8 @@ struct lthread {
 	/* open loop: requests come due every `step` ns from `next` */
 	uint64_t step, next, pending, first_pending;
 	int idle_top;
+	int ready_top; /* connections whose turn ended with bytes waiting */
+	uint64_t turn; /* bytes the connection being stepped moved this turn */
 	/* --connect-rate: new connections due every cstep ns */
 	uint64_t cstep, cnext;
 	int opened;	   /* connections opened so far (connect-rate) */

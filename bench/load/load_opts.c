@@ -190,6 +190,15 @@ static const struct optab_row load_rows[] = {
     {"http-body", OPTK_SIZE, NULL, "N", "http: every body must be N bytes (default: any length)",
      OPTAB_NUM(C, http_body), .min = 0, .max = 1LL << 40, .unset = -1, .flags = OPTF_UNSET_NULL,
      .axis = OPTA_LOAD},
+    /* A peer decides how long an http reply is; rr and echo replies are
+     * as long as we asked, and a byte more is an integrity_error at once
+     * (docs/design.md, "HTTP replies"). */
+    {"max-head", OPTK_SIZE, "64k", "N",
+     "http: largest reply head (1xx heads and trailers\n"
+     "included) and chunk-size line; past it: http_head_too_big",
+     OPTAB_NUM(C, max_head), .min = 32, .max = 1 << 30, .axis = OPTA_LOAD},
+    {"max-msg", OPTK_SIZE, "16M", "N", "http: largest reply body (decoded); past it: reply_too_big",
+     OPTAB_NUM(C, max_msg), .min = 0, .max = 1LL << 40, .axis = OPTA_LOAD},
     {"send-size", OPTK_SIZE, "128k", "N", "stream: bytes per send()", OPTAB_NUM(C, send_size),
      .min = 1, .max = 64 << 20, .axis = OPTA_LOAD},
     {"connect-timeout", OPTK_TIME, "5s", "T", "per connection", OPTAB_NUM(C, connect_timeout_us),
@@ -304,7 +313,10 @@ json_t *load_config_json(const struct load_config *c)
 	/* settings that do not apply to this run are null, as SPEC 6 asks */
 	if (c->requests)
 		json_object_set_new(o, "duration", json_null());
-	if (c->mode != MODE_HTTP)
+	if (c->mode != MODE_HTTP) {
 		json_object_set_new(o, "http_path", json_null());
+		json_object_set_new(o, "max_head", json_null());
+		json_object_set_new(o, "max_msg", json_null());
+	}
 	return o;
 }

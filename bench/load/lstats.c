@@ -9,8 +9,9 @@
 
 const char *lerr_name(int kind, char *buf, size_t len)
 {
-	static const char *const own[] = {"connect_timeout", "request_timeout", "integrity_error",
-					  "short_reply", "eof"};
+	static const char *const own[] = {
+	    "connect_timeout",	 "request_timeout", "integrity_error", "short_reply", "eof",
+	    "http_head_too_big", "reply_too_big"};
 	if (kind >= LERR_CONNECT_TIMEOUT && kind < LERR_KINDS)
 		return own[kind - LERR_CONNECT_TIMEOUT];
 	const char *n = errname(kind);
@@ -102,6 +103,7 @@ void lstats_merge(struct lstats *o, const struct lstats *s)
 	o->attempted += s->attempted;
 	o->established += s->established;
 	o->conn_failed += s->conn_failed;
+	o->reconnects += s->reconnects;
 	o->completed += s->completed;
 	o->req_failed += s->req_failed;
 	o->in_flight_at_end += s->in_flight_at_end;

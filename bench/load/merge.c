@@ -175,6 +175,7 @@ static void merge_counts(json_t *out, json_t *in)
 					   "load.connections.failed",
 					   "load.connections.served",
 					   "load.connections.starved",
+					   "load.connections.reconnects",
 					   "load.requests.completed",
 					   "load.requests.failed",
 					   "load.requests.in_flight_at_end",

@@ -205,6 +205,7 @@ json_t *run_json(const struct run *r)
 	SET(c, "attempted", INT(s->attempted));
 	SET(c, "established", INT(s->established));
 	SET(c, "failed", INT(s->conn_failed));
+	SET(c, "reconnects", INT(s->reconnects));
 	SET(c, "latency_us", hist_latency_json(&s->conn_lat));
 	SET(c, "served", slots_apply(r->cfg->mode) ? INT(s->served) : json_null());
 	SET(c, "starved", slots_apply(r->cfg->mode) ? INT(s->starved) : json_null());

@@ -34,6 +34,8 @@ struct load_config {
 	uint32_t req_size, resp_size, send_size;
 	char http_path[256]; /* --http-path, default "/" */
 	int64_t http_body;   /* --http-body: expected body length; -1 = any */
+	uint32_t max_head;   /* --max-head: a reply's heads and trailers, a chunk line */
+	uint64_t max_msg;    /* --max-msg: a reply's body, decoded */
 	uint64_t connect_timeout_us, timeout_us;
 	uint64_t interval_us;
 	uint64_t queue_sample_us;

@@ -70,21 +70,47 @@ void http_free(void);
 const uint8_t *http_reply(enum http_reply_kind k, size_t *len);
 enum http_reply_kind http_reply_for(const struct http_req *r);
 
-/* Client: an incremental reply parser, 32 bytes of state per connection. */
+/* ---- http client (http_resp.c) ---------------------------------------
+ * The load generator's reply parser: where a reply ends, framed as RFC
+ * 9112 section 6.3 says (chunked, Content-Length, to the close; 1xx
+ * skipped; no body for 204, 304, HEAD), 64 bytes of state per connection
+ * and no buffer; limits from load's --max-head and --max-msg. */
+
 struct http_resp {
-	uint8_t state, which;
-	bool close;		/* the server said Connection: close */
-	uint8_t cl_st;		/* in a Content-Length value: 0 before digits, 1 in, 2 after */
-	uint16_t pos;		/* position in the status line, name or value */
-	uint16_t status;	/* 3 digits */
-	int64_t content_length; /* -1 until a Content-Length header */
+	uint8_t state, flags;
+	uint8_t which;		/* the field names still possible */
+	uint8_t sub;		/* within a value or chunk-size line */
+	uint16_t pos;		/* position in the status line, name or token */
+	uint16_t status;	/* the final reply's 3 digits */
+	uint32_t head;		/* bytes of the heads and trailers so far */
+	uint32_t line;		/* bytes of the chunk-size line being read */
+	uint32_t max_head;	/* the limit of both */
+	int64_t content_length; /* -1 until a Content-Length field */
 	int64_t cl_prev;	/* an earlier Content-Length, -1 if none */
-	uint64_t body_left;
+	uint64_t left;		/* body or chunk bytes still to come */
+	uint64_t body;		/* body bytes so far, decoded (chunk framing not counted) */
+	uint64_t max_msg;	/* the limit of body */
 };
-enum http_resp_event { HTTP_RESP_MORE = 0, HTTP_RESP_DONE = 1, HTTP_RESP_BAD = -1 };
-void http_resp_init(struct http_resp *p);
-/* Consume buf[0..len) up to the end of one reply (*used bytes). */
+enum http_resp_event {
+	HTTP_RESP_MORE = 0,
+	HTTP_RESP_DONE = 1,	     /* the reply ended */
+	HTTP_RESP_BAD = -1,	     /* not a reply we can frame */
+	HTTP_RESP_HEAD_TOO_BIG = -2, /* heads, trailers or a chunk-size line past max_head */
+	HTTP_RESP_TOO_BIG = -3,	     /* a body past max_msg */
+};
+void http_resp_init(struct http_resp *p, uint32_t max_head, uint64_t max_msg);
+/* The request was HEAD: the reply has no body, whatever its head says. */
+void http_resp_nobody(struct http_resp *p);
+/* Consume buf[0..len) up to the end of one reply (*used bytes; on an
+ * error, up to the byte that made it).  MORE: all used, the reply goes
+ * on.  After DONE or an error, init again for the next reply. */
 enum http_resp_event http_resp_feed(struct http_resp *p, const uint8_t *buf, size_t len,
 				    size_t *used);
+/* The server closed the connection: true when that ends the reply (a body
+ * delimited by the close, RFC 9112 section 6.3 item 7), false when the
+ * reply is cut short. */
+bool http_resp_eof(struct http_resp *p);
+/* After DONE: may the connection carry the next request (section 9.3)? */
+bool http_resp_keep(const struct http_resp *p);
 
 #endif

@@ -6,7 +6,8 @@
 include(${CMAKE_CURRENT_LIST_DIR}/harnesses.cmake)
 foreach(h ${SB_FUZZ_HARNESSES})
   add_executable(replay_${h} ${CMAKE_CURRENT_LIST_DIR}/replay.c ${CMAKE_CURRENT_LIST_DIR}/fuzz_${h}.c)
-  target_link_libraries(replay_${h} PRIVATE sbcore ${CMAKE_DL_LIBS})
+  target_link_libraries(replay_${h} PRIVATE sbcore ${CMAKE_DL_LIBS} ${SB_FUZZ_LIBS_${h}})
+  target_include_directories(replay_${h} PRIVATE ${SB_FUZZ_INCS_${h}})
   add_test(NAME unit.fuzz.${h}
            COMMAND replay_${h} ${CMAKE_CURRENT_LIST_DIR}/corpus/${h}
                    ${CMAKE_CURRENT_LIST_DIR}/regress/${h})

@@ -116,6 +116,11 @@ TABLE = [
         TARGET, 2, ["--http-path", "index.html"]),
     row("load", "http-path-space", ["load", "--mode", "http", "--http-path",
                                     "/a b"] + TARGET, 2, ["--http-path"]),
+    row("load", "max-head-too-small", ["load", "--mode", "http",
+                                       "--max-head", "8"] + TARGET, 2,
+        ["--max-head"]),
+    row("load", "max-msg-past-1T", ["load", "--mode", "http", "--max-msg",
+                                    "2048G"] + TARGET, 2, ["--max-msg"]),
     row("load", "start-at-in-seconds", ["load", "--start-at", "1700000000"]
         + TARGET, 2, ["--start-at"]),
     row("load", "start-at-years-ago", ["load", "--start-at",

@@ -28,6 +28,8 @@ OPEN = {"sysctl", "errors", "delta", "histogram", "samples", "intervals",
 # run per client slot (SPEC section 10: served, starved, fairness, censored
 # requests in latency_us and the completed-only view beside it).
 ADDED = {"config.server.http_body", "load.stream", "stop",
+         "config.load.max_head", "config.load.max_msg",
+         "load.connections.reconnects",
          "load.connections.served", "load.connections.starved",
          "load.fairness", "load.fairness.jain", "load.fairness.slots",
          "load.fairness.requests_per_conn",
