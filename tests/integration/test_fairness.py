@@ -261,8 +261,10 @@ def test_merge(t):
     a = require_run(t, tutorial_run(), what="tutorial run")
     b = require_run(t, serve_run("epoll"), what="epoll run")
     out = os.path.join(lt.tmpdir(), "merged.json")
-    r = run_load([tutorial_run().json_path, serve_run("epoll").json_path],
-                 RUN_TIMEOUT, json_path=out, sub="merge")
+    # two runs made one after the other: merge takes them only when told
+    r = run_load([tutorial_run().json_path, serve_run("epoll").json_path,
+                  "--allow-sequential"], RUN_TIMEOUT, json_path=out,
+                 sub="merge")
     m = require_run(t, r, what="sockbench merge")
     for k in ("served", "starved"):
         t.eq(f"merged connections.{k} (added)",

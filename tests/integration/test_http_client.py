@@ -56,13 +56,15 @@ def errors_of(j):
     return dig(j, "load.errors", {}) or {}
 
 
-def fault_load(t, fault, args, timeout=30, what=None):
+def fault_load(t, fault, args, timeout=30, what=None, rc=0):
     """`load --mode http --server-cmd faultsrv.py` with the fault `fault`
-    (faultsrv.py's list), the run JSON (exit 0 required)."""
+    (faultsrv.py's list), the run JSON (exit rc required: 1 when not one
+    request can complete, SPEC 10)."""
     cmd, path, _ = sbtest.faultsrv_cmd(lt.tmpdir(), {"128": fault})
     r = run_load(["--mode", "http", "--server-cmd", cmd, "--threads", "1"]
                  + args, timeout)
-    j = require_run(t, r, what=what or f"load against faultsrv {fault}")
+    j = require_run(t, r, rc=rc,
+                    what=what or f"load against faultsrv {fault}")
     t.eq(f"{fault}: faultsrv processes left", [],
          lt.processes_matching(path))
     return j, r
@@ -148,7 +150,7 @@ def test_chunked(t):
     t.eq("chunked: load.connections.reconnects", 0,
          dig(j, "load.connections.reconnects"))
     j, _ = fault_load(t, "http:chunked", ["--requests", "20", "--conns", "2",
-                                          "--http-body", "12"])
+                                          "--http-body", "12"], rc=1)
     t.eq("chunked, --http-body 12: load.errors (the decoded body is 13)",
          {"integrity_error": 20}, errors_of(j))
     t.eq("chunked, --http-body 12: load.requests.completed", 0,
@@ -194,7 +196,8 @@ def bounded(t, r, duration, what):
 
 def test_endless_head(t):
     j, r = fault_load(t, "http:endless-head", ["--duration", "1s",
-                                               "--conns", "2"], timeout=10)
+                                               "--conns", "2"], timeout=10,
+                      rc=1)
     bounded(t, r, 1, "endless head")
     e = errors_of(j)
     t.check(e.get("http_head_too_big", 0) >= 2 and
@@ -206,7 +209,7 @@ def test_endless_head(t):
 
 def test_endless_body(t):
     j, r = fault_load(t, "http:endless-body", ["--duration", "1s", "--conns",
-                                               "2"], timeout=10)
+                                               "2"], timeout=10, rc=1)
     bounded(t, r, 1, "Content-Length 10^12")
     e = errors_of(j)
     t.check(e.get("reply_too_big", 0) >= 2 and set(e) == {"reply_too_big"},
@@ -219,7 +222,7 @@ def test_endless_body(t):
     j, r = fault_load(t, "http:endless-body", ["--duration", "1500ms",
                                                "--conns", "2", "--max-msg",
                                                "1024G", "--timeout", "400ms"],
-                      timeout=10)
+                      timeout=10, rc=1)
     bounded(t, r, 1.5, "endless body, --max-msg 1024G")
     e = errors_of(j)
     t.check(e.get("request_timeout", 0) >= 2 and
@@ -230,7 +233,8 @@ def test_endless_body(t):
             "endless body, --max-msg 1024G: load.bytes_in", "> 1 MiB (it "
             "streamed)", dig(j, "load.bytes_in"))
     j, r = fault_load(t, "http:endless-chunks", ["--duration", "1s",
-                                                 "--conns", "1"], timeout=10)
+                                                 "--conns", "1"], timeout=10,
+                      rc=1)
     bounded(t, r, 1, "endless chunks")
     e = errors_of(j)
     t.check(e.get("reply_too_big", 0) >= 1 and set(e) == {"reply_too_big"},
@@ -267,8 +271,8 @@ def test_signal(t, sig):
     except (OSError, ValueError) as e:
         t.fail(f"{name}: no run JSON ({e}); {res.show()}")
     err = j.get("error")
-    t.check(isinstance(err, str) and "signal" in err, f"{name}: JSON error",
-            "says the run was stopped by a signal", err)
+    t.eq(f"{name}: JSON error", f"interrupted by {name}", err)
+    t.eq(f"{name}: exit status (128 + the signal)", 128 + sig, res.rc)
     t.check((dig(j, "load.bytes_in") or 0) > 1 << 20, f"{name}: bytes_in",
             "> 1 MiB (the head was streaming)", dig(j, "load.bytes_in"))
 
@@ -279,7 +283,8 @@ def test_max_head(t):
     r = run_load(["--mode", "http", "--serve", "--model epoll --proto http",
                   "--requests", "50", "--conns", "2", "--threads", "1",
                   "--max-head", "64"], 30)
-    j = require_run(t, r, what="--max-head 64 against serve's ~90-byte heads")
+    j = require_run(t, r, rc=1,
+                    what="--max-head 64 against serve's ~90-byte heads")
     t.eq("--max-head 64: load.errors", {"http_head_too_big": 50},
          errors_of(j))
     t.eq("--max-head 64: config.load.max_head", 64,
@@ -297,11 +302,11 @@ def test_max_msg(t):
                   "--model epoll --proto http --http-body 13",
                   "--requests", "50", "--conns", "2", "--threads", "1",
                   "--max-msg", "8"], 30)
-    j = require_run(t, r, what="--max-msg 8 against 13-byte bodies")
+    j = require_run(t, r, rc=1, what="--max-msg 8 against 13-byte bodies")
     t.eq("--max-msg 8: load.errors", {"reply_too_big": 50}, errors_of(j))
     t.eq("--max-msg 8: config.load.max_msg", 8, dig(j, "config.load.max_msg"))
     j, _ = fault_load(t, "http:chunked", ["--requests", "20", "--conns", "2",
-                                          "--max-msg", "12"])
+                                          "--max-msg", "12"], rc=1)
     t.eq("chunked 13 bytes, --max-msg 12: load.errors",
          {"reply_too_big": 20}, errors_of(j))
     j, _ = fault_load(t, "http:chunked", ["--requests", "20", "--conns", "2",
