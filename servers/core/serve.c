@@ -115,12 +115,20 @@ static int write_stats(const struct srv *s, int limit)
 	SET(o, "rcvbuf_requested", json_integer(s->cfg->rcvbuf));
 	int rc = 0;
 	char err[1200];
-	if (s->cfg->stats_path[0]) {
-		if (json_write_atomic(o, s->cfg->stats_path, err, sizeof err) < 0) {
-			fprintf(stderr, "sockbench serve: --stats %s\n", err);
-			rc = 1;
-		}
-	} else {
+	const size_t flags = JSON_INDENT(1) | JSON_SORT_KEYS | JSON_REAL_PRECISION(9);
+	if (s->cfg->stats_path[0] &&
+	    json_write_atomic(o, s->cfg->stats_path, err, sizeof err) < 0) {
+		fprintf(stderr, "sockbench serve: --stats %s\n", err);
+		rc = 1;
+	}
+	/* load's server: a file of load's own without a name (bench/load/
+	 * spawn.c), read once we have exited */
+	if (s->cfg->stats_fd >= 0 && json_dumpfd(o, s->cfg->stats_fd, flags) < 0) {
+		fprintf(stderr, "sockbench serve: --stats-fd %d: cannot write (%s)\n",
+			s->cfg->stats_fd, strerror(errno));
+		rc = 1;
+	}
+	if (!s->cfg->stats_path[0] && s->cfg->stats_fd < 0) {
 		json_dumpf(o, stderr, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(6));
 		fputc('\n', stderr);
 	}
@@ -173,6 +181,13 @@ int serve_main(int argc, char **argv)
 	if (net_parse_host(cfg.bind, cfg.port, &s.addr, err, sizeof err) < 0) {
 		fprintf(stderr, "sockbench serve: --bind: %s\n", err);
 		return 2;
+	}
+	/* a descriptor we were given must be open (and stays ours: not
+	 * handed on to anything a model might exec) */
+	if (cfg.stats_fd >= 0 && fcntl(cfg.stats_fd, F_SETFD, FD_CLOEXEC) < 0) {
+		fprintf(stderr, "sockbench serve: --stats-fd %d: %s\n", cfg.stats_fd,
+			strerror(errno));
+		return 1;
 	}
 	s.cfg = &cfg;
 	s.stop_fd = s.reserve_fd = -1;
