@@ -120,9 +120,13 @@ static void last_words(const struct spawn *sp, char *out, size_t len)
  * sanitizer's report, a traceback, are more than one line. */
 static void keep_tail(struct spawn *sp)
 {
+	struct stat st;
 	free(sp->err_tail);
-	sp->err_tail = calloc(1, 16385);
-	if (sp->err_tail && err_tail(sp, sp->err_tail, 16385) < 0)
+	sp->err_tail = NULL;
+	if (sp->err_fd < 0 || fstat(sp->err_fd, &st) < 0 || st.st_size == 0)
+		return;
+	size_t len = (size_t)(st.st_size < 16384 ? st.st_size : 16384) + 1;
+	if ((sp->err_tail = malloc(len)) && err_tail(sp, sp->err_tail, len) < 0)
 		sp->err_tail[0] = '\0';
 }
 

@@ -163,6 +163,23 @@ static int open_listeners(struct srv *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* What the options need before anything listens; -1 after saying why. */
+static int prepare(const struct serve_config *c)
+{
+	if (c->proto == PROTO_HTTP && http_init(c->http_body) < 0) {
+		fprintf(stderr, "sockbench serve: --http-body %u: out of memory\n", c->http_body);
+		return -1;
+	}
+	/* a descriptor we were given must be open (and stays ours: not
+	 * handed on to anything a model might exec) */
+	if (c->stats_fd >= 0 && fcntl(c->stats_fd, F_SETFD, FD_CLOEXEC) < 0) {
+		fprintf(stderr, "sockbench serve: --stats-fd %d: %s\n", c->stats_fd,
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int serve_main(int argc, char **argv)
 {
 	static struct serve_config cfg;
@@ -182,20 +199,11 @@ int serve_main(int argc, char **argv)
 		fprintf(stderr, "sockbench serve: --bind: %s\n", err);
 		return 2;
 	}
-	/* a descriptor we were given must be open (and stays ours: not
-	 * handed on to anything a model might exec) */
-	if (cfg.stats_fd >= 0 && fcntl(cfg.stats_fd, F_SETFD, FD_CLOEXEC) < 0) {
-		fprintf(stderr, "sockbench serve: --stats-fd %d: %s\n", cfg.stats_fd,
-			strerror(errno));
-		return 1;
-	}
 	s.cfg = &cfg;
 	s.stop_fd = s.reserve_fd = -1;
 	pattern_init();
-	if (cfg.proto == PROTO_HTTP && http_init(cfg.http_body) < 0) {
-		fprintf(stderr, "sockbench serve: --http-body %u: out of memory\n", cfg.http_body);
+	if (prepare(&cfg) < 0)
 		return 1;
-	}
 
 	/* Signals arrive through a signalfd that event loops watch; blocking
 	 * models switch to a handler (srv_blocking_signals).  Blocked before

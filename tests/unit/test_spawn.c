@@ -80,6 +80,8 @@ static void stop_timed(struct spawn *sp, bool want_stats, struct stopped *out)
 	double t0 = now_s();
 	out->rc = spawn_stop(sp, want_stats ? &out->stats : NULL, out->err, sizeof out->err);
 	out->took = now_s() - t0;
+	free(sp->err_tail); /* the caller's, after a failed stop */
+	sp->err_tail = NULL;
 }
 
 /* Writes its stats at once, exits 0: a clean stop, stats handed over. */
