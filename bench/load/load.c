@@ -446,6 +446,8 @@ int load_main(int argc, char **argv)
 		int s = cfg.serve ? spawn_serve(&sp, cfg.serve_opts, err, sizeof err)
 				  : spawn_cmd(&sp, cfg.server_cmd, d.backlog, d.recv_size, err,
 					      sizeof err);
+		if (sp.warning[0]) /* no PID namespace for it: it could outlive us */
+			run_warn(&r, "%s", sp.warning);
 		if (s < 0) {
 			snprintf(r.error, sizeof r.error, "server did not start: %s", err);
 			spawn_stop(&sp, NULL, err, sizeof err);

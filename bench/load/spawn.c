@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -31,49 +33,46 @@ static void status_text(int status, char *out, size_t len)
 		snprintf(out, len, "status %d", WEXITSTATUS(status));
 }
 
-/* The server's stderr goes to a file of the run's own (not a pipe, which
- * a chatty server - python's http.server logs every request there - would
- * fill and block on); its last line names why a server failed. */
-static int open_stderr(struct spawn *sp, char *err, size_t errlen)
+/* A file of the run's own with no name: O_TMPFILE in /tmp (a memfd where
+ * the filesystem has none).  Nothing is left to remove however the run
+ * ends: it goes with the last descriptor, ours or the server's. */
+static int unnamed_file(const char *what, char *err, size_t errlen)
 {
-	if (!sp->tmpdir[0]) {
-		snprintf(sp->tmpdir, sizeof sp->tmpdir, "/tmp/sockbench-load-XXXXXX");
-		if (!mkdtemp(sp->tmpdir)) {
-			snprintf(err, errlen, "mkdtemp: %s", strerror(errno));
-			sp->tmpdir[0] = '\0';
-			return -1;
-		}
-	}
-	snprintf(sp->err_path, sizeof sp->err_path, "%s/stderr", sp->tmpdir);
-	int fd = open(sp->err_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	int fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (fd < 0)
-		snprintf(err, errlen, "%s: %s", sp->err_path, strerror(errno));
+		fd = memfd_create(what, MFD_CLOEXEC);
+	if (fd < 0)
+		snprintf(err, errlen, "%s: %s", what, strerror(errno));
 	return fd;
 }
 
+/* The server's stderr goes to such a file (not a pipe, which a chatty
+ * server - python's http.server logs every request there - would fill and
+ * block on); its last line names why a server failed.  It runs in a PID
+ * namespace of its own (lib/pidns.c): it, and all it starts, end with the
+ * run or with us. */
 static int start(struct spawn *sp, char **argv, char *err, size_t errlen)
 {
-	int p[2], efd = open_stderr(sp, err, errlen);
-	if (efd < 0)
+	int p[2];
+	if ((sp->err_fd = unnamed_file("server stderr", err, errlen)) < 0)
 		return -1;
 	if (pipe2(p, O_CLOEXEC) < 0) {
-		close(efd);
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		return -1;
 	}
-	sp->pid = fork();
+	sp->pid = pidns_fork(&sp->ns, err, errlen);
 	if (sp->pid < 0) {
-		snprintf(err, errlen, "fork: %s", strerror(errno));
+		sp->pid = 0;
 		close(p[0]);
 		close(p[1]);
-		close(efd);
 		return -1;
 	}
 	if (sp->pid == 0) {
-		/* Own process group: stopping the server stops what it started. */
-		setpgid(0, 0);
 		dup2(p[1], STDOUT_FILENO);
-		dup2(efd, STDERR_FILENO);
+		dup2(sp->err_fd, STDERR_FILENO);
+		/* --stats-fd: the one descriptor of ours it keeps */
+		if (sp->stats_fd >= 0)
+			fcntl(sp->stats_fd, F_SETFD, 0);
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
@@ -81,12 +80,25 @@ static int start(struct spawn *sp, char **argv, char *err, size_t errlen)
 		fprintf(stderr, "sockbench load: cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
-	setpgid(sp->pid, sp->pid);
 	close(p[1]);
-	close(efd);
 	sp->out_fd = p[0];
 	fcntl(sp->out_fd, F_SETFL, O_NONBLOCK);
+	snprintf(sp->warning, sizeof sp->warning, "%s%s", sp->ns.warning[0] ? "server: " : "",
+		 sp->ns.warning);
 	return 0;
+}
+
+/* The last len-1 bytes (at most) of the server's stderr, read where they
+ * lie: the server's own file offset is not ours to move. */
+static ssize_t err_tail(const struct spawn *sp, char *buf, size_t len)
+{
+	struct stat st;
+	if (sp->err_fd < 0 || fstat(sp->err_fd, &st) < 0)
+		return -1;
+	off_t from = st.st_size > (off_t)len - 1 ? st.st_size - (off_t)len + 1 : 0;
+	ssize_t n = pread(sp->err_fd, buf, (size_t)(st.st_size - from), from);
+	buf[n > 0 ? n : 0] = '\0';
+	return n;
 }
 
 /* ": <the server's last stderr line>" (or "" when it said nothing). */
@@ -94,16 +106,9 @@ static void last_words(const struct spawn *sp, char *out, size_t len)
 {
 	char buf[1024];
 	out[0] = '\0';
-	int fd = sp->err_path[0] ? open(sp->err_path, O_RDONLY | O_CLOEXEC) : -1;
-	if (fd < 0)
-		return;
-	off_t end = lseek(fd, 0, SEEK_END);
-	off_t from = end > (off_t)sizeof buf - 1 ? end - (off_t)sizeof buf + 1 : 0;
-	ssize_t n = pread(fd, buf, sizeof buf - 1, from);
-	close(fd);
+	ssize_t n = err_tail(sp, buf, sizeof buf);
 	if (n <= 0)
 		return;
-	buf[n] = '\0';
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
 		buf[--n] = '\0';
 	char *l = strrchr(buf, '\n');
@@ -116,15 +121,14 @@ static void last_words(const struct spawn *sp, char *out, size_t len)
  * sanitizer's report, a traceback, are more than one line. */
 static void keep_tail(struct spawn *sp)
 {
-	int fd = open(sp->err_path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	off_t end = lseek(fd, 0, SEEK_END), from = end > 16384 ? end - 16384 : 0;
+	struct stat st;
 	free(sp->err_tail);
-	sp->err_tail = calloc(1, (size_t)(end - from) + 1);
-	if (sp->err_tail && pread(fd, sp->err_tail, (size_t)(end - from), from) < 0)
+	sp->err_tail = NULL;
+	if (sp->err_fd < 0 || fstat(sp->err_fd, &st) < 0 || st.st_size == 0)
+		return;
+	size_t len = (size_t)(st.st_size < 16384 ? st.st_size : 16384) + 1;
+	if ((sp->err_tail = malloc(len)) && err_tail(sp, sp->err_tail, len) < 0)
 		sp->err_tail[0] = '\0';
-	close(fd);
 }
 
 /* "READY model=.. addr=127.0.0.1 port=40123 ..." -> addr:port.  The
@@ -181,7 +185,7 @@ static int wait_ready(struct spawn *sp, int port, char *err, size_t errlen)
 		if (waitpid(sp->pid, &status, WNOHANG) == sp->pid) {
 			char how[64];
 			char said[300];
-			status_text(status, how, sizeof how);
+			status_text(pidns_status(&sp->ns, status), how, sizeof how);
 			last_words(sp, said, sizeof said);
 			snprintf(err, errlen, "server exited before it was ready (%s)%s", how,
 				 said);
@@ -214,19 +218,19 @@ int spawn_serve(struct spawn *sp, const char *opts, char *err, size_t errlen)
 {
 	char self[512], **words = NULL;
 	int nw = 0;
-	memset(sp, 0, sizeof *sp);
+	char fdnum[16];
+	spawn_init(sp);
 	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
 	if (n <= 0) {
 		snprintf(err, errlen, "/proc/self/exe: %s", strerror(errno));
 		return -1;
 	}
 	self[n] = '\0';
-	snprintf(sp->tmpdir, sizeof sp->tmpdir, "/tmp/sockbench-load-XXXXXX");
-	if (!mkdtemp(sp->tmpdir)) {
-		snprintf(err, errlen, "mkdtemp: %s", strerror(errno));
+	/* its stats come back through a descriptor, not a file we would
+	 * have to remove (a SIGKILLed load removes nothing) */
+	if ((sp->stats_fd = unnamed_file("server stats", err, errlen)) < 0)
 		return -1;
-	}
-	snprintf(sp->stats_path, sizeof sp->stats_path, "%s/server.json", sp->tmpdir);
+	snprintf(fdnum, sizeof fdnum, "%d", sp->stats_fd);
 	if (words_split(opts, &words, &nw, err, errlen) < 0)
 		return -1;
 	/* --port 0 first, so that a --port in OPTS (later) wins. */
@@ -238,13 +242,20 @@ int spawn_serve(struct spawn *sp, const char *opts, char *err, size_t errlen)
 	argv[k++] = "0";
 	for (int i = 0; i < nw; i++)
 		argv[k++] = words[i];
-	argv[k++] = "--stats";
-	argv[k++] = sp->stats_path;
+	argv[k++] = "--stats-fd";
+	argv[k++] = fdnum;
 	argv[k] = NULL;
 	int rc = start(sp, argv, err, errlen);
 	free(argv);
 	words_free(words);
 	return rc < 0 ? rc : wait_ready(sp, 0, err, errlen);
+}
+
+void spawn_init(struct spawn *sp)
+{
+	memset(sp, 0, sizeof *sp);
+	sp->out_fd = sp->stats_fd = sp->err_fd = -1;
+	sp->ns.sock = -1;
 }
 
 static int free_port(void)
@@ -265,7 +276,7 @@ int spawn_cmd(struct spawn *sp, const char *cmd, int backlog, unsigned recv_size
 {
 	char **words = NULL;
 	int nw = 0;
-	memset(sp, 0, sizeof *sp);
+	spawn_init(sp);
 	int port = free_port();
 	if (port < 0) {
 		snprintf(err, errlen, "no free port: %s", strerror(errno));
@@ -296,20 +307,24 @@ int spawn_cmd(struct spawn *sp, const char *cmd, int backlog, unsigned recv_size
 void spawn_drain(struct spawn *sp)
 {
 	char buf[4096];
-	if (sp->out_fd > 0)
+	if (sp->out_fd >= 0)
 		while (read(sp->out_fd, buf, sizeof buf) > 0)
 			;
 }
 
 static bool stats_written(const struct spawn *sp)
 {
-	return sp->stats_path[0] && access(sp->stats_path, F_OK) == 0;
+	struct stat st;
+	return sp->stats_fd >= 0 && fstat(sp->stats_fd, &st) == 0 && st.st_size > 0;
 }
 
 bool spawn_exited(struct spawn *sp)
 {
-	if (!sp->died && sp->pid > 0 && waitpid(sp->pid, &sp->died_status, WNOHANG) == sp->pid)
+	int status;
+	if (!sp->died && sp->pid > 0 && waitpid(sp->pid, &status, WNOHANG) == sp->pid) {
+		sp->died_status = pidns_status(&sp->ns, status);
 		sp->died = true;
+	}
 	return sp->died;
 }
 
@@ -335,18 +350,19 @@ static int stop_turn(void *arg, int grace_ms)
 }
 
 /* Hung: no exit after SIGTERM.  Say where it waits (its state and kernel
- * wait channel) before it is killed. */
+ * wait channel) before it is killed: the server's, not its init's. */
 static void stop_hung(void *arg, pid_t pid)
 {
 	struct stopping *st = arg;
-	proc_where(pid, st->where, sizeof st->where);
+	proc_where(st->sp->ns.payload > 0 ? st->sp->ns.payload : pid, st->where, sizeof st->where);
 }
 
+/* The init passes the server's own wait status on. */
 static void stop_reaped(void *arg, pid_t pid, int status)
 {
 	struct stopping *st = arg;
 	(void)pid;
-	st->status = status;
+	st->status = pidns_status(&st->sp->ns, status);
 }
 
 /* Stop a server still running; 0, or -1 with err saying why not cleanly. */
@@ -366,7 +382,7 @@ static int stop_running(struct spawn *sp, char *err, size_t errlen)
 			 (int)((clock_now_ms() - t0 + 500) / 1000), st.where);
 		return -1;
 	}
-	if (sp->stats_path[0] && !(WIFEXITED(st.status) && WEXITSTATUS(st.status) == 0)) {
+	if (sp->stats_fd >= 0 && !(WIFEXITED(st.status) && WEXITSTATUS(st.status) == 0)) {
 		/* Our own server exits 0 on SIGTERM; anything else (a
 		 * sanitizer's report, a crash in cleanup) is a failed run even
 		 * though its stats were written. */
@@ -394,27 +410,31 @@ int spawn_stop(struct spawn *sp, json_t **stats, char *err, size_t errlen)
 		} else {
 			rc = stop_running(sp, err, errlen);
 		}
-		kill(-sp->pid, SIGKILL); /* anything it left behind */
+		/* anything it left behind: with a PID namespace the kernel
+		 * killed it when the init ended; without, its process group */
+		kill(-sp->pid, SIGKILL);
 		sp->pid = 0;
 	}
-	if (sp->out_fd > 0)
+	pidns_close(&sp->ns);
+	if (sp->out_fd >= 0)
 		close(sp->out_fd);
 	sp->out_fd = -1;
-	if (sp->stats_path[0]) {
+	if (sp->stats_fd >= 0) {
 		json_error_t je;
-		json_t *j = json_load_file(sp->stats_path, 0, &je);
+		json_t *j = lseek(sp->stats_fd, 0, SEEK_SET) == 0
+				? json_loadfd(sp->stats_fd, 0, &je)
+				: NULL;
 		if (stats)
 			*stats = j;
 		else
 			json_decref(j);
-		unlink(sp->stats_path);
+		close(sp->stats_fd);
+		sp->stats_fd = -1;
 	}
-	if (rc < 0 && sp->err_path[0])
+	if (rc < 0)
 		keep_tail(sp);
-	if (sp->err_path[0])
-		unlink(sp->err_path);
-	if (sp->tmpdir[0])
-		rmdir(sp->tmpdir);
-	sp->err_path[0] = sp->tmpdir[0] = '\0';
+	if (sp->err_fd >= 0)
+		close(sp->err_fd);
+	sp->err_fd = -1;
 	return rc;
 }

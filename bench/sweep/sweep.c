@@ -20,6 +20,7 @@
 #include "sockbench/load.h"
 #include "netns.h"
 #include "sockbench/opt.h"
+#include "sockbench/pidns.h"
 #include "sockbench/proc.h"
 #include "sockbench/serve.h"
 #include "sockbench/spawn.h"
@@ -92,8 +93,9 @@ static double run_timeout_s(const struct sweep *w, const int *idx)
 	return (double)us / 1e6 + 30; /* + connect/request timeouts and start/stop */
 }
 
-/* SIGTERM the run's process group (load and the server it started), 2 s,
- * then SIGKILL. */
+/* SIGTERM the run: its init passes it on to load, which stops its server.
+ * 2 s, then SIGKILL to the init, and the kernel kills everything in the
+ * run's PID namespace with it (without one: the run's process group). */
 static void kill_group(pid_t pid)
 {
 	struct proc_stop how = {.grace_ms = 2000, .group = true};
@@ -126,11 +128,11 @@ static void run_files(const struct sweep *w, uint64_t cell, const int *idx, int 
 	snprintf(f->err, sizeof f->err, "%s/runs/.tmp/%s.stderr", w->dir, f->name);
 }
 
-/* The child: its own process group, stderr to efd, and (unless
- * --host-netns) a private network namespace with the cell's sysctls. */
+/* The child: PID 2 of the run's own PID namespace, its own process group,
+ * stderr to efd, and (unless --host-netns) a private network namespace
+ * with the cell's sysctls.  The namespaces end with the run's init. */
 static void exec_load(const struct sweep *w, const int *idx, const char *tmp, int efd)
 {
-	setpgid(0, 0);
 	dup2(efd, STDERR_FILENO);
 	int nul = open("/dev/null", O_WRONLY);
 	if (nul >= 0)
@@ -156,16 +158,18 @@ static void exec_load(const struct sweep *w, const int *idx, const char *tmp, in
 	_exit(127);
 }
 
-/* Start `sockbench load` for the cell, writing its JSON to tmp; its pid,
- * or -1.  efd is closed. */
-static pid_t start_load(const struct sweep *w, const int *idx, const char *tmp, int efd)
+/* Start `sockbench load` for the cell, writing its JSON to tmp, under an
+ * init of its own (lib/pidns.c) that dies with the sweep: a SIGKILLed
+ * sweep or lesson leaves no load, no server and so no network namespace.
+ * The pid to wait for and signal (the init's), or -1 with err.  efd is
+ * closed. */
+static pid_t start_load(const struct sweep *w, const int *idx, const char *tmp, int efd,
+			struct pidns *ns, char *err, size_t errlen)
 {
-	pid_t pid = fork();
+	pid_t pid = pidns_fork(ns, err, errlen);
 	if (pid == 0)
 		exec_load(w, idx, tmp, efd);
 	close(efd);
-	if (pid > 0)
-		setpgid(pid, pid);
 	return pid;
 }
 
@@ -306,22 +310,31 @@ static int run_one(struct sweep *w, uint64_t cell, const int *idx, int rep, char
 		return unwritable(w, f.tmp, f.err, why);
 	}
 	double t0 = clock_now_s();
-	pid_t pid = start_load(w, idx, f.tmp, efd);
-	if (pid < 0)
-		return -1;
-	double limit = run_timeout_s(w, idx);
-	int status = 0, ended = wait_load(pid, t0, limit, &status);
-	if (ended < 0) {
-		unlink(f.tmp);
-		unlink(f.err);
-		return -1;
-	}
-	kill(-pid, SIGKILL); /* nothing of this run outlives it */
-	double wall = clock_now_s() - t0;
+	struct pidns ns;
+	char why[400];
 	json_t *run;
-	int rc = load_result(w, &f, ended == 1, status, limit, &run);
-	if (rc < 0)
-		return rc;
+	pid_t pid = start_load(w, idx, f.tmp, efd, &ns, why, sizeof why);
+	if (pid < 0) {
+		run = failed_run(why);
+	} else {
+		double limit = run_timeout_s(w, idx);
+		int status = 0, ended = wait_load(pid, t0, limit, &status);
+		status = pidns_status(&ns, status); /* load's own, passed on by the init */
+		pidns_close(&ns);
+		if (ended < 0) {
+			unlink(f.tmp);
+			unlink(f.err);
+			return -1;
+		}
+		kill(-pid, SIGKILL); /* nothing of this run outlives it */
+		int rc = load_result(w, &f, ended == 1, status, limit, &run);
+		if (rc < 0)
+			return rc;
+		if (ns.warning[0]) /* no PID namespace: a run could outlive the sweep */
+			json_array_append_new(json_object_get(run, "warnings"),
+					      json_string(ns.warning));
+	}
+	double wall = clock_now_s() - t0;
 	json_object_set_new(run, "sweep", run_meta(w, cell, idx, rep, wall));
 	char err[600];
 	if (json_write_atomic(run, f.final, err, sizeof err) < 0) {

@@ -40,6 +40,7 @@ struct serve_config {
 	unsigned idle_timeout_ms;
 	uint32_t http_body;
 	char stats_path[1024];
+	int stats_fd; /* --stats-fd: -1 unless given */
 };
 
 /* The options of `serve`, one row each (serve_opts.c). */

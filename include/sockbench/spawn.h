@@ -7,23 +7,32 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "sockbench/pidns.h"
 #include "sockbench/words.h"
 
 struct spawn {
-	pid_t pid;
-	int out_fd;	/* the child's stdout (drained, never blocks it) */
-	char addr[160]; /* where it listens: "127.0.0.1:40123", "unix:/p" */
+	pid_t pid;	 /* what we wait for and signal: the init of the server's
+			    PID namespace (without one, the server itself) */
+	struct pidns ns; /* its PID namespace (lib/pidns.c) */
+	int out_fd;	 /* the server's stdout (drained, never blocks it) */
+	char addr[160];	 /* where it listens: "127.0.0.1:40123", "unix:/p" */
 	int port;
-	bool ready_line;      /* READY seen (else: found its LISTEN socket) */
-	char stats_path[256]; /* --serve: the server writes its stats here */
-	char tmpdir[128];
-	char err_path[160]; /* its stderr (a file in tmpdir) */
-	char *err_tail;	    /* after a failed spawn_stop: the end of its stderr (free) */
-	bool died;	    /* exited during the run (reaped; status below) */
-	int died_status;
+	bool ready_line;   /* READY seen (else: found its LISTEN socket) */
+	int stats_fd;	   /* --serve: the server writes its stats here (--stats-fd) */
+	int err_fd;	   /* its stderr: a file without a name (O_TMPFILE, memfd) */
+	char *err_tail;	   /* after a failed spawn_stop: the end of its stderr (free) */
+	bool died;	   /* exited during the run (reaped; status below) */
+	int died_status;   /* the server's own wait status */
+	char warning[320]; /* for the run's warnings: no PID namespace, or no /proc */
 };
 
-/* Start `sockbench serve OPTS --port 0 --stats TMP` and wait for READY. */
+/* Nothing started, every descriptor -1 (spawn_serve and spawn_cmd begin
+ * with it; spawn_stop accepts it). */
+void spawn_init(struct spawn *sp);
+/* Start `sockbench serve --port 0 OPTS --stats-fd N` and wait for READY.
+ * Both starts put the server in a PID namespace of its own under
+ * sockbench's init (lib/pidns.h): it, and whatever it starts, ends with
+ * the run, or when load is killed.  It shares load's network namespace. */
 int spawn_serve(struct spawn *sp, const char *opts, char *err, size_t errlen);
 /* Start any command (placeholders filled) and wait until ready: a READY
  * line, or a LISTEN socket on the port (sock_diag; never by connecting,

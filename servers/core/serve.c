@@ -115,12 +115,20 @@ static int write_stats(const struct srv *s, int limit)
 	SET(o, "rcvbuf_requested", json_integer(s->cfg->rcvbuf));
 	int rc = 0;
 	char err[1200];
-	if (s->cfg->stats_path[0]) {
-		if (json_write_atomic(o, s->cfg->stats_path, err, sizeof err) < 0) {
-			fprintf(stderr, "sockbench serve: --stats %s\n", err);
-			rc = 1;
-		}
-	} else {
+	const size_t flags = JSON_INDENT(1) | JSON_SORT_KEYS | JSON_REAL_PRECISION(9);
+	if (s->cfg->stats_path[0] &&
+	    json_write_atomic(o, s->cfg->stats_path, err, sizeof err) < 0) {
+		fprintf(stderr, "sockbench serve: --stats %s\n", err);
+		rc = 1;
+	}
+	/* load's server: a file of load's own without a name (bench/load/
+	 * spawn.c), read once we have exited */
+	if (s->cfg->stats_fd >= 0 && json_dumpfd(o, s->cfg->stats_fd, flags) < 0) {
+		fprintf(stderr, "sockbench serve: --stats-fd %d: cannot write (%s)\n",
+			s->cfg->stats_fd, strerror(errno));
+		rc = 1;
+	}
+	if (!s->cfg->stats_path[0] && s->cfg->stats_fd < 0) {
 		json_dumpf(o, stderr, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(6));
 		fputc('\n', stderr);
 	}
@@ -155,6 +163,23 @@ static int open_listeners(struct srv *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* What the options need before anything listens; -1 after saying why. */
+static int prepare(const struct serve_config *c)
+{
+	if (c->proto == PROTO_HTTP && http_init(c->http_body) < 0) {
+		fprintf(stderr, "sockbench serve: --http-body %u: out of memory\n", c->http_body);
+		return -1;
+	}
+	/* a descriptor we were given must be open (and stays ours: not
+	 * handed on to anything a model might exec) */
+	if (c->stats_fd >= 0 && fcntl(c->stats_fd, F_SETFD, FD_CLOEXEC) < 0) {
+		fprintf(stderr, "sockbench serve: --stats-fd %d: %s\n", c->stats_fd,
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int serve_main(int argc, char **argv)
 {
 	static struct serve_config cfg;
@@ -177,10 +202,8 @@ int serve_main(int argc, char **argv)
 	s.cfg = &cfg;
 	s.stop_fd = s.reserve_fd = -1;
 	pattern_init();
-	if (cfg.proto == PROTO_HTTP && http_init(cfg.http_body) < 0) {
-		fprintf(stderr, "sockbench serve: --http-body %u: out of memory\n", cfg.http_body);
+	if (prepare(&cfg) < 0)
 		return 1;
-	}
 
 	/* Signals arrive through a signalfd that event loops watch; blocking
 	 * models switch to a handler (srv_blocking_signals).  Blocked before

@@ -121,6 +121,10 @@ static const struct optab_row serve_rows[] = {
     {"stats", OPTK_STR, NULL, "FILE", "write the stats JSON here on exit (default: stderr)",
      OPTAB_STR(C, stats_path), .str_bad = "expected a file name", .flags = OPTF_NOJSON,
      .no_axis = "each run's server stats are merged into its run JSON"},
+    {"stats-fd", OPTK_INT, NULL, "N", "write the stats JSON to this open descriptor on exit",
+     OPTAB_NUM(C, stats_fd), .min = 0, .max = 1 << 20, .unset = -1, .flags = OPTF_NOJSON,
+     .no_axis = "a descriptor load passes to the server it starts, whose stats are merged "
+		"into the run JSON"},
     {NULL},
 };
 

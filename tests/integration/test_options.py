@@ -76,7 +76,8 @@ def test_help_is_config(t):
     r = run_load(["--serve", "--model epoll --proto rr", "--requests", "50",
                   "--conns", "1", "--threads", "1", "--quiet"], timeout=30)
     j = require_run(t, r)
-    for cmd, part, outputs in (("serve", "server", {"stats", "help"}),
+    for cmd, part, outputs in (("serve", "server",
+                                {"stats", "stats-fd", "help"}),
                                ("load", "load",
                                 {"json", "jsonl", "quiet", "help"})):
         rc, opts = help_options(cmd)
