@@ -67,17 +67,12 @@ static int lesson_dir(const char *out, const char *name, bool quick, char *dir, 
 		snprintf(dir, len, "%s", out);
 		return 0;
 	}
-	time_t t = time(NULL);
-	char when[32];
-	strftime(when, sizeof when, "%Y%m%d-%H%M%S", localtime(&t));
-	if (mkdir("results", 0755) < 0 && errno != EEXIST) {
-		fprintf(stderr,
-			"sockbench lesson: results: %s (run from a writable directory, or give "
-			"--out DIR)\n",
-			strerror(errno));
+	char suffix[128], err[300];
+	snprintf(suffix, sizeof suffix, "lesson-%s%s", name, quick ? "-quick" : "");
+	if (sweep_results_dir(suffix, dir, len, err, sizeof err) < 0) {
+		fprintf(stderr, "sockbench lesson: %s\n", err);
 		return -1;
 	}
-	snprintf(dir, len, "results/%s-lesson-%s%s", when, name, quick ? "-quick" : "");
 	return 0;
 }
 

@@ -377,17 +377,11 @@ static int default_out(struct sweep *w)
 			axis = w->sp.knob[i]->name;
 			break;
 		}
-	time_t t = time(NULL);
-	char when[32];
-	strftime(when, sizeof when, "%Y%m%d-%H%M%S", localtime(&t));
-	if (mkdir("results", 0755) < 0 && errno != EEXIST) {
-		fprintf(stderr,
-			"sockbench sweep: results: %s (run from a writable directory, or give "
-			"--out DIR)\n",
-			strerror(errno));
+	char err[300];
+	if (sweep_results_dir(axis, w->dir, sizeof w->dir, err, sizeof err) < 0) {
+		fprintf(stderr, "sockbench sweep: %s\n", err);
 		return -1;
 	}
-	snprintf(w->dir, sizeof w->dir, "results/%s-%s", when, axis);
 	return 0;
 }
 
@@ -571,4 +565,19 @@ int sweep_main(int argc, char **argv)
 		return 1;
 	}
 	return finish(&w, argc, argv);
+}
+
+int sweep_results_dir(const char *suffix, char *dir, size_t len, char *err, size_t errlen)
+{
+	time_t t = time(NULL);
+	char when[32];
+	strftime(when, sizeof when, "%Y%m%d-%H%M%S", localtime(&t));
+	if (mkdir("results", 0755) < 0 && errno != EEXIST) {
+		snprintf(err, errlen,
+			 "results: %s (run from a writable directory, or give --out DIR)",
+			 strerror(errno));
+		return -1;
+	}
+	snprintf(dir, len, "results/%s-%s", when, suffix);
+	return 0;
 }

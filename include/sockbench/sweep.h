@@ -3,6 +3,11 @@
 #ifndef SOCKBENCH_SWEEP_H
 #define SOCKBENCH_SWEEP_H
 
+#include <stddef.h>
+
 int sweep_main(int argc, char **argv);
+/* The default results directory, results/<date>-<time>-<suffix>, with
+ * results/ made in the working directory; -1 with err when it cannot be. */
+int sweep_results_dir(const char *suffix, char *dir, size_t len, char *err, size_t errlen);
 
 #endif
