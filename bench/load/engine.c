@@ -459,6 +459,11 @@ static void open_due(struct lthread *t, uint64_t now)
 		}
 		if (c->reopen && measuring(t, now))
 			t->s.reconnects++;
+		/* a slot reopened for its next http request holds that request
+		 * while it connects, as crr does: --requests N opens no
+		 * connection that would find none left */
+		if (c->reopen)
+			engine_conn_reserve(t, c);
 		c->reopen = false;
 		t->opened++;
 		slot_wait(t, c, sched);

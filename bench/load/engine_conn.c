@@ -31,6 +31,14 @@ void engine_conn_close(struct lconn *c)
  * with one request left does not open a connection on every idle slot
  * (--requests 500 opened 501-503).  Connected or failed, it lets go: the
  * request is then taken (take_request) or failed with it. */
+void engine_conn_reserve(struct lthread *t, struct lconn *c)
+{
+	if (t->e->cfg->requests && !c->reserved) {
+		c->reserved = true;
+		t->reserved++;
+	}
+}
+
 static void reserve(struct lthread *t, struct lconn *c)
 {
 	const struct load_config *cfg = t->e->cfg;

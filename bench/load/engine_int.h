@@ -129,6 +129,8 @@ void engine_conn_close(struct lconn *c);
  * (before it is closed); for other modes and unix sockets nothing. */
 void engine_conn_acked(struct lthread *t, struct lconn *c);
 void engine_conn_measure_start(struct lthread *t, struct lconn *c);
+/* A reopened slot holds the request it reopens for (as crr does). */
+void engine_conn_reserve(struct lthread *t, struct lconn *c);
 /* A crr connection that connected lets go of the request it held. */
 void engine_conn_release(struct lthread *t, struct lconn *c);
 
