@@ -5,7 +5,8 @@
  * request, and every wake-up drives the connection's state machine as far
  * as the socket allows (until EAGAIN).  Timestamps come from the vDSO's
  * clock_gettime (no system call).  Starting, observing and stopping the
- * threads is engine_ctl.c, a connection's opening and closing engine_conn.c;
+ * threads is engine_ctl.c, a connection's opening and closing engine_conn.c,
+ * a request's life engine_req.c, http replies engine_http.c;
  * what they share is engine_int.h.
  */
 #include <errno.h>
@@ -26,125 +27,6 @@
 #include "sockbench/errname.h"
 #include "sockbench/proto.h"
 
-static void idle_push(struct lthread *t, struct lconn *c)
-{
-	c->st = C_IDLE;
-	c->next_idle = t->idle_top;
-	t->idle_top = (int)(c - t->c);
-}
-
-/* May this connection start another request now?  Takes the request from
- * the quota (--requests) or the open-loop schedule. */
-static bool take_request(struct lthread *t, struct lconn *c, uint64_t now)
-{
-	const struct load_config *cfg = t->e->cfg;
-	if (t->e->stop || (t->e->t_end && now >= t->e->t_end))
-		return false;
-	if (cfg->requests && t->issued >= t->quota)
-		return false;
-	if (cfg->rate > 0) {
-		if (!t->pending)
-			return false;
-		c->t_sched = t->first_pending;
-		t->first_pending += t->step;
-		t->pending--;
-	} else {
-		c->t_sched = now;
-	}
-	t->issued++;
-	return true;
-}
-
-static void request_begin(struct lthread *t, struct lconn *c, uint64_t now)
-{
-	c->st = C_SENDING;
-	c->off = c->got = 0;
-	if (t->e->cfg->mode == MODE_HTTP)
-		http_resp_init(&c->hr, t->e->cfg->max_head, t->e->cfg->max_msg);
-	c->t_sent = now;
-	c->deadline = now + t->e->cfg->timeout_us * 1000;
-	slot_wait(t, c, now);
-}
-
-static void request_fail(struct lthread *t, struct lconn *c, int kind, uint64_t now)
-{
-	/* After the end (another thread's sockets closing at the end can make
-	 * a server drop the rest of us): the request was still waiting when
-	 * the run ended, and is counted so, in flight and censored, as a
-	 * reply that finishes after the end is. */
-	if (t->e->t_end && now >= t->e->t_end)
-		return;
-	count_error(t, kind, now);
-	if (measuring(t, c->t_sched))
-		t->s.req_failed++;
-	engine_conn_acked(t, c);
-	engine_conn_close(c);
-}
-
-static void request_done(struct lthread *t, struct lconn *c, uint64_t now)
-{
-	if (measuring(t, c->t_sched)) {
-		t->s.completed++;
-		c->s_req++; /* its slot's: fairness */
-		hist_record(&t->s.req_lat, now - c->t_sched);
-		if (t->e->cfg->rate > 0)
-			hist_record(&t->s.req_lat_unc, now - c->t_sent);
-		struct ival *iv = ival_at(t, now);
-		if (iv) {
-			iv->requests++;
-			if (!iv->h && (iv->h = malloc(sizeof *iv->h)))
-				hist_init(iv->h);
-			if (iv->h)
-				hist_record(iv->h, now - c->t_sched);
-		}
-	}
-	LIVE_INC(t->completed_live);
-}
-
-static size_t expect_len(const struct engine *e)
-{
-	switch (e->cfg->mode) {
-	case MODE_ECHO:
-		return e->cfg->req_size;
-	default:
-		return e->cfg->resp_size;
-	}
-}
-
-/* What to do after a completed handshake or reply. */
-static void next_unit(struct lthread *t, struct lconn *c, uint64_t now)
-{
-	enum load_mode m = t->e->cfg->mode;
-	if (m == MODE_CONNECT) {
-		c->st = C_HOLD;
-		return;
-	}
-	if (m == MODE_STREAM) {
-		c->st = t->e->stop ? C_DONE : C_SENDING;
-		c->off = 0;
-		return;
-	}
-	if (m == MODE_CRR && c->st != C_CONNECTING) {
-		engine_conn_close(c); /* one request per connection; the loop reopens */
-		return;
-	}
-	if (take_request(t, c, now)) {
-		request_begin(t, c, now);
-		return;
-	}
-	slots_rest(t, c, now); /* nothing to ask for: the slot is not waiting */
-	if (t->e->cfg->requests && t->issued >= t->quota) {
-		/* This thread's share is done: close rather than idle, or a
-		 * one-at-a-time server would wait on us while others queue. */
-		engine_conn_close(c);
-		c->st = C_DONE;
-	} else if (t->e->cfg->rate > 0 && !t->e->stop) {
-		idle_push(t, c);
-	} else {
-		c->st = C_IDLE;
-	}
-}
-
 static void on_connected(struct lthread *t, struct lconn *c, uint64_t now)
 {
 	int err = 0;
@@ -164,59 +46,7 @@ static void on_connected(struct lthread *t, struct lconn *c, uint64_t now)
 	}
 	LIVE_INC(t->connects_live);
 	engine_conn_release(t, c);
-	next_unit(t, c, now);
-}
-
-/* http: the reply ended (at its framing's end, or at the close that ends
- * a body without a length).  1 when the connection is left, 0 when the
- * next request is under way on it. */
-static int http_done(struct lthread *t, struct lconn *c, uint64_t now)
-{
-	const struct load_config *cfg = t->e->cfg;
-	/* --http-body: the decoded body, whatever its framing */
-	if (cfg->http_body >= 0 && c->hr.body != (uint64_t)cfg->http_body) {
-		request_fail(t, c, LERR_INTEGRITY, now);
-		return 1;
-	}
-	if (t->e->t_end && now >= t->e->t_end)
-		return 1; /* finished after the end: counted in flight, not done */
-	if (measuring(t, c->t_sched) && c->hr.status >= 100 && c->hr.status < HTTP_STATUS_MAX)
-		t->s.http_status[c->hr.status - 100]++;
-	request_done(t, c, now);
-	if (!http_resp_keep(&c->hr)) {
-		/* HTTP/1.0 without keep-alive, Connection: close, a body the
-		 * close ended (RFC 9112 section 9.3): no error, the slot opens
-		 * a new connection for its next request (open_due) */
-		engine_conn_close(c);
-		c->reopen = true;
-		return 1;
-	}
-	next_unit(t, c, now);
-	return c->st == C_NONE || c->st == C_IDLE || c->st == C_DONE;
-}
-
-/* http: n reply bytes are in scratch.  1 when the connection is left (the
- * reply ended and the loop moved on, or it failed), 0 to read more. */
-static int http_received(struct lthread *t, struct lconn *c, size_t n, uint64_t now)
-{
-	size_t used;
-	enum http_resp_event ev = http_resp_feed(&c->hr, t->scratch, n, &used);
-	c->got += n;
-	if (ev == HTTP_RESP_MORE)
-		return 0;
-	/* One request at a time: bytes after the reply's end were never
-	 * asked for, and a reply we cannot frame cannot be trusted. */
-	if (ev == HTTP_RESP_DONE && used != n)
-		ev = HTTP_RESP_BAD;
-	if (ev != HTTP_RESP_DONE) {
-		request_fail(t, c,
-			     ev == HTTP_RESP_HEAD_TOO_BIG ? LERR_HTTP_HEAD_TOO_BIG
-			     : ev == HTTP_RESP_TOO_BIG	  ? LERR_REPLY_TOO_BIG
-							  : LERR_INTEGRITY,
-			     now);
-		return 1;
-	}
-	return http_done(t, c, now);
+	engine_next_unit(t, c, now);
 }
 
 /* Bytes one connection may move per turn of its thread's loop: one
@@ -252,7 +82,7 @@ static int step_send(struct lthread *t, struct lconn *c, uint64_t *now)
 		/* EINTR: only a blocking socket (wait_in_socket) sleeps in
 		 * send(); its loop calls again after the clock and stop checks */
 		if (errno != EAGAIN && errno != EINTR)
-			request_fail(t, c, errno, *now);
+			engine_request_fail(t, c, errno, *now);
 		return STEP_STOP;
 	}
 	c->off += (uint64_t)n;
@@ -290,11 +120,11 @@ static void recv_ended(struct lthread *t, struct lconn *c, ssize_t n, int err, u
 		/* http: a body without a length ends with the close (RFC 9112
 		 * section 6.3, item 7) */
 		if (n == 0 && t->e->cfg->mode == MODE_HTTP && http_resp_eof(&c->hr)) {
-			http_done(t, c, now);
+			engine_http_done(t, c, now);
 			return;
 		}
 		/* The server closed: mid-reply that is a short reply. */
-		request_fail(t, c, n < 0 ? err : c->got ? LERR_SHORT_REPLY : LERR_EOF, now);
+		engine_request_fail(t, c, n < 0 ? err : c->got ? LERR_SHORT_REPLY : LERR_EOF, now);
 		return;
 	}
 	count_error(t, n < 0 ? err : LERR_EOF, now);
@@ -307,9 +137,9 @@ static void recv_ended(struct lthread *t, struct lconn *c, ssize_t n, int err, u
 static int reply_bytes(struct lthread *t, struct lconn *c, size_t n, uint64_t now)
 {
 	const struct engine *e = t->e;
-	size_t want = expect_len(e);
+	size_t want = engine_expect_len(e);
 	if (c->got + n > want || pattern_check(t->scratch, n, c->got) != n) {
-		request_fail(t, c, LERR_INTEGRITY, now);
+		engine_request_fail(t, c, LERR_INTEGRITY, now);
 		return STEP_STOP;
 	}
 	c->got += n;
@@ -317,8 +147,8 @@ static int reply_bytes(struct lthread *t, struct lconn *c, size_t n, uint64_t no
 		return STEP_MORE;
 	if (e->t_end && now >= e->t_end)
 		return STEP_STOP; /* finished after the end: counted in flight, not done */
-	request_done(t, c, now);
-	next_unit(t, c, now);
+	engine_request_done(t, c, now);
+	engine_next_unit(t, c, now);
 	return c->st == C_NONE || c->st == C_IDLE ? STEP_STOP : STEP_MORE;
 }
 
@@ -335,7 +165,7 @@ static int step_recv(struct lthread *t, struct lconn *c, uint64_t *now)
 		return STEP_STOP;
 	}
 	if (c->st != C_RECEIVING) { /* bytes nobody asked for */
-		request_fail(t, c, LERR_INTEGRITY, *now);
+		engine_request_fail(t, c, LERR_INTEGRITY, *now);
 		return STEP_STOP;
 	}
 	t->turn += (uint64_t)n;
@@ -346,7 +176,7 @@ static int step_recv(struct lthread *t, struct lconn *c, uint64_t *now)
 			iv->bytes += (uint64_t)n;
 	}
 	if (t->e->cfg->mode == MODE_HTTP)
-		return http_received(t, c, (size_t)n, *now) ? STEP_STOP : STEP_MORE;
+		return engine_http_received(t, c, (size_t)n, *now) ? STEP_STOP : STEP_MORE;
 	return reply_bytes(t, c, (size_t)n, *now);
 }
 
@@ -415,7 +245,7 @@ static void check_timeouts(struct lthread *t, uint64_t now)
 		} else if ((c->st == C_SENDING || c->st == C_RECEIVING) &&
 			   t->e->cfg->mode != MODE_STREAM && now >= c->deadline) {
 			slots_timeout(t, c, now); /* censored: waited its timeout */
-			request_fail(t, c, LERR_REQUEST_TIMEOUT, now);
+			engine_request_fail(t, c, LERR_REQUEST_TIMEOUT, now);
 		}
 	}
 	t->connecting = connecting;
@@ -490,9 +320,9 @@ static void schedule_due(struct lthread *t, uint64_t now)
 	while (t->pending && t->idle_top >= 0) {
 		struct lconn *c = &t->c[t->idle_top];
 		t->idle_top = c->next_idle;
-		if (c->st != C_IDLE || !take_request(t, c, now))
+		if (c->st != C_IDLE || !engine_take_request(t, c, now))
 			continue;
-		request_begin(t, c, now);
+		engine_request_begin(t, c, now);
 		step(t, c, EPOLLOUT);
 	}
 }

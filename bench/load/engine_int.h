@@ -129,6 +129,24 @@ void engine_conn_close(struct lconn *c);
  * (before it is closed); for other modes and unix sockets nothing. */
 void engine_conn_acked(struct lthread *t, struct lconn *c);
 void engine_conn_measure_start(struct lthread *t, struct lconn *c);
+/* engine_req.c: an idle connection (open loop) on the stack; may this
+ * connection start another request now (the quota, the schedule); begin
+ * it; the reply length expected; a request failed (counted by kind, the
+ * connection closed) or done (counted, timed); what comes after a
+ * handshake or a reply. */
+void engine_idle_push(struct lthread *t, struct lconn *c);
+bool engine_take_request(struct lthread *t, struct lconn *c, uint64_t now);
+void engine_request_begin(struct lthread *t, struct lconn *c, uint64_t now);
+size_t engine_expect_len(const struct engine *e);
+void engine_request_fail(struct lthread *t, struct lconn *c, int kind, uint64_t now);
+void engine_request_done(struct lthread *t, struct lconn *c, uint64_t now);
+void engine_next_unit(struct lthread *t, struct lconn *c, uint64_t now);
+/* engine_http.c: n reply bytes in scratch; 1 when the connection is left
+ * (the reply ended and the loop moved on, or it failed), 0 to read more. */
+int engine_http_received(struct lthread *t, struct lconn *c, size_t n, uint64_t now);
+/* The reply ended (at its framing's end, or at the close that ends a body
+ * without a length): the same answer. */
+int engine_http_done(struct lthread *t, struct lconn *c, uint64_t now);
 /* A reopened slot holds the request it reopens for (as crr does). */
 void engine_conn_reserve(struct lthread *t, struct lconn *c);
 /* A crr connection that connected lets go of the request it held. */

@@ -17,8 +17,8 @@ file), so a disagreement on the merge is the merge's.
 import copy
 import json
 import os
+import subprocess
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -38,6 +38,39 @@ RATES = ["load.throughput.requests_per_s", "load.throughput.bytes_per_s",
 INPUTS = {}   # name -> path of a run JSON
 
 
+def together(d, args, timeout, suffix=""):
+    """`load ARGS` twice at once, both from one --start-at: {name: (path,
+    LoadResult)}.  Plain processes, not run_load in threads: run_load's
+    clean-up of leftover processes would take the other run for one."""
+    start = int(time.time() * 1000) + 400
+    procs = {}
+    for name in ("a", "b"):
+        path = os.path.join(d, f"{name}{suffix}.json")
+        cmd = [sbtest.BIN, "load"] + args + ["--start-at", str(start),
+                                             "--quiet", "--json", path]
+        procs[name] = (path, cmd, subprocess.Popen(
+            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True))
+    res = {}
+    for name, (path, cmd, p) in procs.items():
+        r = lt.LoadResult()
+        r.cmd, r.json_path = cmd, path
+        try:
+            r.stdout, r.stderr = p.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            r.stdout, r.stderr = p.communicate()
+            r.timed_out = True
+        r.rc = p.returncode
+        try:
+            with open(path) as f:
+                r.json = json.load(f)
+        except (OSError, ValueError) as e:
+            r.json_error = str(e)
+        res[name] = (path, r)
+    return res
+
+
 def inputs(t):
     """Two --requests 1000 runs against the same server options. If `load
     --requests` itself fails, the merge checks go on with two --duration
@@ -47,19 +80,8 @@ def inputs(t):
         ok = True
         # two generators at once, as merge is for: both begin at the same
         # --start-at (merge refuses runs that did not share their time)
-        start = int(time.time() * 1000) + 400
-        res = {}
-
-        def one(name):
-            path = os.path.join(d, f"{name}.json")
-            res[name] = (path, run_load(
-                ["--serve", SERVE, "--requests", "1000", "--conns", "10",
-                 "--start-at", str(start)], 3.0, json_path=path))
-        th = [threading.Thread(target=one, args=(n,)) for n in ("a", "b")]
-        for x in th:
-            x.start()
-        for x in th:
-            x.join()
+        res = together(d, ["--serve", SERVE, "--requests", "1000",
+                           "--conns", "10"], 10.0)
         for name in ("a", "b"):
             path, r = res[name]
             INPUTS[name] = path
@@ -68,19 +90,8 @@ def inputs(t):
                 not r.timed_out
         INPUTS["requests_ok"] = ok
         if not ok:
-            start = int(time.time() * 1000) + 400
-            res = {}
-
-            def dur(name):
-                path = os.path.join(d, f"{name}-duration.json")
-                res[name] = (path, run_load(
-                    ["--serve", SERVE, "--duration", "1s", "--conns", "10",
-                     "--start-at", str(start)], 10.0, json_path=path))
-            th = [threading.Thread(target=dur, args=(n,)) for n in ("a", "b")]
-            for x in th:
-                x.start()
-            for x in th:
-                x.join()
+            res = together(d, ["--serve", SERVE, "--duration", "1s",
+                               "--conns", "10"], 10.0, suffix="-duration")
             for name in ("a", "b"):
                 path, r = res[name]
                 INPUTS[name] = path
