@@ -14,7 +14,9 @@
 
 struct server_model;
 
-enum send_mode { SEND_SEND, SEND_SENDALL };
+/* buffered: py-selectors only (the tutorial's fix: keep the rest, wait for
+ * EVENT_WRITE); the C models refuse it. */
+enum send_mode { SEND_SEND, SEND_SENDALL, SEND_BUFFERED };
 enum accept_mode { ACCEPT_SHARED, ACCEPT_EXCLUSIVE, ACCEPT_REUSEPORT };
 extern const char *const send_names[];
 extern const char *const accept_names[];

@@ -32,6 +32,13 @@ struct server_model {
 	bool event_loop;	   /* waits through stop_fd (signals blocked); else blocking */
 	int (*probe)(void);	   /* optional, before listen(): -errno if unusable here */
 	int (*run)(struct srv *s); /* 0 clean stop; else -errno */
+	/* Models in another language (servers/python.c): the options they take
+	 * (NULL: every one) and exec(), which replaces `serve` before anything
+	 * listens, the effective options passed as argv; returns only on
+	 * failure (said in one line), with the exit status. */
+	const char *const *opts;
+	bool send_buffered; /* takes --send buffered */
+	int (*exec)(const struct serve_config *c);
 };
 
 extern const struct server_model *const server_models[]; /* NULL-terminated */

@@ -201,6 +201,8 @@ int serve_main(int argc, char **argv)
 	}
 	s.cfg = &cfg;
 	s.stop_fd = s.reserve_fd = -1;
+	if (cfg.model->exec)
+		return cfg.model->exec(&cfg); /* a Python model: only on failure */
 	pattern_init();
 	if (prepare(&cfg) < 0)
 		return 1;

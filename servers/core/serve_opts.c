@@ -11,7 +11,7 @@
 #include "sockbench/server.h"
 #include "sockbench/strbuf.h"
 
-const char *const send_names[] = {"send", "sendall", NULL};
+const char *const send_names[] = {"send", "sendall", "buffered", NULL};
 const char *const accept_names[] = {"shared", "exclusive", "reuseport", NULL};
 
 #define C struct serve_config
@@ -63,8 +63,7 @@ static json_t *json_backlog(const void *cfg, const struct optab_row *r)
 
 /* Checked as listen() will need it (a unix path fits sun_path, 107 bytes),
  * so a sweep refuses a bad one before its first run. */
-static int set_bind(void *cfg, const struct optab_row *r, const char *arg, char *err,
-		    size_t errlen)
+static int set_bind(void *cfg, const struct optab_row *r, const char *arg, char *err, size_t errlen)
 {
 	C *c = cfg;
 	struct net_addr a;
@@ -92,7 +91,8 @@ static const struct optab_row serve_rows[] = {
      .min = 1, .max = 64 << 20, .axis = OPTA_SERVE},
     {"send", OPTK_CHOICE, "sendall", "S",
      "send: one send() per reply, the remainder dropped and counted;\n"
-     "sendall: every byte delivered",
+     "sendall: every byte delivered;\n"
+     "buffered (py-selectors): keep the rest, send it on EVENT_WRITE",
      OPTAB_NUM(C, send), .choices = send_names, .axis = OPTA_SERVE},
     {"sndbuf", OPTK_SIZE, NULL, "N", "SO_SNDBUF on accepted sockets (default: kernel)",
      OPTAB_NUM(C, sndbuf), .min = 1, .max = 1 << 30, .flags = OPTF_UNSET_NULL, .axis = OPTA_SERVE},
@@ -147,18 +147,66 @@ void serve_usage(FILE *f)
 		   "listens, stops on SIGINT/SIGTERM and writes its stats JSON.\n\n");
 	optab_usage(&serve_optab, f);
 	fprintf(f, "\nmodels (--model):\n");
-	for (int i = 0; server_models[i]; i++)
-		fprintf(f, "  %-9s %s\n", server_models[i]->name, server_models[i]->help);
+	for (int i = 0; server_models[i]; i++) {
+		const struct server_model *m = server_models[i];
+		fprintf(f, "  %-12s %s\n", m->name, m->help);
+		if (!m->opts)
+			continue;
+		fprintf(f, "  %-12s takes only:", "");
+		for (int k = 0; m->opts[k]; k++)
+			fprintf(f, " --%s", m->opts[k]);
+		fprintf(f, "%s\n", m->send_buffered ? " (--send buffered too)" : "");
+	}
 	fprintf(f, "Times: 1.5, 250ms, 10s, 2m. Sizes: 64, 64k, 1M.\n");
+}
+
+/* Options every model takes: which model, and where its stats go. */
+static const char *const always[] = {"model", "stats", "stats-fd", NULL};
+
+static bool listed(const char *const *v, const char *name)
+{
+	for (int i = 0; v[i]; i++)
+		if (!strcmp(v[i], name))
+			return true;
+	return false;
+}
+
+/* A model with a table of its own (the Python models) refuses any other
+ * option given explicitly, and every model says no to what it lacks. */
+static int check_model(const struct serve_config *c, uint64_t given, char *err, size_t errlen)
+{
+	const struct server_model *m = c->model;
+	for (int i = 0; m->opts && serve_rows[i].name; i++) {
+		const char *n = serve_rows[i].name;
+		if ((given & optab_bit(&serve_optab, n)) && !listed(always, n) &&
+		    !listed(m->opts, n)) {
+			snprintf(err, errlen, "--%s: model %s does not take it (see serve --help)",
+				 n, m->name);
+			return -1;
+		}
+	}
+	if (c->send == SEND_BUFFERED && !m->send_buffered) {
+		snprintf(err, errlen, "--send buffered: only py-selectors takes it, not %s",
+			 m->name);
+		return -1;
+	}
+	if (m->exec && c->proto == PROTO_HTTP) {
+		snprintf(err, errlen, "--proto http: model %s speaks echo, rr and sink", m->name);
+		return -1;
+	}
+	return 0;
 }
 
 int serve_parse(struct serve_config *c, int argc, char **argv, char *err, size_t errlen)
 {
-	int r = optab_parse(&serve_optab, c, argc, argv, err, errlen);
+	uint64_t given = 0;
+	int r = optab_parse_given(&serve_optab, c, argc, argv, &given, err, errlen);
 	if (r == 0 && !c->model) {
 		snprintf(err, errlen, "--model: no default model compiled in");
 		return -1;
 	}
+	if (r == 0 && check_model(c, given, err, errlen) < 0)
+		return -1;
 	return r;
 }
 
