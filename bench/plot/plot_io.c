@@ -182,7 +182,8 @@ void plot_series_of(const struct plot *p, const struct prun *r, const char *x, c
 		if (x && !strcmp(name, x))
 			continue;
 		const char *v = plot_val(r, name) ?: "?"; /* a run without this axis */
-		if (!strcmp(name, "models") || !strcmp(name, "model") || !strcmp(name, "send"))
+		if (!strcmp(name, "models") || !strcmp(name, "model") || !strcmp(name, "server") ||
+		    !strcmp(name, "send"))
 			k = sb_appendf(out, len, k, "%s%s", k ? "," : "", v);
 		else
 			k = sb_appendf(out, len, k, "%s%s=%s", k ? "," : "", name, v);
