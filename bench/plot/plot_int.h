@@ -45,6 +45,11 @@ struct plot {
 	int linear; /* net.ipv4.tcp_syn_linear_timeouts of the runs (0: absent) */
 };
 
+/* plot.c: the figures of dirs[0] alone (ndirs 0, as `plot DIR`) or of
+ * ndirs directories, runs labelled; out: where they go (NULL:
+ * DIR/plots).  0, or 1 (message printed). */
+int plot_dirs(const char *const *dirs, const char *const *labels, int ndirs, const char *out,
+	      const char *only);
 const char *plot_val(const struct prun *r, const char *axis);
 /* One line for p->warnings (plot_run prints them): a skipped file, a cut. */
 void plot_warn(struct plot *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -61,6 +61,13 @@ json_t *spec_identity(const struct sweep_spec *sp);
 /* 0 when `was` (sweep.json's) and `now` are the same sweep, else -1 with
  * the first difference in why. */
 int spec_same(json_t *was, json_t *now, char *why, size_t len);
+/* sweep_server.c: --server-cmd's value (NAME=CMD or the unnamed CMD);
+ * --config's "server_cmd" list or object; after parsing, the server axis
+ * in place of --models when there are named commands.  0, or -1 (err). */
+int spec_add_server_cmd(struct sweep_spec *sp, const char *val, char *err, size_t errlen);
+int spec_config_server_cmds(struct sweep_spec *sp, const char *path, json_t *v, char *err,
+			    size_t errlen);
+int spec_server_axis(struct sweep_spec *sp, char *err, size_t errlen);
 /* The command of a named --server-cmd (a value of the server axis), else NULL. */
 const char *spec_named_cmd(const struct sweep_spec *sp, const char *name);
 /* The server commands as sweep.json records them: the unnamed one as a
