@@ -486,22 +486,31 @@ static void figures(struct plot *p)
 		fig_herd(p);
 }
 
-int plot_run(const char *dir, const char *only)
+/* ndirs 0: dirs[0] alone, as `plot DIR`; else its runs labelled.  out:
+ * where the figures go (NULL: DIR/plots). */
+int plot_dirs(const char *const *dirs, const char *const *labels, int ndirs, const char *out,
+	      const char *only)
 {
 	static struct plot p;
 	char err[1024];
 	memset(&p, 0, sizeof p);
-	p.dir = dir;
+	p.dir = dirs[0];
+	p.dirs = dirs;
+	p.labels = labels;
+	p.ndirs = ndirs;
 	p.only = only;
 	p.figs = json_array();
 	int rc = 0;
+	if (out)
+		snprintf(p.pdir, sizeof p.pdir, "%s", out);
+	else
+		snprintf(p.pdir, sizeof p.pdir, "%s/plots", p.dir);
+	snprintf(p.ddir, sizeof p.ddir, "%s/data", p.pdir);
 	if (plot_absdir(&p, err, sizeof err) < 0 || plot_load_runs(&p, err, sizeof err) < 0) {
 		fprintf(stderr, "sockbench plot: %s\n", err);
 		rc = 1;
 		goto out;
 	}
-	snprintf(p.pdir, sizeof p.pdir, "%s/plots", dir);
-	snprintf(p.ddir, sizeof p.ddir, "%s/plots/data", dir);
 	mkdir(p.pdir, 0755);
 	if (mkdir(p.ddir, 0755) < 0 && errno != EEXIST) {
 		fprintf(stderr, "sockbench plot: %s: %s\n", p.ddir, strerror(errno));
@@ -549,43 +558,8 @@ out: /* what the runs loaded, also when loading stopped halfway */
 		json_decref(p.r[i].j);
 	free(p.r);
 	json_decref(p.varying);
+	json_decref(p.dvarying);
 	json_decref(p.figs);
 	json_decref(p.warnings);
 	return rc;
-}
-
-int plot_main(int argc, char **argv)
-{
-	const char *dir = NULL, *only = NULL;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help")) {
-			printf("usage: sockbench plot RESULTS_DIR [--figure NAME]\n"
-			       "Figures (those that fit the axes the sweep varied): connect_cdf, "
-			       "established,\noverflows, models, tail, fairness, recv_size, send, "
-			       "accept_queue. "
-			       "Writes DIR/plots/*.png, *.svg,\nindex.html and the data files in "
-			       "DIR/plots/data/.\n");
-			return 0;
-		} else if (!strcmp(argv[i], "--figure") && i + 1 < argc) {
-			only = argv[++i];
-		} else if (argv[i][0] == '-' || dir) {
-			fprintf(stderr, "sockbench plot: %s: unexpected argument (see --help)\n",
-				argv[i]);
-			return 2;
-		} else if (strlen(argv[i]) > SB_DIR_MAX) { /* refused, never cut */
-			fprintf(stderr,
-				"sockbench plot: %.40s...: %zu bytes; a results directory's name "
-				"takes at most %d\n",
-				argv[i], strlen(argv[i]), SB_DIR_MAX);
-			return 2;
-		} else {
-			dir = argv[i];
-		}
-	}
-	if (!dir) {
-		fprintf(stderr,
-			"sockbench plot: RESULTS_DIR: missing (a sweep's --out directory)\n");
-		return 2;
-	}
-	return plot_run(dir, only);
 }

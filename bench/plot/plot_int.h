@@ -15,20 +15,28 @@ struct prun {
 	json_t *j;	/* the run JSON */
 	json_t *values; /* sweep.values */
 	int cell, repeat;
+	const char *label; /* its directory's label when plot takes several, else NULL */
+	int dir;	   /* which of them */
 };
 
 struct plot {
-	const char *dir;
+	const char *dir; /* the results directory (the first of several) */
+	/* plot DIR1 DIR2 ...: the directories and their labels (ndirs 0: dir
+	 * alone, its series unlabelled) */
+	const char *const *dirs, *const *labels;
+	int ndirs;
 	char pdir[700], ddir[700];
 	/* dir made absolute (cwd + "/" + dir): every path gnuplot reads or
 	 * writes starts with '/', never with '<' (gnuplot's "read from a
 	 * command") or '|' (its "write to a command"); ascripts: the scripts'
 	 * directory (scripts/plots), made absolute the same way */
 	char adir[4096], ascripts[4096];
+	char apdir[4096]; /* pdir made absolute the same way */
 	struct prun *r;
 	int n;
-	json_t *varying; /* axis names (underscored) with more than one value */
-	json_t *figs;	 /* [{name, caption}] for index.html */
+	json_t *varying;  /* axis names (underscored) with more than one value */
+	json_t *dvarying; /* of several directories: [d] the axes that vary within d */
+	json_t *figs;	  /* [{name, caption}] for index.html */
 	const char *only;
 	int failed;
 	json_t *warnings; /* what was left out or went wrong, one line each */
@@ -37,15 +45,23 @@ struct plot {
 	int linear; /* net.ipv4.tcp_syn_linear_timeouts of the runs (0: absent) */
 };
 
+/* plot.c: the figures of dirs[0] alone (ndirs 0, as `plot DIR`) or of
+ * ndirs directories, runs labelled; out: where they go (NULL:
+ * DIR/plots).  0, or 1 (message printed). */
+int plot_dirs(const char *const *dirs, const char *const *labels, int ndirs, const char *out,
+	      const char *only);
 const char *plot_val(const struct prun *r, const char *axis);
 /* One line for p->warnings (plot_run prints them): a skipped file, a cut. */
 void plot_warn(struct plot *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool plot_varies(const struct plot *p, const char *axis);
 bool plot_has_axis(const struct plot *p, const char *axis);
-/* p->adir and p->ascripts from the current directory; -1 (err) if
+/* p->adir, p->apdir (set p->pdir first) and p->ascripts from the current directory; -1 (err) if
  * it is gone or a path too long. */
 int plot_absdir(struct plot *p, char *err, size_t errlen);
-/* Read the run files of DIR/runs (failed runs counted, not plotted), by cell. */
+/* Read the run files of DIR/runs (failed runs counted, not plotted), by
+ * cell; of each of p->dirs when there are several (each checked against
+ * its own sweep_id, cells numbered apart, runs labelled), with one warning
+ * naming the axes whose values differ between them. */
 int plot_load_runs(struct plot *p, char *err, size_t errlen);
 /* Series name of a run: its varying axes other than x ("backlog=8"),
  * as written but for control characters ('_'). */

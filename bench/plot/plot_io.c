@@ -61,21 +61,22 @@ void plot_warn(struct plot *p, const char *fmt, ...)
 
 /* The sweep_id of DIR/sweep.json ("" when it records none: an older
  * sweep, whose runs cannot be told apart). */
-static void sweep_id_of(const struct plot *p, char *id, size_t len)
+static void sweep_id_of(const char *dir, char *id, size_t len)
 {
 	char path[800];
-	snprintf(path, sizeof path, "%s/sweep.json", p->dir);
+	snprintf(path, sizeof path, "%s/sweep.json", dir);
 	json_t *s = json_load_file(path, 0, NULL);
 	snprintf(id, len, "%s", json_string_value(json_object_get(s, "sweep_id")) ?: "");
 	json_decref(s);
 }
 
 /* One run file: 1 taken, 0 left out (with a warning), -1 out of memory. */
-static int take_run(struct plot *p, const char *name, const char *id, int *cap)
+static int take_run(struct plot *p, const char *dir, const char *label, int d, const char *name,
+		    const char *id, int *cap)
 {
 	char path[800];
 	json_error_t je;
-	snprintf(path, sizeof path, "%s/runs/%s", p->dir, name);
+	snprintf(path, sizeof path, "%s/runs/%s", dir, name);
 	json_t *j = json_load_file(path, 0, &je), *sw = json_object_get(j, "sweep");
 	const char *rid = json_string_value(json_object_get(sw, "sweep_id"));
 	if (!j || !json_is_object(sw)) {
@@ -107,53 +108,137 @@ static int take_run(struct plot *p, const char *name, const char *id, int *cap)
 		p->r = r;
 		*cap = c;
 	}
-	p->r[p->n++] = (struct prun){j, json_object_get(sw, "values"),
-				     (int)json_integer_value(json_object_get(sw, "cell")),
-				     (int)json_integer_value(json_object_get(sw, "repeat"))};
+	p->r[p->n++] = (struct prun){j,
+				     json_object_get(sw, "values"),
+				     d * 10000000 + /* cells of several directories apart */
+					 (int)json_integer_value(json_object_get(sw, "cell")),
+				     (int)json_integer_value(json_object_get(sw, "repeat")),
+				     label,
+				     d};
 	return 1;
 }
 
-int plot_load_runs(struct plot *p, char *err, size_t errlen)
+/* The runs of directory d (0 when alone). */
+static int load_dir(struct plot *p, const char *dir, const char *label, int dn, char *err,
+		    size_t errlen, int *cap)
 {
 	char path[800], id[40];
-	snprintf(path, sizeof path, "%s/runs", p->dir);
+	int n0 = p->n;
+	snprintf(path, sizeof path, "%s/runs", dir);
 	DIR *d = opendir(path);
 	if (!d) {
 		snprintf(err, errlen, "%s: %s (not a sweep's results directory?)", path,
 			 strerror(errno));
 		return -1;
 	}
-	sweep_id_of(p, id, sizeof id);
+	sweep_id_of(dir, id, sizeof id);
 	if (!id[0])
 		plot_warn(p,
 			  "%s/sweep.json records no sweep_id (an older sweep): runs of "
 			  "another sweep in this directory cannot be told apart",
-			  p->dir);
+			  dir);
 	struct dirent *e;
-	int cap = 0;
 	while ((e = readdir(d))) {
 		size_t l = strlen(e->d_name);
 		if (e->d_name[0] == '.' || l < 6 || strcmp(e->d_name + l - 5, ".json"))
 			continue;
-		if (take_run(p, e->d_name, id, &cap) < 0)
+		if (take_run(p, dir, label, dn, e->d_name, id, cap) < 0)
 			break;
 	}
 	closedir(d);
-	if (!p->n) {
-		snprintf(err, errlen, "%s/runs: no finished runs to plot", p->dir);
+	if (p->n == n0) {
+		snprintf(err, errlen, "%s/runs: no finished runs to plot", dir);
 		return -1;
+	}
+	return 0;
+}
+
+/* The values run r has for axis k, as a sorted set. */
+static void values_of(const struct plot *p, const char *label, const char *k, json_t *set)
+{
+	for (int i = 0; i < p->n; i++)
+		if (p->r[i].label == label)
+			json_object_set_new(set, plot_val(&p->r[i], k) ?: "(none)", json_true());
+}
+
+/* "axes that differ between the directories: conns, server" */
+static void warn_differing(struct plot *p, json_t *keys)
+{
+	char line[600];
+	size_t n = 0;
+	const char *k;
+	json_t *v;
+	json_object_foreach(keys, k, v)
+	{
+		json_t *first = json_object();
+		values_of(p, p->labels[0], k, first);
+		bool differs = false;
+		for (int d = 1; d < p->ndirs && !differs; d++) {
+			json_t *o = json_object();
+			values_of(p, p->labels[d], k, o);
+			differs = !json_equal(first, o);
+			json_decref(o);
+		}
+		json_decref(first);
+		if (differs)
+			n = sb_appendf(line, sizeof line, n, "%s%s", n ? ", " : "", k);
+	}
+	if (n)
+		plot_warn(p, "axes that differ between the directories: %s", line);
+}
+
+int plot_load_runs(struct plot *p, char *err, size_t errlen)
+{
+	int cap = 0;
+	if (!p->ndirs) {
+		if (load_dir(p, p->dir, NULL, 0, err, errlen, &cap) < 0)
+			return -1;
+	} else {
+		for (int d = 0; d < p->ndirs; d++)
+			if (load_dir(p, p->dirs[d], p->labels[d], d, err, errlen, &cap) < 0)
+				return -1;
 	}
 	qsort(p->r, (size_t)p->n, sizeof *p->r, cmp_run);
 	/* sysctl names hold dots: look the key up whole */
 	json_t *lin = json_object_get(json_path(p->r[0].j, "environment.sysctl"),
 				      "net.ipv4.tcp_syn_linear_timeouts");
 	p->linear = json_is_integer(lin) ? (int)json_integer_value(lin) : 0;
-	/* an axis varies when two runs disagree on it */
+	/* an axis varies when two runs disagree on it (of several
+	 * directories: every axis any run has) */
 	p->varying = json_array();
 	const char *k;
-	json_t *v;
-	json_object_foreach(p->r[0].values, k, v)
+	json_t *v, *keys = json_object();
+	for (int i = 0; i < (p->ndirs ? p->n : 1); i++)
+		json_object_update(keys, p->r[i].values);
+	if (p->ndirs > 1)
+		warn_differing(p, keys);
+	if (p->ndirs) { /* a series is named by what varies in its own directory */
+		p->dvarying = json_array();
+		for (int d = 0; d < p->ndirs; d++) {
+			json_t *a = json_array();
+			json_t *kv;
+			json_object_foreach(keys, k, kv)
+			{
+				const char *first = NULL;
+				bool seen = false, differs = false;
+				for (int i = 0; i < p->n && !differs; i++) {
+					if (p->r[i].dir != d)
+						continue;
+					const char *o = plot_val(&p->r[i], k);
+					differs = seen && (!o != !first || (o && strcmp(o, first)));
+					first = seen ? first : o;
+					seen = true;
+				}
+				if (differs)
+					json_array_append_new(a, json_string(k));
+			}
+			json_array_append_new(p->dvarying, a);
+		}
+	}
+	json_t *kv;
+	json_object_foreach(keys, k, kv)
 	{
+		v = json_object_get(p->r[0].values, k);
 		for (int i = 1; i < p->n; i++) {
 			/* run files are read back from disk: a value that is missing
 			 * or not a string (in any run, the first too) disagrees */
@@ -164,6 +249,7 @@ int plot_load_runs(struct plot *p, char *err, size_t errlen)
 			}
 		}
 	}
+	json_decref(keys);
 	return 0;
 }
 
@@ -174,7 +260,8 @@ void plot_series_of(const struct plot *p, const struct prun *r, const char *x, c
 	size_t i, k = 0;
 	json_t *a;
 	out[0] = '\0';
-	json_array_foreach(p->varying, i, a)
+	json_array_foreach(r->label ? json_array_get(p->dvarying, (size_t)r->dir) : p->varying, i,
+			   a)
 	{
 		const char *name = json_string_value(a);
 		if (k >= len) /* cut short: snprintf counts what did not fit too */
@@ -182,13 +269,19 @@ void plot_series_of(const struct plot *p, const struct prun *r, const char *x, c
 		if (x && !strcmp(name, x))
 			continue;
 		const char *v = plot_val(r, name) ?: "?"; /* a run without this axis */
-		if (!strcmp(name, "models") || !strcmp(name, "model") || !strcmp(name, "send"))
+		if (!strcmp(name, "models") || !strcmp(name, "model") || !strcmp(name, "server") ||
+		    !strcmp(name, "send"))
 			k = sb_appendf(out, len, k, "%s%s", k ? "," : "", v);
 		else
 			k = sb_appendf(out, len, k, "%s%s=%s", k ? "," : "", name, v);
 	}
 	if (!out[0])
-		snprintf(out, len, "all");
+		snprintf(out, len, "%s", r->label ? r->label : "all");
+	else if (r->label) { /* "x epoll": its directory's label first */
+		char usual[512];
+		snprintf(usual, sizeof usual, "%s", out);
+		snprintf(out, len, "%s %s", r->label, usual);
+	}
 	/* a title is one line: of a data file's comment, of the key */
 	for (char *c = out; *c; c++)
 		if ((unsigned char)*c < 0x20 || *c == 0x7f)
@@ -221,7 +314,8 @@ int plot_absdir(struct plot *p, char *err, size_t errlen)
 {
 	char d[4096];
 	snprintf(d, sizeof d, "%s/plots", plot_datadir());
-	if (abs_path(p->dir, p->adir, sizeof p->adir, err, errlen) < 0)
+	if (abs_path(p->dir, p->adir, sizeof p->adir, err, errlen) < 0 ||
+	    abs_path(p->pdir, p->apdir, sizeof p->apdir, err, errlen) < 0)
 		return -1;
 	return abs_path(d, p->ascripts, sizeof p->ascripts, err, errlen);
 }
@@ -260,7 +354,7 @@ static int write_params(const struct plot *p, const char *path, const char *name
 		"# %s: written by sockbench plot; drawn again by\n"
 		"#   gnuplot -c SCRIPTS/plots/%s.gp THIS_FILE\n",
 		name, name);
-	snprintf(s, sizeof s, "%s/plots/%s", p->adir, name);
+	snprintf(s, sizeof s, "%s/%s", p->apdir, name);
 	fputs("out = ", f);
 	gp_str(f, s);
 	fputs("\ntitle = ", f);
@@ -268,7 +362,7 @@ static int write_params(const struct plot *p, const char *path, const char *name
 	fprintf(f, "\nterm = '%s'\nlinear = %d\narray FILES[%d]\narray TITLES[%d]\n",
 		!strcmp(p->term, "png") ? "png" : "pngcairo", p->linear, n, n);
 	for (int k = 0; k < n; k++) {
-		snprintf(s, sizeof s, "%s/plots/data/%s-%d.dat", p->adir, name, k);
+		snprintf(s, sizeof s, "%s/data/%s-%d.dat", p->apdir, name, k);
 		fprintf(f, "FILES[%d] = ", k + 1);
 		gp_str(f, s);
 		fprintf(f, "\nTITLES[%d] = ", k + 1);
@@ -297,7 +391,7 @@ int plot_gnuplot(struct plot *p, const char *script, const char *name, const cha
 		return -1;
 	snprintf(sp, sizeof sp, "%s/%s.gp", p->ascripts, script);
 	snprintf(par, sizeof par, "%s/%s-params.gp", p->ddir, name);
-	snprintf(apar, sizeof apar, "%s/plots/data/%s-params.gp", p->adir, name);
+	snprintf(apar, sizeof apar, "%s/data/%s-params.gp", p->apdir, name);
 	int st = write_params(p, par, name, title, titles, n);
 	if (st < 0) {
 		snprintf(msg, sizeof msg, "%s: %s", par, strerror(errno));
@@ -335,22 +429,19 @@ static void html_escape(FILE *f, const char *s)
 			fputc(*s, f);
 }
 
-int plot_write_index(struct plot *p, char *err, size_t errlen)
+/* One paragraph: the settings of one directory's sweep (its label first
+ * when there are several). */
+static void index_settings(FILE *f, const char *dir, const char *label)
 {
 	char path[800];
-	snprintf(path, sizeof path, "%s/index.html", p->pdir);
-	FILE *f = fopen(path, "w");
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
+	if (label) {
+		fputs("<b>", f);
+		html_escape(f, label);
+		fputs("</b> (", f);
+		html_escape(f, dir);
+		fputs("): ", f);
 	}
-	fputs("<!doctype html>\n<meta charset=utf-8>\n<title>sockbench: ", f);
-	html_escape(f, p->dir); /* a directory may be named <script> */
-	fputs("</title>\n<style>body{font-family:sans-serif;max-width:1320px;margin:auto}"
-	      "figure{margin:2em 0}img{width:100%}figcaption{font-size:1.2em}"
-	      "code{background:#eee}</style>\n<h1>sockbench results</h1>\n<p>",
-	      f);
-	json_t *sw = json_load_file(strcat(strcpy(path, p->dir), "/sweep.json"), 0, NULL);
+	json_t *sw = json_load_file(strcat(strcpy(path, dir), "/sweep.json"), 0, NULL);
 	const char *k;
 	json_t *v;
 	fputs("Settings: ", f);
@@ -372,7 +463,29 @@ int plot_write_index(struct plot *p, char *err, size_t errlen)
 		json_string_value(json_object_get(sw, "netns")) ?: "?",
 		json_string_value(json_path(sw, "environment.kernel")) ?: "?");
 	json_decref(sw);
+}
+
+int plot_write_index(struct plot *p, char *err, size_t errlen)
+{
+	char path[800];
+	snprintf(path, sizeof path, "%s/index.html", p->pdir);
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	fputs("<!doctype html>\n<meta charset=utf-8>\n<title>sockbench: ", f);
+	html_escape(f, p->dir); /* a directory may be named <script> */
+	fputs("</title>\n<style>body{font-family:sans-serif;max-width:1320px;margin:auto}"
+	      "figure{margin:2em 0}img{width:100%}figcaption{font-size:1.2em}"
+	      "code{background:#eee}</style>\n<h1>sockbench results</h1>\n<p>",
+	      f);
+	for (int d = 0; d < (p->ndirs ? p->ndirs : 1); d++) {
+		fputs(d ? "<p>" : "", f);
+		index_settings(f, p->ndirs ? p->dirs[d] : p->dir, p->ndirs ? p->labels[d] : NULL);
+	}
 	size_t i;
+	json_t *v;
 	json_array_foreach(p->figs, i, v)
 	{
 		const char *name = json_string_value(json_object_get(v, "name"));

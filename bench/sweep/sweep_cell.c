@@ -39,6 +39,15 @@ const char *sweep_cell_value(const struct sweep *w, const int *idx, const char *
 	return NULL;
 }
 
+/* The command template of the cell's server: the unnamed --server-cmd,
+ * or the named one the server axis picks; NULL for a model. */
+static const char *cell_cmd(const struct sweep *w, const int *idx)
+{
+	if (w->sp.server_cmd[0])
+		return w->sp.server_cmd;
+	return spec_named_cmd(&w->sp, sweep_cell_value(w, idx, "server"));
+}
+
 static bool to_serve(const struct knob *kn)
 {
 	return kn->kind == K_SERVE || kn->kind == K_SERVE_FLAG || kn->kind == K_BOTH;
@@ -53,6 +62,13 @@ static int cell_serve_opts(const struct sweep *w, const int *idx, char *out, siz
 	for (int i = 0; i < w->sp.naxes; i++) {
 		const struct knob *kn = w->sp.knob[i];
 		const char *v = w->sp.axes[i].v[idx[i]];
+		if (kn->kind == K_SERVER) { /* a model's cell (cell_cmd says) */
+			sl = sb_appendf(out, cap, sl, "--model ");
+			if (words_quote(out, cap, &sl, v) < 0)
+				return -1;
+			sl = sb_appendf(out, cap, sl, " ");
+			continue;
+		}
 		if (!to_serve(kn))
 			continue;
 		const char *name = kn->alias && kn->kind != K_BOTH ? kn->alias : kn->name;
@@ -94,13 +110,14 @@ int sweep_cell_backlog(const struct sweep *w, const int *idx)
 
 /* --server-cmd with {backlog}, {recv_size} and {addr} of the cell filled
  * in ({port} is load's: a free port per run). */
-static int cell_server_cmd(const struct sweep *w, const int *idx, char *out, size_t cap)
+static int cell_server_cmd(const struct sweep *w, const int *idx, const char *tmpl, char *out,
+			   size_t cap)
 {
 	uint64_t rs = 0;
 	char e[200];
 	if (opt_size(cell_or_default(w, idx, "recv-size"), 0, UINT32_MAX, &rs, e, sizeof e) < 0)
 		return -1;
-	return words_fill(w->sp.server_cmd, out, cap, -1, sweep_cell_backlog(w, idx), (unsigned)rs,
+	return words_fill(tmpl, out, cap, -1, sweep_cell_backlog(w, idx), (unsigned)rs,
 			  optab_find(&serve_optab, "bind")->def);
 }
 
@@ -111,10 +128,11 @@ char **sweep_cell_argv(const struct sweep *w, const int *idx, const char *json, 
 	size_t cap = 16384, k = 0;
 	char *b = malloc(cap), **v = calloc(2 * SWEEP_MAX_AXES + 16, sizeof *v);
 	char server[4096];
+	const char *tmpl = cell_cmd(w, idx);
 	int n = 0;
 	if (!b || !v ||
-	    (w->sp.server_cmd[0] ? cell_server_cmd(w, idx, server, sizeof server)
-				 : cell_serve_opts(w, idx, server, sizeof server)) < 0) {
+	    (tmpl ? cell_server_cmd(w, idx, tmpl, server, sizeof server)
+		  : cell_serve_opts(w, idx, server, sizeof server)) < 0) {
 		free(b);
 		free(v);
 		return NULL;
@@ -126,7 +144,7 @@ char **sweep_cell_argv(const struct sweep *w, const int *idx, const char *json, 
 	} while (0)
 	PUT(w->self);
 	PUT("load");
-	PUT(w->sp.server_cmd[0] ? "--server-cmd" : "--serve");
+	PUT(tmpl ? "--server-cmd" : "--serve");
 	PUT(server);
 	for (int i = 0; i < w->sp.naxes; i++) {
 		const struct knob *kn = w->sp.knob[i];
@@ -199,7 +217,7 @@ int sweep_validate_cells(struct sweep *w, char *err, size_t errlen)
 		char e[512];
 		load_defaults(&lc);
 		int r = load_parse(&lc, n - 1, v + 1, e, sizeof e);
-		if (r == 0 && !w->sp.server_cmd[0]) {
+		if (r == 0 && !cell_cmd(w, idx)) {
 			struct serve_config sc;
 			char **sw;
 			int sn;

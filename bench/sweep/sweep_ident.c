@@ -30,6 +30,8 @@ struct canon {
 
 static int knob_index(const struct knob *k)
 {
+	if (k->kind == K_SERVER)
+		return -1; /* the server axis first, as --models */
 	for (int i = 0; knob_at(i); i++)
 		if (knob_at(i) == k)
 			return i;
@@ -40,7 +42,7 @@ static int knob_index(const struct knob *k)
  * axes (and --models), load's for load axes; NULL for sysctls. */
 static const struct optab_row *knob_row(const struct knob *k)
 {
-	if (k->kind == K_SYSCTL)
+	if (k->kind == K_SYSCTL || k->kind == K_SERVER)
 		return NULL;
 	if (k->kind == K_LOAD || k->kind == K_LOAD_FIXED)
 		return optab_find(&load_optab, k->name);
@@ -122,6 +124,16 @@ static int canon_row(const struct optab_row *r, const char *v, struct canon *c, 
 	return 0;
 }
 
+/* A value of the server axis: a model (in the registry's order), else a
+ * named command (by name, after the models). */
+static void canon_server(const char *v, struct canon *c)
+{
+	snprintf(c->text, sizeof c->text, "%s", v);
+	for (int i = 0; server_models[i]; i++)
+		if (!strcmp(server_models[i]->name, v))
+			c->key = i;
+}
+
 /* A sysctl value: integers, or LO-HI for the port range. */
 static int canon_sysctl(const struct knob *k, const char *v, struct canon *c, char *err,
 			size_t errlen)
@@ -171,8 +183,10 @@ static int normalise_axis(struct sweep_spec *sp, int i, char *err, size_t errlen
 	for (int j = 0; j < a->n; j++) {
 		c[j].key = NAN;
 		c[j].pos = j;
-		if ((r ? canon_row(r, a->v[j], &c[j], err, errlen)
-		       : canon_sysctl(k, a->v[j], &c[j], err, errlen)) < 0) {
+		if (k->kind == K_SERVER)
+			canon_server(a->v[j], &c[j]);
+		else if ((r ? canon_row(r, a->v[j], &c[j], err, errlen)
+			    : canon_sysctl(k, a->v[j], &c[j], err, errlen)) < 0) {
 			free(c), free(v), free(t);
 			return -1;
 		}
@@ -227,9 +241,11 @@ json_t *spec_identity(const struct sweep_spec *sp)
 			    vals, json_string(sp->canon[i] ? sp->canon[i][j] : sp->axes[i].v[j]));
 		json_object_set_new(axes, sp->knob[i]->name, vals);
 	}
-	return json_pack("{s:s, s:o, s:s?, s:b}", "schema", "sockbench.sweep-identity/1", "axes",
-			 axes, "server_cmd", sp->server_cmd[0] ? sp->server_cmd : NULL,
-			 "host_netns", sp->host_netns);
+	/* the server axis is among the axes; what each named server runs is
+	 * in server_cmd ({name: cmd}) */
+	return json_pack("{s:s, s:o, s:o?, s:b}", "schema", "sockbench.sweep-identity/1", "axes",
+			 axes, "server_cmd", spec_server_cmd_json(sp), "host_netns",
+			 sp->host_netns);
 }
 
 /* "--conns: sweep.json has 4, this sweep 100" */

@@ -144,16 +144,16 @@ int sweep_write_sweep_json(struct sweep *w, int argc, char **argv, bool finished
 	char when[32];
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
 	json_t *o = json_pack(
-	    "{s:s, s:s, s:o, s:o, s:i, s:b, s:b, s:s, s:s?, s:o, s:I, s:o, s:b, s:i, s:i, s:i}",
+	    "{s:s, s:s, s:o, s:o, s:i, s:b, s:b, s:s, s:o?, s:o, s:I, s:o, s:b, s:i, s:i, s:i}",
 	    "schema", "sockbench.sweep/1", "written_at", when, "argv", av, "axes", axes, "repeat",
 	    w->sp.repeat, "pause_accept", spec_flag_always(&w->sp, "pause-accept"), "host_netns",
 	    w->sp.host_netns, "netns",
 	    w->sp.host_netns ? "host"
 	    : w->userns	     ? "private (user namespace)"
 			     : "private",
-	    "server_cmd", w->sp.server_cmd[0] ? w->sp.server_cmd : NULL, "environment", env_json(),
-	    "cells", (json_int_t)w->ncells, "runs", runs, "finished", finished, "done", w->done,
-	    "failed", w->failed, "skipped", w->skipped);
+	    "server_cmd", spec_server_cmd_json(&w->sp), "environment", env_json(), "cells",
+	    (json_int_t)w->ncells, "runs", runs, "finished", finished, "done", w->done, "failed",
+	    w->failed, "skipped", w->skipped);
 	json_t *id = spec_identity(&w->sp);
 	json_digest(id, w->sweep_id);
 	json_object_set_new(o, "identity", id);

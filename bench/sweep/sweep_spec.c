@@ -149,7 +149,7 @@ static int own_option(struct sweep_spec *sp, const char *name, const char *val, 
 		}
 		sp->repeat = (int)r;
 	} else if (!strcmp(name, "server-cmd") || !strcmp(name, "server_cmd")) {
-		snprintf(sp->server_cmd, sizeof sp->server_cmd, "%s", val);
+		return spec_add_server_cmd(sp, val, err, errlen);
 	} else {
 		return 1;
 	}
@@ -218,6 +218,8 @@ static int config_entry(struct sweep_spec *sp, const char *path, const char *key
 		if (r <= 0)
 			return r;
 	}
+	if (!strcmp(name, "server-cmd") && (json_is_array(v) || json_is_object(v)))
+		return spec_config_server_cmds(sp, path, v, err, errlen);
 	if (json_is_integer(v) && !strcmp(name, "repeat")) {
 		/* the range --repeat has: 0 would run nothing, and a value
 		 * past INT_MAX would wrap in the (int) */
@@ -299,6 +301,21 @@ static int spec_check(const struct sweep_spec *sp, char *err, size_t errlen)
 				    sp->knob[i]->name);
 				return -1;
 			}
+	if (sp->ncmds)
+		for (int i = 0; i < sp->naxes; i++)
+			if ((sp->knob[i]->kind == K_SERVE || sp->knob[i]->kind == K_SERVE_FLAG ||
+			     sp->knob[i]->kind == K_BOTH) &&
+			    strcmp(sp->knob[i]->name, "backlog") &&
+			    strcmp(sp->knob[i]->name, "recv-size")) {
+				snprintf(
+				    err, errlen,
+				    "--%s: not with a named --server-cmd in the server axis (only "
+				    "{backlog} and {recv_size} reach that server, and every server "
+				    "of "
+				    "one axis takes the same options)",
+				    sp->knob[i]->name);
+				return -1;
+			}
 	if (sp->server_cmd[0])
 		for (int i = 0; i < sp->naxes; i++)
 			if ((sp->knob[i]->kind == K_SERVE || sp->knob[i]->kind == K_SERVE_FLAG ||
@@ -372,6 +389,8 @@ int spec_parse(struct sweep_spec *sp, int argc, char **argv, char *err, size_t e
 		if (add_axis(sp, name, val, err, errlen) < 0)
 			return -1;
 	}
+	if (spec_server_axis(sp, err, errlen) < 0)
+		return -1;
 	return spec_check(sp, err, errlen);
 }
 
@@ -435,6 +454,8 @@ void spec_usage(FILE *f)
 	    "  --config FILE     the sweep as JSON: {\"models\": [...], \"backlog\": \"1..64x2\"}\n"
 	    "                    (the command line overrides it)\n"
 	    "  --server-cmd CMD  any server; {port} {backlog} {recv_size} {addr} filled in\n"
+	    "  --server-cmd NAME=CMD  (repeatable) a server named NAME beside --models in\n"
+	    "                    one `server` axis\n"
 	    "  --out DIR         results directory (default results/<date>-<time>-<axis>)\n"
 	    "  --resume          skip runs whose file exists\n"
 	    "  --dry-run         print the run list and an estimated duration\n"

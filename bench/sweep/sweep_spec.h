@@ -11,8 +11,10 @@
 
 /* Where an axis's value goes: serve's options (K_SERVE; K_SERVE_FLAG on or
  * off), load's (K_LOAD; K_LOAD_FIXED never split at commas), both (K_BOTH:
- * a name both commands take), or a sysctl of the run's network namespace. */
-enum knob_kind { K_SERVE, K_SERVE_FLAG, K_LOAD, K_LOAD_FIXED, K_BOTH, K_SYSCTL };
+ * a name both commands take), a sysctl of the run's network namespace, or
+ * the `server` axis (K_SERVER: a model's name or a named --server-cmd's,
+ * made by spec_parse from --models and --server-cmd NAME=CMD). */
+enum knob_kind { K_SERVE, K_SERVE_FLAG, K_LOAD, K_LOAD_FIXED, K_BOTH, K_SYSCTL, K_SERVER };
 
 /* An option a sweep can vary: a row of serve_optab or load_optab whose
  * `axis` allows it, or one of the sweep's own (sysctls, --models). */
@@ -28,7 +30,8 @@ const struct knob *knob_at(int i);
 #define SWEEP_MAX_AXES 48
 /* The longest --out: DIR/runs/.tmp/NNNN-<cell key>-rK.json.tmp.PID must
  * fit the sweep's path buffers (800 bytes). */
-#define SWEEP_OUT_MAX 400
+#define SWEEP_OUT_MAX  400
+#define SWEEP_MAX_CMDS 16
 
 struct sweep_spec {
 	int naxes;
@@ -39,7 +42,10 @@ struct sweep_spec {
 	bool resume, dry_run, host_netns, quiet, help;
 	char out[512];
 	char config[512];
-	char server_cmd[2048];
+	char server_cmd[2048]; /* the unnamed --server-cmd CMD */
+	int ncmds;	       /* --server-cmd NAME=CMD, each a value of the server axis */
+	char cmd_name[SWEEP_MAX_CMDS][64];
+	char cmd[SWEEP_MAX_CMDS][2048];
 };
 
 /* Command line (argv[0] = "sweep") over an optional --config file. */
@@ -55,6 +61,18 @@ json_t *spec_identity(const struct sweep_spec *sp);
 /* 0 when `was` (sweep.json's) and `now` are the same sweep, else -1 with
  * the first difference in why. */
 int spec_same(json_t *was, json_t *now, char *why, size_t len);
+/* sweep_server.c: --server-cmd's value (NAME=CMD or the unnamed CMD);
+ * --config's "server_cmd" list or object; after parsing, the server axis
+ * in place of --models when there are named commands.  0, or -1 (err). */
+int spec_add_server_cmd(struct sweep_spec *sp, const char *val, char *err, size_t errlen);
+int spec_config_server_cmds(struct sweep_spec *sp, const char *path, json_t *v, char *err,
+			    size_t errlen);
+int spec_server_axis(struct sweep_spec *sp, char *err, size_t errlen);
+/* The command of a named --server-cmd (a value of the server axis), else NULL. */
+const char *spec_named_cmd(const struct sweep_spec *sp, const char *name);
+/* The server commands as sweep.json records them: the unnamed one as a
+ * string, named ones as {name: cmd}, none as NULL (new reference). */
+json_t *spec_server_cmd_json(const struct sweep_spec *sp);
 /* sweep --help: its own options and every axis, from the tables. */
 void spec_usage(FILE *f);
 /* The axis of a server flag (pause-accept) is on in every cell. */
