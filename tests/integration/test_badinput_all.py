@@ -213,7 +213,8 @@ TABLE = [
         ["--frobnicate"]),
     row("plot", "figure-without-name", ["plot", "{dir}", "--figure"], 2,
         ["--figure"]),
-    row("plot", "two-dirs", ["plot", "{dir}", "{dir}"], 2, ["{dir}"]),
+    # several directories draw one set of figures: they need --out
+    row("plot", "two-dirs-no-out", ["plot", "{dir}", "{dir}"], 2, ["--out"]),
     row("plot", "missing-dir", ["plot", "{d}/nope"], 1,
         ["{d}/nope", "No such file or directory"]),
     row("plot", "a-file", ["plot", "{file}"], 1,
