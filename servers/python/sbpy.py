@@ -209,8 +209,10 @@ def run(model, own_pause=False):
     a.backlog_effective = effective_backlog(a, sock)
     signal.signal(signal.SIGTERM, raise_stop)
     signal.signal(signal.SIGINT, raise_stop)
-    ready(a, sock)
     try:
+        # inside the try: a stop may come the moment READY is out (the
+        # reader acts on it before print() has returned here)
+        ready(a, sock)
         if not own_pause:
             pause_accept(a)
         model(a, sock, stats)

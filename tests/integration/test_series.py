@@ -52,9 +52,11 @@ def titles(pdir, fig):
 
 
 def server_sweep(t, out):
-    r = run(["sweep", "--models", "epoll", "--server-cmd", TUT, "--out", out]
-            + FAST)
-    t.eq("sweep --models epoll --server-cmd tut=...: exit status" + ": " + r.stderr.strip()[-300:], 0, r.returncode)
+    # a C model, a Python model and the viewer's own script: one axis
+    r = run(["sweep", "--models", "epoll,py-asyncio", "--server-cmd", TUT,
+             "--out", out] + FAST)
+    t.eq("sweep --models epoll,py-asyncio --server-cmd tut=...: exit status"
+         + ": " + r.stderr.strip()[-300:], 0, r.returncode)
     return r
 
 
@@ -66,16 +68,17 @@ def test_server_axis(t):
                   x["sweep"]["values"].get("conns"), x["error"]) for x in runs)
     t.eq("runs (server, conns, error)",
          [("epoll", "1", None), ("epoll", "2", None),
+          ("py-asyncio", "1", None), ("py-asyncio", "2", None),
           ("tut", "1", None), ("tut", "2", None)], got)
     with open(os.path.join(out, "sweep.json")) as f:
         ident = json.load(f)["identity"]
-    t.eq("identity: the server axis", ["epoll", "tut"],
+    t.eq("identity: the server axis", ["epoll", "py-asyncio", "tut"],
          ident["axes"].get("server"))
     t.check(ident["server_cmd"] == {"tut": TUT[4:]}, "identity: server_cmd",
             "{'tut': CMD}", ident["server_cmd"])
     r = run(["plot", out, "--figure", "tail"])
     t.eq("plot: exit status" + ": " + r.stderr.strip()[-300:], 0, r.returncode)
-    t.eq("tail figure's series", ["epoll", "tut"],
+    t.eq("tail figure's series", ["epoll", "py-asyncio", "tut"],
          titles(os.path.join(out, "plots"), "tail"))
 
 
@@ -115,7 +118,8 @@ def test_plot_several(t):
     t.eq("second sweep: exit status" + ": " + r.stderr.strip()[-300:], 0, r.returncode)
     r = run(["plot", a, b, "--label", "x,y", "--out", c])
     t.eq("plot A B --label x,y --out C: exit status" + ": " + r.stderr.strip()[-300:], 0, r.returncode)
-    t.eq("tail figure's series", ["x epoll", "x tut", "y epoll", "y poll"],
+    t.eq("tail figure's series", ["x epoll", "x py-asyncio", "x tut", "y epoll",
+          "y poll"],
          titles(c, "tail"))
     t.check(os.path.exists(os.path.join(c, "tail.png")), "C/tail.png",
             "drawn", os.listdir(c))
