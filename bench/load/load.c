@@ -335,6 +335,8 @@ static void measure(struct run *r, struct engine *e, struct spawn *sp)
 		r->jsonl_errno = errno;
 	int next_iv = 0;
 	watch(r, e, &e->target, sp != NULL, sp, jl, &next_iv);
+	if (sp && !spawn_exited(sp))
+		sp->run_over = true; /* what it does from now on is not the run's */
 	uint64_t t_stop = clock_now_ns();
 	engine_stop(e, &r->ls);
 	if (jl) {
@@ -395,7 +397,9 @@ static int sources_misfit(const struct load_config *c, const struct serve_config
 		return 0;
 	return snprintf(err, errlen, "--source %s: IPv4 addresses cannot reach the %s target %s",
 			c->sources_text, fam == AF_UNIX ? "unix" : "IPv6",
-			c->target[0] ? c->target : sc ? sc->bind : "?"),
+			c->target[0] ? c->target
+			: sc	     ? sc->bind
+				     : "?"),
 	       -1;
 }
 

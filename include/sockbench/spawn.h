@@ -23,6 +23,7 @@ struct spawn {
 	char *err_tail;	   /* after a failed spawn_stop: the end of its stderr (free) */
 	bool died;	   /* exited during the run (reaped; status below) */
 	int died_status;   /* the server's own wait status */
+	bool run_over;	   /* alive when the load ended (load.c sets it) */
 	char warning[320]; /* for the run's warnings: no PID namespace, or no /proc */
 };
 

@@ -319,6 +319,20 @@ def test_socat_echo(t):
          moved["<"])
 
 
+def test_server_ends_after_run(t):
+    """The tutorial's server serves one client and returns (status 0): when
+    load closes its connection at the end, the server is gone before load
+    stops it. That is not a server that 'exited during the run'."""
+    tut = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                       "tutorial_echo.py")
+    for i in range(5):
+        r = run_load(["--server-cmd", f"python3 {tut} {{port}}", "--mode",
+                      "echo", "--conns", "1", "--threads", "1", "--duration",
+                      "0.2", "--quiet"], timeout=20)
+        j = require_run(t, r, what=f"run {i + 1} against the tutorial server")
+        t.eq(f"run {i + 1}: error", None, j.get("error"))
+
+
 def syn_retry_case(t):
     """In a private netns: 1000 connections to a slow acceptor (20 ms per
     accept) with backlog 990: 991 complete at once, the few others wait
@@ -375,6 +389,8 @@ def cases(runner):
     runner.run("explain-max-msg", test_explain_max_msg, timeout=40)
     runner.run("explain-syn-retry", test_explain_syn_retry, timeout=70)
     runner.run("socat-echo", test_socat_echo, timeout=40)
+    runner.run("server-ends-after-run", test_server_ends_after_run,
+               timeout=60)
 
 
 def main():
