@@ -265,14 +265,16 @@ static bool odd_element(const uint8_t *s, size_t a, size_t b, const char *word)
 
 /* Has the head that starts at s[from] a Transfer-Encoding or Connection
  * list with an empty element (",chunked", "close,", "a,,b") or one that
- * only begins a word the list may hold ("c, chunked", "clo, close"), or
- * one that is no token? */
+ * only begins a word the oracle looks for ("c, chunked", "clo, close",
+ * "Upg, close"), or one that is no token? */
 static bool list_quirk(const uint8_t *s, size_t from, size_t len)
 {
+	/* the oracle matches these words by prefix: "Upg, close" reads as
+	 * the start of "upgrade" and loses the close after it */
 	static const struct {
-		const char *name, *words[2];
-	} lists[] = {{"transfer-encoding:", {"chunked", "chunked"}},
-		     {"connection:", {"close", "keep-alive"}}};
+		const char *name, *words[3];
+	} lists[] = {{"transfer-encoding:", {"chunked", "chunked", "chunked"}},
+		     {"connection:", {"close", "keep-alive", "upgrade"}}};
 	for (size_t i = from; i + 1 < len; i++) {
 		if (i != from && s[i - 1] != '\n')
 			continue;
@@ -288,9 +290,9 @@ static bool list_quirk(const uint8_t *s, size_t from, size_t len)
 			for (size_t c = e; c <= end; c++) {
 				if (c < end && s[c] != ',')
 					continue;
-				if (odd_element(s, e, c, lists[k].words[0]) ||
-				    odd_element(s, e, c, lists[k].words[1]))
-					return true;
+				for (int w = 0; w < 3; w++)
+					if (odd_element(s, e, c, lists[k].words[w]))
+						return true;
 				e = c + 1;
 			}
 		}
