@@ -287,6 +287,18 @@ int spec_load_config(struct sweep_spec *sp, const char *path, char *err, size_t 
 	return rc;
 }
 
+/* The first server-option axis a --server-cmd cannot take, or NULL. */
+static const struct knob *cmd_refused_axis(const struct sweep_spec *sp)
+{
+	for (int i = 0; i < sp->naxes; i++) {
+		const struct knob *k = sp->knob[i];
+		if ((k->kind == K_SERVE || k->kind == K_SERVE_FLAG || k->kind == K_BOTH) &&
+		    strcmp(k->name, "backlog") && strcmp(k->name, "recv-size"))
+			return k;
+	}
+	return NULL;
+}
+
 /* What no single option can say: axes that the run's setting refuses. */
 static int spec_check(const struct sweep_spec *sp, char *err, size_t errlen)
 {
@@ -301,34 +313,22 @@ static int spec_check(const struct sweep_spec *sp, char *err, size_t errlen)
 				    sp->knob[i]->name);
 				return -1;
 			}
-	if (sp->ncmds)
-		for (int i = 0; i < sp->naxes; i++)
-			if ((sp->knob[i]->kind == K_SERVE || sp->knob[i]->kind == K_SERVE_FLAG ||
-			     sp->knob[i]->kind == K_BOTH) &&
-			    strcmp(sp->knob[i]->name, "backlog") &&
-			    strcmp(sp->knob[i]->name, "recv-size")) {
-				snprintf(
-				    err, errlen,
-				    "--%s: not with a named --server-cmd in the server axis (only "
-				    "{backlog} and {recv_size} reach that server, and every server "
-				    "of "
-				    "one axis takes the same options)",
-				    sp->knob[i]->name);
-				return -1;
-			}
-	if (sp->server_cmd[0])
-		for (int i = 0; i < sp->naxes; i++)
-			if ((sp->knob[i]->kind == K_SERVE || sp->knob[i]->kind == K_SERVE_FLAG ||
-			     sp->knob[i]->kind == K_BOTH) &&
-			    strcmp(sp->knob[i]->name, "backlog") &&
-			    strcmp(sp->knob[i]->name, "recv-size")) {
-				snprintf(
-				    err, errlen,
-				    "--%s: not with --server-cmd (only {backlog} and {recv_size} "
-				    "reach that server)",
-				    sp->knob[i]->name);
-				return -1;
-			}
+	/* a command gets only {backlog} and {recv_size}: any other server
+	 * option as an axis would be a setting that never reached it */
+	const struct knob *k = sp->ncmds || sp->server_cmd[0] ? cmd_refused_axis(sp) : NULL;
+	if (k && sp->ncmds)
+		return snprintf(err, errlen,
+				"--%s: not with a named --server-cmd in the server axis (only "
+				"{backlog} and {recv_size} reach that server, and every server of "
+				"one axis takes the same options)",
+				k->name),
+		       -1;
+	if (k)
+		return snprintf(err, errlen,
+				"--%s: not with --server-cmd (only {backlog} and {recv_size} "
+				"reach that server)",
+				k->name),
+		       -1;
 	return 0;
 }
 
