@@ -180,16 +180,7 @@ def main():
     sbtest.parse_args(__doc__.splitlines()[0])
     sbtest.require_root("hostile_outputs.py", "a private mount namespace "
                         "with a /dev of its own")
-    if not os.environ.get(MNTNS_ENV):
-        sys.stdout.flush()
-        env = dict(os.environ, **{MNTNS_ENV: os.readlink("/proc/self/ns/mnt")})
-        os.execvpe("unshare", ["unshare", "-m", "--propagation", "private",
-                               sys.executable, os.path.abspath(__file__)]
-                   + sys.argv[1:], env)
-    if os.readlink("/proc/self/ns/mnt") == os.environ[MNTNS_ENV]:
-        print("FAIL still in the host's mount namespace after `unshare -m`")
-        print("0 passed, 1 failed")
-        sys.exit(1)
+    sbtest.in_private_mount_namespace(__file__, MNTNS_ENV)
     private_dev()
     lt.run_tests("hostile_outputs", cases)
 

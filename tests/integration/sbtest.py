@@ -156,6 +156,28 @@ def parse_args(description, extra=None, argv=None):
     return ARGS
 
 
+def in_private_mount_namespace(script, env_name):
+    """Re-execute `script` (with this process's arguments) under `unshare -m
+    --propagation private` unless already there; return only inside it.
+    env_name carries the host's mount namespace to the copy, which checks
+    that it really left it (else a failed result line and exit 1)."""
+    if not os.environ.get(env_name):
+        sys.stdout.flush()
+        env = dict(os.environ, **{env_name: os.readlink("/proc/self/ns/mnt")})
+        cmd = ["unshare", "-m", "--propagation", "private", sys.executable,
+               os.path.abspath(script)] + sys.argv[1:]
+        try:
+            os.execvpe("unshare", cmd, env)
+        except OSError as e:
+            print(f"FAIL cannot run `unshare -m`: {e}")
+            print("0 passed, 1 failed")
+            sys.exit(1)
+    if os.readlink("/proc/self/ns/mnt") == os.environ[env_name]:
+        print("FAIL still in the host's mount namespace after `unshare -m`")
+        print("0 passed, 1 failed")
+        sys.exit(1)
+
+
 def readable_copy(files):
     """{relative path: source} copied into a new directory that every user
     can read (mode 755, under /tmp), for tests that drop privileges: the

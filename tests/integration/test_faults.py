@@ -597,29 +597,11 @@ def test_out_read_only_at_start(t):
 
 # ------------------------------------------------------------------ main
 
-def reexec_in_mount_namespace():
-    sys.stdout.flush()
-    env = dict(os.environ, **{MNTNS_ENV: os.readlink("/proc/self/ns/mnt")})
-    cmd = ["unshare", "-m", "--propagation", "private", sys.executable,
-           os.path.abspath(__file__)] + sys.argv[1:]
-    try:
-        os.execvpe("unshare", cmd, env)
-    except OSError as e:
-        print(f"FAIL cannot run `unshare -m`: {e}")
-        print("0 passed, 1 failed")
-        sys.exit(1)
-
-
 def main():
     sbtest.parse_args(__doc__.splitlines()[0])
     sbtest.require_root("test_faults.py", "private mount namespace, tmpfs "
                         "and read-only bind mounts, network namespaces")
-    if not os.environ.get(MNTNS_ENV):
-        reexec_in_mount_namespace()
-    if os.readlink("/proc/self/ns/mnt") == os.environ[MNTNS_ENV]:
-        print("FAIL still in the host's mount namespace after `unshare -m`")
-        print("0 passed, 1 failed")
-        sys.exit(1)
+    sbtest.in_private_mount_namespace(__file__, MNTNS_ENV)
     runner = sbtest.Runner("sweep faults")
 
     def cases(runner):

@@ -421,26 +421,9 @@ def test_no_pidns_warns(t):
 
 # -------------------------------------------------------------------- main
 
-def reexec_in_mount_namespace():
-    sys.stdout.flush()
-    env = dict(os.environ, **{MNTNS_ENV: os.readlink("/proc/self/ns/mnt")})
-    cmd = ["unshare", "-m", "--propagation", "private", sys.executable,
-           os.path.abspath(__file__)] + sys.argv[1:]
-    try:
-        os.execvpe("unshare", cmd, env)
-    except OSError as e:
-        print(f"FAIL cannot run `unshare -m`: {e}")
-        print("0 passed, 1 failed")
-        sys.exit(1)
-
-
 def setup_mount_namespace():
     """In our own mount namespace (private: nothing here reaches the
     host): / shared among our copies, a tmpfs on /tmp."""
-    if os.readlink("/proc/self/ns/mnt") == os.environ[MNTNS_ENV]:
-        print("FAIL still in the host's mount namespace after `unshare -m`")
-        print("0 passed, 1 failed")
-        sys.exit(1)
     for cmd in (["mount", "--make-rshared", "/"],
                 ["mount", "-t", "tmpfs", "-o", "size=64m", "sboutlive",
                  "/tmp"]):
@@ -455,8 +438,7 @@ def main():
     sbtest.parse_args(__doc__.splitlines()[0])
     sbtest.require_root("test_outlive.py", "PID, mount and network "
                         "namespaces; a private mount namespace for the test")
-    if not os.environ.get(MNTNS_ENV):
-        reexec_in_mount_namespace()
+    sbtest.in_private_mount_namespace(__file__, MNTNS_ENV)
     setup_mount_namespace()
     runner = sbtest.Runner("nothing outlives its run")
 
