@@ -13,6 +13,7 @@
 
 #include "sockbench/plot.h"
 #include "sockbench/sweep.h"
+#include "plot_int.h"
 
 static void lesson_path(const char *name, char *out, size_t len)
 {
@@ -21,8 +22,9 @@ static void lesson_path(const char *name, char *out, size_t len)
 
 static int list(void)
 {
-	static const char *const order[] = {"backlog", "somaxconn",	  "models", "recv-size",
-					    "send",    "thundering-herd", "ports",  NULL};
+	static const char *const order[] = {
+	    "backlog", "somaxconn", "models", "recv-size", "send",  "thundering-herd",
+	    "ports",   "python",    "reject", "close",     "unix",  "restart",	    NULL};
 	for (int i = 0; order[i]; i++) {
 		char path[600];
 		lesson_path(order[i], path, sizeof path);
@@ -114,6 +116,134 @@ static int lesson_args(int argc, char **argv, const char **name, const char **ou
 	return -1;
 }
 
+/* The sweep's arguments from a lesson: `sweep --config FILE`, then the
+ * --quick values and a case's own values on the command line, which
+ * override the file (the last one given wins). */
+struct largs {
+	char *v[160];
+	char buf[96][512];
+	int n, nb;
+};
+
+static void largs_put(struct largs *a, const char *s)
+{
+	if (a->n < 156)
+		a->v[a->n++] = (char *)s;
+}
+
+static void largs_putf(struct largs *a, const char *fmt, const char *s)
+{
+	if (a->nb >= 96)
+		return;
+	snprintf(a->buf[a->nb], sizeof a->buf[a->nb], fmt, s);
+	largs_put(a, a->buf[a->nb++]);
+}
+
+/* One key of a "quick" or case object as `--key value`: a string as
+ * written, a number, true as 1 (a flag's axis on), an array joined by
+ * commas. */
+static void largs_key(struct largs *a, const char *key, json_t *v)
+{
+	char opt[80], val[512] = "";
+	size_t l = 0;
+	snprintf(opt, sizeof opt, "--%s", key);
+	for (char *p = opt; *p; p++)
+		if (*p == '_')
+			*p = '-';
+	json_t *one = json_is_array(v) ? NULL : v, *e;
+	size_t i;
+	json_array_foreach(json_is_array(v) ? v : NULL, i, e)
+	{
+		char *t = json_dumps(e, JSON_ENCODE_ANY);
+		l += snprintf(val + l, l < sizeof val ? sizeof val - l : 0, "%s%s", i ? "," : "",
+			      t && t[0] == '"' ? json_string_value(e) : t ? t : "");
+		free(t);
+	}
+	if (one && json_is_string(one))
+		snprintf(val, sizeof val, "%s", json_string_value(one));
+	else if (one && json_is_boolean(one))
+		snprintf(val, sizeof val, "%d", json_is_true(one));
+	else if (one && json_is_integer(one))
+		snprintf(val, sizeof val, "%" JSON_INTEGER_FORMAT, json_integer_value(one));
+	else if (one && json_is_real(one))
+		snprintf(val, sizeof val, "%.17g", json_real_value(one));
+	largs_putf(a, "%s", opt);
+	largs_putf(a, "%s", val);
+}
+
+/* A lesson's cases ("cases": [{"name": N, option: value, ...}]): each a
+ * sweep of its own into DIR/N, the lesson's values with the case's on top
+ * - what one sweep's product of axes cannot say (no listener; a full
+ * queue; accept-then-close).  NULL for a lesson of one sweep. */
+static const char *case_name(json_t *c)
+{
+	const char *s = json_string_value(json_object_get(c, "name"));
+	if (!s || !*s || strlen(s) > 32)
+		return NULL;
+	for (const char *p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
+			return NULL;
+	return s;
+}
+
+/* One sweep of the lesson (of one case when c is not NULL) into dir. */
+static int lesson_sweep(json_t *j, const char *path, bool quick, json_t *c, const char *dir)
+{
+	static struct largs a;
+	const char *k;
+	json_t *v;
+	memset(&a, 0, sizeof a);
+	largs_put(&a, "sweep");
+	largs_put(&a, "--config");
+	largs_put(&a, path);
+	if (quick)
+		json_object_foreach(json_object_get(j, "quick"), k, v) largs_key(&a, k, v);
+	json_object_foreach(c, k, v) if (strcmp(k, "name")) largs_key(&a, k, v);
+	largs_put(&a, "--out");
+	largs_put(&a, dir);
+	a.v[a.n] = NULL;
+	return sweep_main(a.n, a.v);
+}
+
+/* Every case's sweep, then one set of figures over their directories,
+ * each labelled by its case. */
+static int lesson_cases(json_t *j, const char *path, bool quick, const char *dir)
+{
+	json_t *cases = json_object_get(j, "cases"), *c;
+	static char sub[16][SB_DIR_MAX + 40];
+	const char *dirs[16], *labels[16];
+	size_t i, n = json_array_size(cases);
+	int worst = 0;
+	if (n > 16 || (mkdir(dir, 0755) < 0 && errno != EEXIST)) {
+		fprintf(stderr, "sockbench lesson: %s: %s\n", dir,
+			n > 16 ? "more than 16 cases" : strerror(errno));
+		return n > 16 ? 2 : 1;
+	}
+	json_array_foreach(cases, i, c)
+	{
+		const char *name = case_name(c);
+		if (!name) {
+			fprintf(stderr, "sockbench lesson: %s: case %zu: 'name' takes 1 to 32 of "
+					"a-z 0-9 -\n", path, i + 1);
+			return 2;
+		}
+		snprintf(sub[i], sizeof sub[i], "%s/%s", dir, name);
+		dirs[i] = sub[i];
+		labels[i] = name;
+		printf("lesson case %zu of %zu: %s\n", i + 1, n, name);
+		fflush(stdout);
+		int rc = lesson_sweep(j, path, quick, c, sub[i]);
+		if (rc == 2 || rc >= 128)
+			return rc;
+		if (rc > worst)
+			worst = rc;
+	}
+	char out[SB_DIR_MAX + 40];
+	snprintf(out, sizeof out, "%s/plots", dir);
+	int prc = plot_dirs(dirs, labels, (int)n, out, NULL) ? 1 : 0;
+	return worst ? worst : prc;
+}
+
 int lesson_main(int argc, char **argv)
 {
 	const char *name = NULL, *out = NULL;
@@ -134,38 +264,25 @@ int lesson_main(int argc, char **argv)
 		json_decref(j);
 		return 1;
 	}
-	/* The sweep reads the lesson file; --quick's smaller values go on its
-	 * command line, which overrides the file. */
-	char *args[128], vals[64][512];
-	int n = 0, nv = 0;
-	args[n++] = "sweep";
-	args[n++] = "--config";
-	args[n++] = path;
-	const char *k;
-	json_t *v;
-	if (quick)
-		json_object_foreach(json_object_get(j, "quick"), k, v)
-		{
-			if (n > 120 || nv > 60)
-				break;
-			snprintf(vals[nv], sizeof vals[nv], "--%s", k);
-			args[n++] = vals[nv++];
-			snprintf(vals[nv], sizeof vals[nv], "%s", json_string_value(v) ?: "");
-			args[n++] = vals[nv++];
-		}
-	args[n++] = "--out";
-	args[n++] = dir;
-	args[n] = NULL;
 	printf("lesson %s: %s\n", name, json_string_value(json_object_get(j, "description")));
 	fflush(stdout);
-	int rc = sweep_main(n, args);
-	/* a usage error, a stop (128 + signal), or no results directory:
-	 * there is nothing to plot */
-	if (rc == 2 || rc >= 128 || access(dir, F_OK) != 0) {
-		json_decref(j);
-		return rc ? rc : 1;
+	int rc, prc = 0;
+	if (json_is_array(json_object_get(j, "cases"))) {
+		rc = lesson_cases(j, path, quick, dir);
+	} else {
+		rc = lesson_sweep(j, path, quick, NULL, dir);
+		/* a usage error, a stop (128 + signal), or no results directory:
+		 * there is nothing to plot */
+		if (rc == 2 || rc >= 128 || access(dir, F_OK) != 0) {
+			json_decref(j);
+			return rc ? rc : 1;
+		}
+		prc = plot_run(dir, NULL);
 	}
-	int prc = plot_run(dir, NULL);
+	if (rc == 2 || rc >= 128) {
+		json_decref(j);
+		return rc;
+	}
 	if (!prc)
 		prc = check_figures(json_object_get(j, "figures"), name, dir);
 	json_decref(j);

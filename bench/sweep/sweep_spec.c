@@ -239,8 +239,11 @@ static int config_entry(struct sweep_spec *sp, const char *path, const char *key
 			sp->host_netns = false;
 		return 0;
 	}
-	if (!strcmp(name, "description") || !strcmp(name, "figures") || !strcmp(name, "quick"))
-		return 0; /* read by lessons and plots */
+	static const char *const lesson_keys[] = {"description", "figures", "quick", "cases",
+						  "question",	 "answer",  "caveat", NULL};
+	for (int i = 0; lesson_keys[i]; i++)
+		if (!strcmp(key, lesson_keys[i]))
+			return 0; /* read by lessons and plots */
 	const struct knob *k = knob_find(name);
 	if (!k) {
 		char why[300];
