@@ -47,6 +47,10 @@ struct lstats {
 	uint64_t acked_unknown; /* connections TCP_INFO could not tell about */
 	uint64_t err[LERR_KINDS];
 	struct hist conn_lat, req_lat, req_lat_unc;
+	/* connects that failed: from connect() to the error the kernel gave
+	 * (ECONNREFUSED from an RST in microseconds; ETIMEDOUT after SYN
+	 * retries) - how long a client waits to learn it was turned away */
+	struct hist conn_fail_lat;
 	struct ival *ivc[IV_CHUNKS]; /* chunks never move: the controller reads
 				      * finished intervals while threads run */
 	int niv;		     /* intervals touched: highest index + 1 */

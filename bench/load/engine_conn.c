@@ -105,8 +105,10 @@ void engine_conn_failed(struct lthread *t, struct lconn *c, int err, uint64_t no
 	bool counted = measuring(t, c->t_conn);
 	engine_conn_release(t, c);
 	count_error(t, err, now);
-	if (counted)
+	if (counted) {
 		t->s.conn_failed++;
+		hist_record(&t->s.conn_fail_lat, now > c->t_conn ? now - c->t_conn : 0);
+	}
 	if (cfg->requests && cfg->mode != MODE_CONNECT && cfg->mode != MODE_STREAM &&
 	    t->issued < t->quota) {
 		t->issued++;

@@ -67,6 +67,7 @@ static int thread_init(struct engine *e, int i, int nt, uint64_t now, int *g)
 		t->c[k].src = cfg->nsources ? *g % cfg->nsources : 0;
 	}
 	hist_init(&t->s.conn_lat);
+	hist_init(&t->s.conn_fail_lat);
 	hist_init(&t->s.req_lat);
 	hist_init(&t->s.req_lat_unc);
 	hist_init(&t->s.req_cens);
@@ -159,6 +160,7 @@ void engine_stop(struct engine *e, struct lstats *out)
 {
 	memset(out, 0, sizeof *out);
 	hist_init(&out->conn_lat);
+	hist_init(&out->conn_fail_lat);
 	hist_init(&out->req_lat);
 	hist_init(&out->req_lat_unc);
 	hist_init(&out->req_cens);

@@ -114,6 +114,7 @@ void lstats_merge(struct lstats *o, const struct lstats *s)
 	for (int k = 0; k < LERR_KINDS; k++)
 		o->err[k] += s->err[k];
 	hist_merge(&o->conn_lat, &s->conn_lat);
+	hist_merge(&o->conn_fail_lat, &s->conn_fail_lat);
 	hist_merge(&o->req_lat, &s->req_lat);
 	hist_merge(&o->req_lat_unc, &s->req_lat_unc);
 	for (int i = 0; i < s->niv; i++) {

@@ -232,7 +232,7 @@ static int check_args(int argc, char **argv)
 /* The latency histograms, merged as the files are read, and the counts
  * that live inside load.requests.latency_us (which is written anew). */
 struct merged_hists {
-	struct hist conn, req, unc, done;
+	struct hist conn, fail, req, unc, done;
 	json_int_t censored, omitted;
 	bool have_censored;
 };
@@ -240,6 +240,7 @@ struct merged_hists {
 static void merged_hists_init(struct merged_hists *h)
 {
 	hist_init(&h->conn);
+	hist_init(&h->fail);
 	hist_init(&h->req);
 	hist_init(&h->unc);
 	hist_init(&h->done);
@@ -261,6 +262,8 @@ static json_t *read_run(const char *path, struct merged_hists *h)
 		return NULL;
 	}
 	if (take_hist(run, "load.connections.latency_us", &h->conn, path, err, sizeof err) ||
+	    take_hist(run, "load.connections.failed_latency_us", &h->fail, path, err,
+		      sizeof err) ||
 	    take_hist(run, "load.requests.latency_us", &h->req, path, err, sizeof err) ||
 	    take_hist(run, "load.requests.latency_uncorrected_us", &h->unc, path, err,
 		      sizeof err) ||
@@ -287,6 +290,9 @@ static int write_merged(json_t *out, json_t *files, const struct merged_hists *h
 {
 	json_object_set_new(json_path(out, "load.connections"), "latency_us",
 			    hist_latency_json(&h->conn));
+	if (json_path(out, "load.connections.failed_latency_us")) /* older runs lack it */
+		json_object_set_new(json_path(out, "load.connections"), "failed_latency_us",
+				    hist_latency_json(&h->fail));
 	json_t *req = hist_latency_json(&h->req);
 	if (h->have_censored && req) {
 		json_object_set_new(req, "censored", json_integer(h->censored));

@@ -25,6 +25,7 @@ void run_init(struct run *r, const struct load_config *cfg)
 	r->explain = json_array();
 	r->aq_limit = -1;
 	hist_init(&r->ls.conn_lat);
+	hist_init(&r->ls.conn_fail_lat);
 	hist_init(&r->ls.req_lat);
 	hist_init(&r->ls.req_lat_unc);
 	hist_init(&r->ls.req_cens);
@@ -207,6 +208,7 @@ json_t *run_json(const struct run *r)
 	SET(c, "failed", INT(s->conn_failed));
 	SET(c, "reconnects", INT(s->reconnects));
 	SET(c, "latency_us", hist_latency_json(&s->conn_lat));
+	SET(c, "failed_latency_us", hist_latency_json(&s->conn_fail_lat));
 	SET(c, "served", slots_apply(r->cfg->mode) ? INT(s->served) : json_null());
 	SET(c, "starved", slots_apply(r->cfg->mode) ? INT(s->starved) : json_null());
 	SET(load, "connections", c);
