@@ -440,6 +440,10 @@ static void figures(struct plot *p)
 {
 	const char *mode = plot_val(&p->r[0], "mode");
 	bool connect = mode && !strcmp(mode, "connect");
+	if (plot_cases_only(p)) {
+		plot_cases_figures(p, want);
+		return;
+	}
 	if (want(p, "connect_cdf") && (connect || plot_varies(p, "backlog")) &&
 	    !plot_varies(p, "conns"))
 		fig_connect_cdf(p);
@@ -484,6 +488,7 @@ static void figures(struct plot *p)
 		       "Connections established when the port range runs out -", "%g", NULL);
 	if (want(p, "herd") && plot_varies(p, "accept_mode"))
 		fig_herd(p);
+	plot_cases_figures(p, want);
 }
 
 /* ndirs 0: dirs[0] alone, as `plot DIR`; else its runs labelled.  out:

@@ -98,4 +98,12 @@ void plot_starved_note(const struct plot *p, const char *x, char *out, size_t le
 bool plot_fair_any(const struct plot *p);
 void plot_fair_caption(const struct plot *p, char *out, size_t len);
 
+/* plot_cases.c: figures of categories (a lesson's cases, one directory
+ * each; a sweep of word axes): `outcomes` (what a client's tries ended in)
+ * when every directory is one cell; want says which figures are asked. */
+void plot_cases_figures(struct plot *p, bool (*want)(const struct plot *, const char *));
+/* Several directories of one cell each (a lesson's cases): their axes
+ * differ by case, so only the figures of categories fit. */
+bool plot_cases_only(const struct plot *p);
+
 #endif
