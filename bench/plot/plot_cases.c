@@ -218,6 +218,82 @@ static void fig_outcomes(struct plot *p)
 	     outcomes, 7, true, cap);
 }
 
+/* --- close and restart: how connections ended, on each side ---------- */
+
+static double per_conn(json_t *r, double v)
+{
+	double c = num(r, "config.load.conns");
+	return c > 0 ? v / c : 0;
+}
+
+/* TIME_WAIT on one side once everything is over: after the server's stop
+ * when load stopped it, else after the client left. */
+static double tw(json_t *r, const char *side)
+{
+	char path[96];
+	snprintf(path, sizeof path, "tcp_states.after_stop.%s.TIME_WAIT", side);
+	if (!json_path(r, "tcp_states.after_stop"))
+		snprintf(path, sizeof path, "tcp_states.after_leave.%s.TIME_WAIT", side);
+	return per_conn(r, num(r, path));
+}
+static double c_fin(json_t *r) { return per_conn(r, num(r, "server.peer_fin")); }
+static double c_rst(json_t *r) { return per_conn(r, num(r, "server.peer_reset")); }
+static double c_tw_client(json_t *r) { return tw(r, "client"); }
+static double c_tw_server(json_t *r) { return tw(r, "server"); }
+static double c_restart_ok(json_t *r) { return json_is_true(json_path(r, "restart.ok")); }
+
+static const struct metric closing[] = {
+    {"server's recv() saw EOF (a FIN)", c_fin},
+    {"server's recv() saw ECONNRESET (an RST)", c_rst},
+    {"TIME_WAIT on the client's side", c_tw_client},
+    {"TIME_WAIT on the server's side", c_tw_server},
+    {"restarted server could bind (1 = yes)", c_restart_ok},
+};
+
+/* "fin: FIN 1.00, RST 0.00, TIME_WAIT client 1.00 / server 0.00" */
+static void close_words(const struct plot *p, const struct group *g, bool restart, char *out,
+			size_t len)
+{
+	double v[5];
+	for (int k = 0; k < 5; k++) {
+		struct summ s;
+		group_summ(p, g, closing[k].y, &s);
+		v[k] = isnan(s.median) ? 0 : s.median;
+	}
+	size_t n = (size_t)snprintf(out, len,
+				    "%s: the server saw %s; TIME_WAIT %.2g a connection on the "
+				    "client, %.2g on the server",
+				    g->label,
+				    v[1] > v[0] ? "RST" : v[0] > 0 ? "FIN" : "neither", v[2], v[3]);
+	if (restart && n < len) {
+		const char *e = json_string_value(json_path(p->r[g->from].j, "restart.error"));
+		snprintf(out + n, len - n, "; restart %s", v[4] > 0 ? "bound the port" : e ? e : "failed");
+	}
+}
+
+static void fig_close(struct plot *p, bool restart)
+{
+	struct group g[MAX_GROUPS];
+	char cap[3000];
+	size_t cn = 0;
+	int ng = groups_of(p, g);
+	cn = sb_appendf(cap, sizeof cap, cn, "%s",
+			restart ? "Who closed first and whether the new server could bind:"
+				: "How each connection ended, per connection:");
+	for (int i = 0; i < ng; i++) {
+		char w[400];
+		close_words(p, &g[i], restart, w, sizeof w);
+		cn = sb_appendf(cap, sizeof cap, cn, "%s %s", i ? ";" : "", w);
+	}
+	sb_appendf(cap, sizeof cap, cn, ".");
+	if (restart)
+		draw(p, "bars", "restart", "Restarting a server: TIME_WAIT and SO_REUSEADDR",
+		     closing + 2, 3, false, cap);
+	else
+		draw(p, "bars", "close", "How a client leaves, and what each side keeps", closing,
+		     4, false, cap);
+}
+
 /* Every directory one cell: a lesson's cases. */
 bool plot_cases_only(const struct plot *p)
 {
@@ -229,6 +305,16 @@ bool plot_cases_only(const struct plot *p)
 
 void plot_cases_figures(struct plot *p, bool (*want)(const struct plot *, const char *))
 {
-	if (want(p, "outcomes") && plot_cases_only(p))
+	bool restart = false, states = false;
+	for (int i = 0; i < p->n; i++) {
+		const char *m = json_string_value(json_path(p->r[i].j, "config.load.restart"));
+		restart |= m && strcmp(m, "off");
+		states |= json_is_object(json_path(p->r[i].j, "tcp_states"));
+	}
+	if (restart && want(p, "restart"))
+		fig_close(p, true);
+	else if (states && (plot_cases_only(p) || plot_varies(p, "close")) && want(p, "close"))
+		fig_close(p, false);
+	else if (want(p, "outcomes") && plot_cases_only(p))
 		fig_outcomes(p);
 }
