@@ -275,8 +275,15 @@ void plot_series_of(const struct plot *p, const struct prun *r, const char *x, c
 		else
 			k = sb_appendf(out, len, k, "%s%s=%s", k ? "," : "", name, v);
 	}
-	if (!out[0])
-		snprintf(out, len, "%s", r->label ? r->label : "all");
+	/* One series (nothing varies but x): it is named for its server, not
+	 * "all" - a legend reading "all" for one line says nothing, and a
+	 * model's name also gives it that model's colour. */
+	const char *srv = plot_val(r, "models") ?: plot_val(r, "server");
+	if (!out[0] && !r->label)
+		snprintf(out, len, "%s",
+			 srv ?: json_string_value(json_path(r->j, "config.server.model")) ?: "runs");
+	else if (!out[0])
+		snprintf(out, len, "%s", r->label);
 	else if (r->label) { /* "x epoll": its directory's label first */
 		char usual[512];
 		snprintf(usual, sizeof usual, "%s", out);
@@ -465,6 +472,35 @@ static void index_settings(FILE *f, const char *dir, const char *label)
 	json_decref(sw);
 }
 
+/* A lesson's question, its one-line answer and its caveat (sweep.json
+ * "lesson", copied there from the lesson file by the sweep), before the
+ * figures: what the figures answer, and where the answer stops. */
+static void index_lesson(FILE *f, const char *dir)
+{
+	char path[800];
+	snprintf(path, sizeof path, "%s/sweep.json", dir);
+	json_t *sw = json_load_file(path, 0, NULL), *l = json_object_get(sw, "lesson");
+	const char *q = json_string_value(json_object_get(l, "question")),
+		   *a = json_string_value(json_object_get(l, "answer")),
+		   *c = json_string_value(json_object_get(l, "caveat"));
+	if (q) {
+		fputs("<h2 class=question>", f);
+		html_escape(f, q);
+		fputs("</h2>\n", f);
+	}
+	if (a) {
+		fputs("<p class=answer><b>Answer:</b> ", f);
+		html_escape(f, a);
+		fputs("</p>\n", f);
+	}
+	if (c) {
+		fputs("<p class=caveat><b>Caveat:</b> ", f);
+		html_escape(f, c);
+		fputs("</p>\n", f);
+	}
+	json_decref(sw);
+}
+
 int plot_write_index(struct plot *p, char *err, size_t errlen)
 {
 	char path[800];
@@ -478,8 +514,12 @@ int plot_write_index(struct plot *p, char *err, size_t errlen)
 	html_escape(f, p->dir); /* a directory may be named <script> */
 	fputs("</title>\n<style>body{font-family:sans-serif;max-width:1320px;margin:auto}"
 	      "figure{margin:2em 0}img{width:100%}figcaption{font-size:1.2em}"
-	      "code{background:#eee}</style>\n<h1>sockbench results</h1>\n<p>",
+	      "code{background:#eee}.answer,.caveat{font-size:1.3em}.caveat{background:#fff4d6;"
+	      "padding:.4em}</style>\n<h1>sockbench results</h1>\n",
 	      f);
+	for (int d = 0; d < (p->ndirs ? p->ndirs : 1); d++)
+		index_lesson(f, p->ndirs ? p->dirs[d] : p->dir);
+	fputs("<p>", f);
 	for (int d = 0; d < (p->ndirs ? p->ndirs : 1); d++) {
 		fputs(d ? "<p>" : "", f);
 		index_settings(f, p->ndirs ? p->dirs[d] : p->dir, p->ndirs ? p->labels[d] : NULL);

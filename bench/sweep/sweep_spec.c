@@ -239,8 +239,9 @@ static int config_entry(struct sweep_spec *sp, const char *path, const char *key
 			sp->host_netns = false;
 		return 0;
 	}
-	if (!strcmp(name, "description") || !strcmp(name, "figures") || !strcmp(name, "quick"))
-		return 0; /* read by lessons and plots */
+	if (!strcmp(name, "description") || !strcmp(name, "figures") || !strcmp(name, "quick") ||
+	    !strcmp(name, "question") || !strcmp(name, "answer") || !strcmp(name, "caveat"))
+		return 0; /* read by lessons and plots (sweep.json's "lesson") */
 	const struct knob *k = knob_find(name);
 	if (!k) {
 		char why[300];
