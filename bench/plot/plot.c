@@ -84,21 +84,6 @@ static double y_recv_calls(json_t *r)
 {
 	return json_path_num(r, "server.recv_calls") / json_path_num(r, "duration_s");
 }
-static double y_completed(json_t *r)
-{
-	/* percent of the replies asked for that arrived whole */
-	double ok = json_path_num(r, "load.requests.completed"),
-	       bad = json_path_num(r, "load.requests.failed");
-	return ok + bad > 0 ? 100 * ok / (ok + bad) : NAN;
-}
-static double y_cut(json_t *r)
-{
-	/* replies that never came whole: cut short, or still missing at --timeout */
-	double a = json_path_num(r, "load.errors.short_reply"),
-	       b = json_path_num(r, "load.errors.request_timeout");
-	return (isnan(a) ? 0 : a) + (isnan(b) ? 0 : b);
-}
-
 static double y_established(json_t *r)
 {
 	return json_path_num(r, "load.connections.established");
@@ -125,7 +110,7 @@ static double workers(json_t *r, const char *key, int how)
 
 /* An axis value as a number: "4M" and "4194304" alike (sizes in
  * powers of 1024, as on the command line). */
-static double xnum(const char *v)
+double plot_xnum(const char *v)
 {
 	uint64_t n;
 	char e[128];
@@ -187,7 +172,7 @@ static int xy_series(struct plot *p, const char *fig, const char *x, yfn y, yfn 
 			}
 			if (!strcmp(s, names[k]) && nr < 512) {
 				const char *xv = plot_val(&p->r[i], x);
-				rows[nr].x = xv ? xnum(xv) : 0;
+				rows[nr].x = xv ? plot_xnum(xv) : 0;
 				summ_compute(ys, m, &rows[nr].y);
 				struct summ es_s;
 				summ_compute(es, m, &es_s);
@@ -473,9 +458,7 @@ static void figures(struct plot *p)
 		       "Bigger recv() sizes mean fewer system calls for the same bytes -",
 		       "%.1f MB/s", NULL);
 	if (want(p, "send") && plot_varies(p, "send") && plot_has_axis(p, "resp_size"))
-		fig_xy(p, "send", "send", "resp_size", y_completed, y_cut,
-		       "send() vs sendall: complete replies",
-		       "Replies that arrived whole at the largest reply size -", "%.0f%%", NULL);
+		plot_fig_send(p);
 	if (want(p, "accept_queue") && connect && !plot_varies(p, "conns"))
 		fig_accept_queue(p);
 	if (want(p, "ports") && connect && plot_varies(p, "conns"))
