@@ -94,20 +94,6 @@ static double y_eaddrnotavail(json_t *r)
 	return isnan(v) ? 0 : v;
 }
 
-/* Sum, max or min over the server's workers of one counter. */
-static double workers(json_t *r, const char *key, int how)
-{
-	size_t i;
-	json_t *w;
-	double acc = how == 0 ? 0 : how > 0 ? -1 : 1e300;
-	json_array_foreach(json_path(r, "server.workers"), i, w)
-	{
-		double v = json_number_value(json_object_get(w, key));
-		acc = how == 0 ? acc + v : how > 0 ? fmax(acc, v) : fmin(acc, v);
-	}
-	return acc;
-}
-
 /* An axis value as a number: "4M" and "4194304" alike (sizes in
  * powers of 1024, as on the command line). */
 double plot_xnum(const char *v)
@@ -356,53 +342,6 @@ static void fig_accept_queue(struct plot *p)
 			     titles, ns, cap);
 }
 
-/* Thundering herd: one bar per accept mode. */
-static void fig_herd(struct plot *p)
-{
-	char path[900], cap[1024] = "";
-	snprintf(path, sizeof path, "%s/herd-0.dat", p->ddir);
-	FILE *f = fopen(path, "w");
-	if (!f)
-		return;
-	fprintf(f,
-		"# index mode empty_median empty_min empty_max accepts_busiest accepts_idlest\n");
-	int k = 0;
-	size_t cn = 0;
-	for (int i = 0; i < p->n;) {
-		double e[256], hi[256], lo[256];
-		int m = 0, j = i;
-		for (; j < p->n && p->r[j].cell == p->r[i].cell; j++)
-			if (m < 256) {
-				e[m] = workers(p->r[j].j, "empty_wakeups", 0);
-				hi[m] = workers(p->r[j].j, "accepts", 1);
-				lo[m] = workers(p->r[j].j, "accepts", -1);
-				m++;
-			}
-		struct summ se, sh, sl;
-		summ_compute(e, m, &se);
-		summ_compute(hi, m, &sh);
-		summ_compute(lo, m, &sl);
-		const char *mode = plot_val(&p->r[i], "accept_mode");
-		char lab[64]; /* one quoted column of the data file, one line */
-		snprintf(lab, sizeof lab, "%s", mode ? mode : "?");
-		for (char *c = lab; *c; c++)
-			if ((unsigned char)*c < 0x20 || *c == '"')
-				*c = '_';
-		fprintf(f, "%d \"%s\" %g %g %g %g %g\n", ++k, lab, se.median, se.min, se.max,
-			sh.median, sl.median);
-		cn = sb_appendf(cap, sizeof cap, cn,
-				"%s%s: %g empty wake-ups, accepts "
-				"per worker %g to %g",
-				cn ? "; " : "", mode ? mode : "?", se.median, sl.median, sh.median);
-		i = j;
-	}
-	fclose(f);
-	char full[1200], title[1][128] = {"prefork"};
-	snprintf(full, sizeof full, "Every worker woken for each connection, one wins: %s.", cap);
-	plot_gnuplot(p, "herd", "herd", "The thundering herd: prefork accept modes", title, 1,
-		     full);
-}
-
 /* Clients served by series over conns (plot_fair.c has the numbers). */
 static void fig_fairness(struct plot *p)
 {
@@ -466,7 +405,7 @@ static void figures(struct plot *p)
 		       "Out of local ports: EADDRNOTAVAIL",
 		       "Connections established when the port range runs out -", "%g", NULL);
 	if (want(p, "herd") && plot_varies(p, "accept_mode"))
-		fig_herd(p);
+		plot_fig_herd(p);
 }
 
 /* ndirs 0: dirs[0] alone, as `plot DIR`; else its runs labelled.  out:

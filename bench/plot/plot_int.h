@@ -102,5 +102,8 @@ void plot_fair_caption(const struct plot *p, char *out, size_t len);
 double plot_xnum(const char *v);
 /* plot_send.c: the send figure (replies lost vs connections that waited). */
 void plot_fig_send(struct plot *p);
+/* plot_herd.c: the thundering-herd figure (empty wake-ups per accept,
+ * accepts per worker). */
+void plot_fig_herd(struct plot *p);
 
 #endif
