@@ -207,9 +207,7 @@ static void last_points(json_t *rows, const char *xname, const char *fmt, char *
 			continue;
 		char num[64];
 		snprintf(num, sizeof num, fmt, json_number_value(json_array_get(last, 1)));
-		bool one = !strcmp(k, "all"); /* a single series needs no name */
-		n = sb_appendf(out, len, n, "%s%s%s%s at %s %.0f", n ? "; " : "", one ? "" : k,
-			       one ? "" : ": ", num, xname,
+		n = sb_appendf(out, len, n, "%s%s: %s at %s %.0f", n ? "; " : "", k, num, xname,
 			       json_number_value(json_array_get(last, 0)));
 	}
 }
@@ -223,9 +221,13 @@ static void fig_xy(struct plot *p, const char *fig, const char *script, const ch
 	json_t *rows = json_object();
 	int ns = xy_series(p, fig, x, y, extra, titles, rows);
 	if (ns > 0) {
-		last_points(rows, x, fmt, phr, sizeof phr);
-		snprintf(cap, sizeof cap, "%s %s.%s%s", lead, phr, note && *note ? " " : "",
-			 note ? note : "");
+		phr[0] = '\0'; /* fmt NULL: the lead is the whole caption */
+		if (fmt)
+			last_points(rows, x, fmt, phr, sizeof phr);
+		snprintf(cap, sizeof cap, "%s%s%s%s%s", lead, phr[0] ? " " : "", phr,
+			 phr[0] ? "." : "", note && *note ? " " : "");
+		if (note)
+			snprintf(cap + strlen(cap), sizeof cap - strlen(cap), "%s", note);
 		plot_gnuplot(p, script, fig, title, titles, ns, cap);
 	}
 	json_decref(rows);
@@ -391,11 +393,12 @@ static void figures(struct plot *p)
 		       "%.0f us", starved);
 	if (want(p, "fairness") && plot_varies(p, "conns") && !connect)
 		fig_fairness(p);
-	if (want(p, "recv_size") && plot_varies(p, "recv_size"))
+	if (want(p, "recv_size") && plot_varies(p, "recv_size")) {
+		char rc[2048];
+		plot_recv_caption(p, rc, sizeof rc);
 		fig_xy(p, "recv_size", "recv_size", "recv_size", y_mbps, y_recv_calls,
-		       "Throughput and recv() calls by recv size",
-		       "Bigger recv() sizes mean fewer system calls for the same bytes -",
-		       "%.1f MB/s", NULL);
+		       "Throughput and recv() calls by recv size", rc, NULL, NULL);
+	}
 	if (want(p, "send") && plot_varies(p, "send") && plot_has_axis(p, "resp_size"))
 		plot_fig_send(p);
 	if (want(p, "accept_queue") && connect && !plot_varies(p, "conns"))

@@ -105,5 +105,8 @@ void plot_fig_send(struct plot *p);
 /* plot_herd.c: the thundering-herd figure (empty wake-ups per accept,
  * accepts per worker). */
 void plot_fig_herd(struct plot *p);
+/* plot_recv.c: the recv-size caption (MB/s at the smallest and largest
+ * size, where the size stops mattering), per series. */
+void plot_recv_caption(const struct plot *p, char *out, size_t len);
 
 #endif
