@@ -249,8 +249,10 @@ static void cells_left_out(struct plot *p, const char *fig, int i, bool first_on
 /* Connect-time CDF per cell, from the exact histograms of its repeats. */
 static void fig_connect_cdf(struct plot *p)
 {
-	char titles[MAX_SERIES][128], cap[1024] = "";
+	char titles[MAX_SERIES][128], cap[6000] = "";
 	int ns = 0;
+	size_t cn = 0;
+	bool mean = false;
 	int i = 0;
 	while (i < p->n && ns < MAX_SERIES) {
 		struct hist h, x;
@@ -283,19 +285,21 @@ static void fig_connect_cdf(struct plot *p)
 					cum / attempted);
 			}
 			fclose(f);
-			if (!ns) {
-				double runs = j - i;
-				snprintf(
-				    cap, sizeof cap,
-				    "%s: %g connections completed at once (under 0.9 s), %g waited "
-				    ">= 1 s for a SYN retry and %g never connected%s",
-				    s, fast / runs, (cum - fast) / runs, (attempted - cum) / runs,
-				    runs > 1 ? " (per run, mean over repeats)" : "");
-			}
+			/* every series in the caption: the takeaway is across them */
+			double runs = j - i;
+			cn = sb_appendf(cap, sizeof cap, cn,
+					ns ? "; %s: %g at once, %g after a retry, %g never"
+					   : "%s: %g connections completed at once (under 0.9 s), "
+					     "%g waited >= 1 s for a SYN retry and %g never "
+					     "connected",
+					s, fast / runs, (cum - fast) / runs, (attempted - cum) / runs);
+			mean = mean || runs > 1;
 			ns++;
 		}
 		i = j;
 	}
+	if (mean)
+		sb_appendf(cap, sizeof cap, cn, " (per run, mean over repeats)");
 	if (ns == MAX_SERIES)
 		cells_left_out(p, "connect_cdf", i, false);
 	if (ns)
@@ -306,8 +310,9 @@ static void fig_connect_cdf(struct plot *p)
 /* Accept queue over time, first repeat of each cell. */
 static void fig_accept_queue(struct plot *p)
 {
-	char titles[MAX_SERIES][128], cap[1024] = "";
+	char titles[MAX_SERIES][128], cap[4000] = "";
 	int ns = 0;
+	size_t cn = 0;
 	int i = 0;
 	for (; i < p->n && ns < MAX_SERIES; i++) {
 		if (p->r[i].repeat != 1)
@@ -328,13 +333,10 @@ static void fig_accept_queue(struct plot *p)
 		    f, "%g %lld %ld\n", (double)json_integer_value(json_array_get(v, 0)) / 1e3,
 		    (long long)json_integer_value(json_array_get(v, 1)), limit);
 		fclose(f);
-		if (!ns)
-			snprintf(
-			    cap, sizeof cap,
-			    "%s: the accept queue peaked at %lld connections with a limit of %ld "
-			    "(it holds limit + 1)",
-			    s, (long long)json_integer_value(json_object_get(aq, "max_seen")),
-			    limit);
+		cn = sb_appendf(cap, sizeof cap, cn, "%s%s: peak %lld, limit %ld",
+				ns ? "; " : "The accept queue holds its limit + 1 at most - ", s,
+				(long long)json_integer_value(json_object_get(aq, "max_seen")),
+				limit);
 		ns++;
 	}
 	if (ns == MAX_SERIES)
