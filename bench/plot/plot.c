@@ -94,15 +94,6 @@ static double y_eaddrnotavail(json_t *r)
 	return isnan(v) ? 0 : v;
 }
 
-/* An axis value as a number: "4M" and "4194304" alike (sizes in
- * powers of 1024, as on the command line). */
-double plot_xnum(const char *v)
-{
-	uint64_t n;
-	char e[128];
-	return opt_size(v, 0, UINT64_MAX, &n, e, sizeof e) == 0 ? (double)n : strtod(v, NULL);
-}
-
 struct row {
 	double x;
 	struct summ y;

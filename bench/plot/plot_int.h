@@ -98,7 +98,7 @@ void plot_starved_note(const struct plot *p, const char *x, char *out, size_t le
 bool plot_fair_any(const struct plot *p);
 void plot_fair_caption(const struct plot *p, char *out, size_t len);
 
-/* plot.c: an axis value as a number ("4M" and "4194304" alike). */
+/* plot_io.c: an axis value as a number ("4M" and "4194304" alike). */
 double plot_xnum(const char *v);
 /* plot_send.c: the send figure (replies lost vs connections that waited). */
 void plot_fig_send(struct plot *p);

@@ -12,6 +12,7 @@
 #include "sockbench/jsonio.h"
 #include "sockbench/plot.h"
 #include "plot_int.h"
+#include "sockbench/opt.h"
 #include "sockbench/strbuf.h"
 
 /* scripts/ of the source tree, or $SOCKBENCH_DATA (tests, installs). */
@@ -24,6 +25,15 @@ const char *plot_datadir(void)
 const char *plot_val(const struct prun *r, const char *axis)
 {
 	return json_string_value(json_object_get(r->values, axis));
+}
+
+/* An axis value as a number: "4M" and "4194304" alike (sizes in
+ * powers of 1024, as on the command line). */
+double plot_xnum(const char *v)
+{
+	uint64_t n;
+	char e[128];
+	return opt_size(v, 0, UINT64_MAX, &n, e, sizeof e) == 0 ? (double)n : strtod(v, NULL);
 }
 
 bool plot_varies(const struct plot *p, const char *axis)

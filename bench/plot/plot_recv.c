@@ -3,9 +3,9 @@
  * Throughput follows the recv() call rate while reads are small (a system
  * call each) and stops depending on the size once the bytes, not the
  * calls, are the work.  The caption says both with this run's numbers:
- * MB/s at the smallest and at the largest size asked, and from which
- * size on every size moves at least half the best MB/s (one run's ups
- * and downs past that point are noise to a reader, not a lesson). */
+ * MB/s at the smallest and at the largest size asked, and the first size
+ * that reaches half the best MB/s (one run's ups and downs past that
+ * point are noise to a reader, not the lesson). */
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -88,8 +88,10 @@ static size_t recv_series(const char *s, const struct rrow *r, int nr, char *out
 	for (int k = 0; k < nr; k++)
 		if (r[k].mbps > r[best].mbps)
 			best = k;
-	while (from > 0 && r[from - 1].mbps >= r[best].mbps / 2)
-		from--;
+	/* the first size that reaches half the best: one slow run past it
+	 * (a dip) does not move where the size stopped mattering */
+	for (from = 0; from < best && r[from].mbps < r[best].mbps / 2; from++)
+		;
 	char a[32], b[32], c[32], d[32], e[32], f[32];
 	size_str(r[0].x, a, sizeof a);
 	size_str(r[nr - 1].x, b, sizeof b);
@@ -99,8 +101,8 @@ static size_t recv_series(const char *s, const struct rrow *r, int nr, char *out
 	calls_str(r[nr - 1].calls, f, sizeof f);
 	return sb_appendf(out, len, n,
 			  "%s%s: %.0f MB/s at %s, %.0f MB/s at %s (%.0fx), with %s vs %s recv() "
-			  "calls/s; from %s on every size moves at least half the best (%.0f MB/s "
-			  "at %s): past that the size stops mattering",
+			  "calls/s; by %s it reaches half the best (%.0f MB/s at %s): past that the "
+			  "size stops mattering",
 			  first ? "" : ". ", s, r[0].mbps, a, r[nr - 1].mbps, b,
 			  r[0].mbps > 0 ? r[nr - 1].mbps / r[0].mbps : NAN, e, f, c, r[best].mbps, d);
 }
