@@ -84,21 +84,6 @@ static double y_recv_calls(json_t *r)
 {
 	return json_path_num(r, "server.recv_calls") / json_path_num(r, "duration_s");
 }
-static double y_completed(json_t *r)
-{
-	/* percent of the replies asked for that arrived whole */
-	double ok = json_path_num(r, "load.requests.completed"),
-	       bad = json_path_num(r, "load.requests.failed");
-	return ok + bad > 0 ? 100 * ok / (ok + bad) : NAN;
-}
-static double y_cut(json_t *r)
-{
-	/* replies that never came whole: cut short, or still missing at --timeout */
-	double a = json_path_num(r, "load.errors.short_reply"),
-	       b = json_path_num(r, "load.errors.request_timeout");
-	return (isnan(a) ? 0 : a) + (isnan(b) ? 0 : b);
-}
-
 static double y_established(json_t *r)
 {
 	return json_path_num(r, "load.connections.established");
@@ -107,29 +92,6 @@ static double y_eaddrnotavail(json_t *r)
 {
 	double v = json_path_num(r, "load.errors.EADDRNOTAVAIL");
 	return isnan(v) ? 0 : v;
-}
-
-/* Sum, max or min over the server's workers of one counter. */
-static double workers(json_t *r, const char *key, int how)
-{
-	size_t i;
-	json_t *w;
-	double acc = how == 0 ? 0 : how > 0 ? -1 : 1e300;
-	json_array_foreach(json_path(r, "server.workers"), i, w)
-	{
-		double v = json_number_value(json_object_get(w, key));
-		acc = how == 0 ? acc + v : how > 0 ? fmax(acc, v) : fmin(acc, v);
-	}
-	return acc;
-}
-
-/* An axis value as a number: "4M" and "4194304" alike (sizes in
- * powers of 1024, as on the command line). */
-static double xnum(const char *v)
-{
-	uint64_t n;
-	char e[128];
-	return opt_size(v, 0, UINT64_MAX, &n, e, sizeof e) == 0 ? (double)n : strtod(v, NULL);
 }
 
 struct row {
@@ -187,7 +149,7 @@ static int xy_series(struct plot *p, const char *fig, const char *x, yfn y, yfn 
 			}
 			if (!strcmp(s, names[k]) && nr < 512) {
 				const char *xv = plot_val(&p->r[i], x);
-				rows[nr].x = xv ? xnum(xv) : 0;
+				rows[nr].x = xv ? plot_xnum(xv) : 0;
 				summ_compute(ys, m, &rows[nr].y);
 				struct summ es_s;
 				summ_compute(es, m, &es_s);
@@ -236,9 +198,7 @@ static void last_points(json_t *rows, const char *xname, const char *fmt, char *
 			continue;
 		char num[64];
 		snprintf(num, sizeof num, fmt, json_number_value(json_array_get(last, 1)));
-		bool one = !strcmp(k, "all"); /* a single series needs no name */
-		n = sb_appendf(out, len, n, "%s%s%s%s at %s %.0f", n ? "; " : "", one ? "" : k,
-			       one ? "" : ": ", num, xname,
+		n = sb_appendf(out, len, n, "%s%s: %s at %s %.0f", n ? "; " : "", k, num, xname,
 			       json_number_value(json_array_get(last, 0)));
 	}
 }
@@ -252,9 +212,13 @@ static void fig_xy(struct plot *p, const char *fig, const char *script, const ch
 	json_t *rows = json_object();
 	int ns = xy_series(p, fig, x, y, extra, titles, rows);
 	if (ns > 0) {
-		last_points(rows, x, fmt, phr, sizeof phr);
-		snprintf(cap, sizeof cap, "%s %s.%s%s", lead, phr, note && *note ? " " : "",
-			 note ? note : "");
+		phr[0] = '\0'; /* fmt NULL: the lead is the whole caption */
+		if (fmt)
+			last_points(rows, x, fmt, phr, sizeof phr);
+		snprintf(cap, sizeof cap, "%s%s%s%s%s", lead, phr[0] ? " " : "", phr,
+			 phr[0] ? "." : "", note && *note ? " " : "");
+		if (note)
+			snprintf(cap + strlen(cap), sizeof cap - strlen(cap), "%s", note);
 		plot_gnuplot(p, script, fig, title, titles, ns, cap);
 	}
 	json_decref(rows);
@@ -276,8 +240,10 @@ static void cells_left_out(struct plot *p, const char *fig, int i, bool first_on
 /* Connect-time CDF per cell, from the exact histograms of its repeats. */
 static void fig_connect_cdf(struct plot *p)
 {
-	char titles[MAX_SERIES][128], cap[1024] = "";
+	char titles[MAX_SERIES][128], cap[6000] = "";
 	int ns = 0;
+	size_t cn = 0;
+	bool mean = false;
 	int i = 0;
 	while (i < p->n && ns < MAX_SERIES) {
 		struct hist h, x;
@@ -310,19 +276,21 @@ static void fig_connect_cdf(struct plot *p)
 					cum / attempted);
 			}
 			fclose(f);
-			if (!ns) {
-				double runs = j - i;
-				snprintf(
-				    cap, sizeof cap,
-				    "%s: %g connections completed at once (under 0.9 s), %g waited "
-				    ">= 1 s for a SYN retry and %g never connected%s",
-				    s, fast / runs, (cum - fast) / runs, (attempted - cum) / runs,
-				    runs > 1 ? " (per run, mean over repeats)" : "");
-			}
+			/* every series in the caption: the takeaway is across them */
+			double runs = j - i;
+			cn = sb_appendf(cap, sizeof cap, cn,
+					ns ? "; %s: %g at once, %g after a retry, %g never"
+					   : "%s: %g connections completed at once (under 0.9 s), "
+					     "%g waited >= 1 s for a SYN retry and %g never "
+					     "connected",
+					s, fast / runs, (cum - fast) / runs, (attempted - cum) / runs);
+			mean = mean || runs > 1;
 			ns++;
 		}
 		i = j;
 	}
+	if (mean)
+		sb_appendf(cap, sizeof cap, cn, " (per run, mean over repeats)");
 	if (ns == MAX_SERIES)
 		cells_left_out(p, "connect_cdf", i, false);
 	if (ns)
@@ -333,8 +301,9 @@ static void fig_connect_cdf(struct plot *p)
 /* Accept queue over time, first repeat of each cell. */
 static void fig_accept_queue(struct plot *p)
 {
-	char titles[MAX_SERIES][128], cap[1024] = "";
+	char titles[MAX_SERIES][128], cap[4000] = "";
 	int ns = 0;
+	size_t cn = 0;
 	int i = 0;
 	for (; i < p->n && ns < MAX_SERIES; i++) {
 		if (p->r[i].repeat != 1)
@@ -355,13 +324,10 @@ static void fig_accept_queue(struct plot *p)
 		    f, "%g %lld %ld\n", (double)json_integer_value(json_array_get(v, 0)) / 1e3,
 		    (long long)json_integer_value(json_array_get(v, 1)), limit);
 		fclose(f);
-		if (!ns)
-			snprintf(
-			    cap, sizeof cap,
-			    "%s: the accept queue peaked at %lld connections with a limit of %ld "
-			    "(it holds limit + 1)",
-			    s, (long long)json_integer_value(json_object_get(aq, "max_seen")),
-			    limit);
+		cn = sb_appendf(cap, sizeof cap, cn, "%s%s: peak %lld, limit %ld",
+				ns ? "; " : "The accept queue holds its limit + 1 at most - ", s,
+				(long long)json_integer_value(json_object_get(aq, "max_seen")),
+				limit);
 		ns++;
 	}
 	if (ns == MAX_SERIES)
@@ -369,53 +335,6 @@ static void fig_accept_queue(struct plot *p)
 	if (ns)
 		plot_gnuplot(p, "accept_queue", "accept_queue", "The accept queue during the run",
 			     titles, ns, cap);
-}
-
-/* Thundering herd: one bar per accept mode. */
-static void fig_herd(struct plot *p)
-{
-	char path[900], cap[1024] = "";
-	snprintf(path, sizeof path, "%s/herd-0.dat", p->ddir);
-	FILE *f = fopen(path, "w");
-	if (!f)
-		return;
-	fprintf(f,
-		"# index mode empty_median empty_min empty_max accepts_busiest accepts_idlest\n");
-	int k = 0;
-	size_t cn = 0;
-	for (int i = 0; i < p->n;) {
-		double e[256], hi[256], lo[256];
-		int m = 0, j = i;
-		for (; j < p->n && p->r[j].cell == p->r[i].cell; j++)
-			if (m < 256) {
-				e[m] = workers(p->r[j].j, "empty_wakeups", 0);
-				hi[m] = workers(p->r[j].j, "accepts", 1);
-				lo[m] = workers(p->r[j].j, "accepts", -1);
-				m++;
-			}
-		struct summ se, sh, sl;
-		summ_compute(e, m, &se);
-		summ_compute(hi, m, &sh);
-		summ_compute(lo, m, &sl);
-		const char *mode = plot_val(&p->r[i], "accept_mode");
-		char lab[64]; /* one quoted column of the data file, one line */
-		snprintf(lab, sizeof lab, "%s", mode ? mode : "?");
-		for (char *c = lab; *c; c++)
-			if ((unsigned char)*c < 0x20 || *c == '"')
-				*c = '_';
-		fprintf(f, "%d \"%s\" %g %g %g %g %g\n", ++k, lab, se.median, se.min, se.max,
-			sh.median, sl.median);
-		cn = sb_appendf(cap, sizeof cap, cn,
-				"%s%s: %g empty wake-ups, accepts "
-				"per worker %g to %g",
-				cn ? "; " : "", mode ? mode : "?", se.median, sl.median, sh.median);
-		i = j;
-	}
-	fclose(f);
-	char full[1200], title[1][128] = {"prefork"};
-	snprintf(full, sizeof full, "Every worker woken for each connection, one wins: %s.", cap);
-	plot_gnuplot(p, "herd", "herd", "The thundering herd: prefork accept modes", title, 1,
-		     full);
 }
 
 /* Clients served by series over conns (plot_fair.c has the numbers). */
@@ -471,15 +390,14 @@ static void figures(struct plot *p)
 		       "%.0f us", starved);
 	if (want(p, "fairness") && plot_varies(p, "conns") && !connect)
 		fig_fairness(p);
-	if (want(p, "recv_size") && plot_varies(p, "recv_size"))
+	if (want(p, "recv_size") && plot_varies(p, "recv_size")) {
+		char rc[2048];
+		plot_recv_caption(p, rc, sizeof rc);
 		fig_xy(p, "recv_size", "recv_size", "recv_size", y_mbps, y_recv_calls,
-		       "Throughput and recv() calls by recv size",
-		       "Bigger recv() sizes mean fewer system calls for the same bytes -",
-		       "%.1f MB/s", NULL);
+		       "Throughput and recv() calls by recv size", rc, NULL, NULL);
+	}
 	if (want(p, "send") && plot_varies(p, "send") && plot_has_axis(p, "resp_size"))
-		fig_xy(p, "send", "send", "resp_size", y_completed, y_cut,
-		       "send() vs sendall: complete replies",
-		       "Replies that arrived whole at the largest reply size -", "%.0f%%", NULL);
+		plot_fig_send(p);
 	if (want(p, "accept_queue") && connect && !plot_varies(p, "conns"))
 		fig_accept_queue(p);
 	if (want(p, "ports") && connect && plot_varies(p, "conns"))
@@ -487,7 +405,7 @@ static void figures(struct plot *p)
 		       "Out of local ports: EADDRNOTAVAIL",
 		       "Connections established when the port range runs out -", "%g", NULL);
 	if (want(p, "herd") && plot_varies(p, "accept_mode"))
-		fig_herd(p);
+		plot_fig_herd(p);
 	plot_cases_figures(p, want);
 }
 

@@ -105,5 +105,15 @@ void plot_cases_figures(struct plot *p, bool (*want)(const struct plot *, const 
 /* Several directories of one cell each (a lesson's cases): their axes
  * differ by case, so only the figures of categories fit. */
 bool plot_cases_only(const struct plot *p);
+/* plot_io.c: an axis value as a number ("4M" and "4194304" alike). */
+double plot_xnum(const char *v);
+/* plot_send.c: the send figure (replies lost vs connections that waited). */
+void plot_fig_send(struct plot *p);
+/* plot_herd.c: the thundering-herd figure (empty wake-ups per accept,
+ * accepts per worker). */
+void plot_fig_herd(struct plot *p);
+/* plot_recv.c: the recv-size caption (MB/s at the smallest and largest
+ * size, where the size stops mattering), per series. */
+void plot_recv_caption(const struct plot *p, char *out, size_t len);
 
 #endif

@@ -12,6 +12,7 @@
 #include "sockbench/jsonio.h"
 #include "sockbench/plot.h"
 #include "plot_int.h"
+#include "sockbench/opt.h"
 #include "sockbench/strbuf.h"
 
 /* scripts/ of the source tree, or $SOCKBENCH_DATA (tests, installs). */
@@ -24,6 +25,15 @@ const char *plot_datadir(void)
 const char *plot_val(const struct prun *r, const char *axis)
 {
 	return json_string_value(json_object_get(r->values, axis));
+}
+
+/* An axis value as a number: "4M" and "4194304" alike (sizes in
+ * powers of 1024, as on the command line). */
+double plot_xnum(const char *v)
+{
+	uint64_t n;
+	char e[128];
+	return opt_size(v, 0, UINT64_MAX, &n, e, sizeof e) == 0 ? (double)n : strtod(v, NULL);
 }
 
 bool plot_varies(const struct plot *p, const char *axis)
@@ -275,8 +285,15 @@ void plot_series_of(const struct plot *p, const struct prun *r, const char *x, c
 		else
 			k = sb_appendf(out, len, k, "%s%s=%s", k ? "," : "", name, v);
 	}
-	if (!out[0])
-		snprintf(out, len, "%s", r->label ? r->label : "all");
+	/* One series (nothing varies but x): it is named for its server, not
+	 * "all" - a legend reading "all" for one line says nothing, and a
+	 * model's name also gives it that model's colour. */
+	const char *srv = plot_val(r, "models") ?: plot_val(r, "server");
+	if (!out[0] && !r->label)
+		snprintf(out, len, "%s",
+			 srv ?: json_string_value(json_path(r->j, "config.server.model")) ?: "runs");
+	else if (!out[0])
+		snprintf(out, len, "%s", r->label);
 	else if (r->label) { /* "x epoll": its directory's label first */
 		char usual[512];
 		snprintf(usual, sizeof usual, "%s", out);
@@ -465,6 +482,40 @@ static void index_settings(FILE *f, const char *dir, const char *label)
 	json_decref(sw);
 }
 
+/* A lesson's question, its one-line answer and its caveat (sweep.json
+ * "lesson", copied there from the lesson file by the sweep), before the
+ * figures: what the figures answer, and where the answer stops. */
+static void index_lesson(FILE *f, const char *dir, char *said, size_t saidlen)
+{
+	char path[800];
+	snprintf(path, sizeof path, "%s/sweep.json", dir);
+	json_t *sw = json_load_file(path, 0, NULL), *l = json_object_get(sw, "lesson");
+	const char *q = json_string_value(json_object_get(l, "question")),
+		   *a = json_string_value(json_object_get(l, "answer")),
+		   *c = json_string_value(json_object_get(l, "caveat"));
+	if (q && !strcmp(q, said)) { /* a lesson's cases: one question */
+		json_decref(sw);
+		return;
+	}
+	snprintf(said, saidlen, "%s", q ? q : "");
+	if (q) {
+		fputs("<h2 class=question>", f);
+		html_escape(f, q);
+		fputs("</h2>\n", f);
+	}
+	if (a) {
+		fputs("<p class=answer><b>Answer:</b> ", f);
+		html_escape(f, a);
+		fputs("</p>\n", f);
+	}
+	if (c) {
+		fputs("<p class=caveat><b>Caveat:</b> ", f);
+		html_escape(f, c);
+		fputs("</p>\n", f);
+	}
+	json_decref(sw);
+}
+
 int plot_write_index(struct plot *p, char *err, size_t errlen)
 {
 	char path[800];
@@ -478,8 +529,13 @@ int plot_write_index(struct plot *p, char *err, size_t errlen)
 	html_escape(f, p->dir); /* a directory may be named <script> */
 	fputs("</title>\n<style>body{font-family:sans-serif;max-width:1320px;margin:auto}"
 	      "figure{margin:2em 0}img{width:100%}figcaption{font-size:1.2em}"
-	      "code{background:#eee}</style>\n<h1>sockbench results</h1>\n<p>",
+	      "code{background:#eee}.answer,.caveat{font-size:1.3em}.caveat{background:#fff4d6;"
+	      "padding:.4em}</style>\n<h1>sockbench results</h1>\n",
 	      f);
+	char said[1024] = "";
+	for (int d = 0; d < (p->ndirs ? p->ndirs : 1); d++)
+		index_lesson(f, p->ndirs ? p->dirs[d] : p->dir, said, sizeof said);
+	fputs("<p>", f);
 	for (int d = 0; d < (p->ndirs ? p->ndirs : 1); d++) {
 		fputs(d ? "<p>" : "", f);
 		index_settings(f, p->ndirs ? p->dirs[d] : p->dir, p->ndirs ? p->labels[d] : NULL);

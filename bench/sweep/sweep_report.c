@@ -119,6 +119,27 @@ int sweep_write_summary(struct sweep *w, char *err, size_t errlen)
 	return rc;
 }
 
+/* The words of a --config file meant for readers ("question", "answer",
+ * "caveat", "description": a lesson's), copied into sweep.json as
+ * "lesson", so that plot's index.html opens with them and a results
+ * directory keeps them wherever it goes; NULL when there are none. */
+static json_t *config_words(const char *config)
+{
+	static const char *const keys[] = {"question", "answer", "caveat", "description"};
+	json_t *j = config[0] ? json_load_file(config, 0, NULL) : NULL, *o = json_object();
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		json_t *v = json_object_get(j, keys[i]);
+		if (json_is_string(v))
+			json_object_set(o, keys[i], v);
+	}
+	json_decref(j);
+	if (!json_object_size(o)) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 int sweep_write_sweep_json(struct sweep *w, int argc, char **argv, bool finished, char *err,
 			   size_t errlen)
 {
@@ -162,6 +183,9 @@ int sweep_write_sweep_json(struct sweep *w, int argc, char **argv, bool finished
 				? json_sprintf("interrupted by %s", stopsig_name(stopsig_caught()))
 				: json_null());
 	json_object_set_new(o, "sweep_id", json_string(w->sweep_id));
+	json_t *words = config_words(w->sp.config);
+	if (words)
+		json_object_set_new(o, "lesson", words);
 	json_object_set_new(o, "overhead_s",
 			    w->overhead_n ? json_pack("{s:f, s:f, s:i}", "mean",
 						      w->overhead_sum / w->overhead_n, "max",

@@ -243,7 +243,7 @@ static int config_entry(struct sweep_spec *sp, const char *path, const char *key
 						  "question",	 "answer",  "caveat", NULL};
 	for (int i = 0; lesson_keys[i]; i++)
 		if (!strcmp(key, lesson_keys[i]))
-			return 0; /* read by lessons and plots */
+			return 0; /* read by lessons and plots (sweep.json's "lesson") */
 	const struct knob *k = knob_find(name);
 	if (!k) {
 		char why[300];

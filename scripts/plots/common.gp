@@ -59,6 +59,8 @@
 #   @BEGIN_PNG   macro: open out.png on `term` (1280x720)
 #   @END_SVG     macro: close the PNG, replot the same figure to out.svg
 #                (1280x720), close it
+#   @BEGIN_SVG, @CLOSE_SVG  the same for a figure of several panels
+#                (multiplot, which cannot be replotted): draw it again between them
 #
 # A figure script is therefore: set labels/scales; @BEGIN_PNG; plot ...; @END_SVG
 
@@ -170,4 +172,9 @@ BEGIN_PNG = "set terminal ".term." ".PNG_OPTS."; set output out.'.png'"
 # The svg terminal draws points about twice as large as cairo: the plot
 # commands use `ps PS`, so shrink PS for the replot and restore it after.
 SVG_PS = 0.55
+# A figure of several panels (multiplot) cannot be replotted: its script
+# keeps its plot commands in a string DRAW and runs
+#     @BEGIN_PNG; @DRAW; @BEGIN_SVG; @DRAW; @CLOSE_SVG
+BEGIN_SVG = "unset output; set terminal svg size 1280,720 fixed font 'sans-serif,15' linewidth 1 rounded noenhanced background rgb 'white'; set output out.'.svg'; PS0 = PS; PS = PS0 * SVG_PS; LW20 = LW2; LW2 = LW"
+CLOSE_SVG = "PS = PS0; LW2 = LW20; unset output"
 END_SVG   = "unset output; set terminal svg size 1280,720 fixed font 'sans-serif,15' linewidth 1 rounded noenhanced background rgb 'white'; set output out.'.svg'; PS0 = PS; PS = PS0 * SVG_PS; LW20 = LW2; LW2 = LW; replot; PS = PS0; LW2 = LW20; unset output"

@@ -7,7 +7,7 @@ header) and SVG exists, that index.html shows each figure, and that the
 captions carry the numbers of the lesson's own run files. Then gnuplot is
 taken off PATH: plot must exit 1 naming it, with the data files written.
 """
-import argparse, glob, json, os, re, shutil, struct, subprocess, sys, tempfile, time
+import argparse, glob, json, os, re, shutil, statistics, struct, subprocess, sys, tempfile, time
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--bin", default=os.environ.get("SOCKBENCH_BIN", "build/sockbench"))
@@ -74,6 +74,25 @@ try:
             check(f'src="{fig}.png"' in html, f"{lesson}: index.html shows {fig}",
                   "an <img> for it", "absent")
         runs = runs_of(out)
+        # The lesson's question, answer and caveat open index.html (copied
+        # by the sweep into sweep.json "lesson").
+        src = os.path.join(os.path.dirname(os.path.dirname(BIN)), "scripts", "lessons",
+                           lesson + ".json")
+        words = json.load(open(src)) if os.path.exists(src) else {}
+        sweep = json.load(open(os.path.join(out, "sweep.json")))
+        for key in ("question", "answer", "caveat"):
+            if key in words:
+                check(sweep.get("lesson", {}).get(key) == words[key],
+                      f"{lesson}: sweep.json lesson.{key}", words[key][:40],
+                      sweep.get("lesson", {}).get(key))
+                esc = words[key].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") \
+                    .replace('"', "&quot;")
+                check(esc in html and html.index(esc) < html.find("<figure"),
+                      f"{lesson}: index.html opens with the {key}", words[key][:40], html[:300])
+        # No legend reads "all": a single series is named for its server.
+        for par in glob.glob(os.path.join(out, "plots", "data", "*-params.gp")):
+            check("TITLES[1] = 'all'" not in open(par).read(), f"{lesson}: {par}: no 'all' series",
+                  "a named series", "all")
         # Captions computed from the data, checked against the run files.
         if lesson == "backlog":
             r = [x for x in runs if x["sweep"]["values"]["backlog"] == "1"][0]
@@ -114,25 +133,38 @@ try:
         if lesson == "models":
             m = re.search(r"^  models: .*", p.stdout, re.M)
             fair = re.search(r"^  fairness: .*", p.stdout, re.M)
+            # Captions give the median over a cell's repeats.
+            med = lambda xs: statistics.median(xs)
             p99 = {}
+            at10 = {}
             for r in runs:
-                v = r["sweep"]["values"]
-                if v["conns"] == "10":
-                    rps = r["load"]["throughput"]["requests_per_s"]
-                    check(m and f"{v['models']}: {rps:.0f}/s at conns 10" in m.group(0),
-                          f"models caption carries {v['models']}'s req/s", f"{rps:.0f}/s",
-                          m.group(0) if m else None)
-                    c = r["load"]["connections"]
-                    served = f"{v['models']}: {c['served']} of 10 (Jain " \
-                        f"{r['load']['fairness']['jain']:.2f})"
-                    check(fair and served in fair.group(0),
-                          f"fairness caption carries {v['models']}'s clients served", served,
-                          fair.group(0) if fair else None)
-                    p99[v["models"]] = r["load"]["requests"]["latency_us"]["p99"]
-                    if c["starved"]:
-                        note = f"{v['models']}: {c['starved']} of 10 at conns 10"
-                        check(m and note in m.group(0), "models caption names the starved "
-                              "clients (open circles)", note, m.group(0) if m else None)
+                if r["sweep"]["values"]["conns"] == "10":
+                    at10.setdefault(r["sweep"]["values"]["models"], []).append(r)
+            for model, rs in at10.items():
+                rps = med([r["load"]["throughput"]["requests_per_s"] for r in rs])
+                check(m and f"{model}: {rps:.0f}/s at conns 10" in m.group(0),
+                      f"models caption carries {model}'s req/s (median of {len(rs)})",
+                      f"{rps:.0f}/s", m.group(0) if m else None)
+                c = {k: med([r["load"]["connections"][k] for r in rs]) for k in ("served", "starved")}
+                jain = med([r["load"]["fairness"]["jain"] for r in rs])
+                served = f"{model}: {c['served']:g} of 10 (Jain {jain:.2f})"
+                check(fair and served in fair.group(0),
+                      f"fairness caption carries {model}'s clients served", served,
+                      fair.group(0) if fair else None)
+                p99[model] = med([r["load"]["requests"]["latency_us"]["p99"] for r in rs])
+                if c["starved"]:
+                    note = f"{model}: {c['starved']:g} of 10 at conns 10"
+                    check(m and note in m.group(0), "models caption names the starved "
+                          "clients (open circles)", note, m.group(0) if m else None)
+            # Repeats: every cell ran `repeat` times, and the data files carry
+            # min and max over them (the error bars).
+            rep = sweep["repeat"]
+            check(rep >= 2 and len(runs) == sweep["cells"] * rep, "models: every cell repeated",
+                  f"{sweep['cells']} x {rep}", len(runs))
+            rows = [l.split() for l in open(os.path.join(out, "plots", "data", "models-0.dat"))
+                    if not l.startswith("#")]
+            check(all(float(a[2]) <= float(a[1]) <= float(a[3]) for a in rows),
+                  "models data: min <= median <= max", "ordered", rows)
             # The blocking server serves one client of ten: its p99 counts
             # the nine that waited, and no longer ranks best.
             check(p99.get("blocking", 0) > max(x for k, x in p99.items() if k != "blocking"),
@@ -144,10 +176,35 @@ try:
                   r["load"]["throughput"]["bytes_per_s"] / 1e6 for r in runs}
             check(mb[65536] > mb[64] * 3, "recv 64 KiB streams much faster than 64 B",
                   f"> 3 x {mb[64]:.1f} MB/s", f"{mb[65536]:.1f} MB/s")
+            cap = re.search(r"^  recv_size: .*", p.stdout, re.M)
+            phrase = f"epoll: {mb[64]:.0f} MB/s at 64 B, {mb[65536]:.0f} MB/s at 64 KiB"
+            check(cap and phrase in cap.group(0), "recv-size caption: the trend, from the run",
+                  phrase, cap.group(0) if cap else None)
             calls = {size(r["sweep"]["values"]["recv_size"]): r["server"]["recv_calls"] for r in runs}
             check(calls[64] > calls[65536], "more recv() calls at 64 B than at 64 KiB",
                   f"> {calls[65536]}", calls[64])
         if lesson == "send":
+            # Replies lost vs connections that waited (server.peak_connections
+            # below --conns: served one at a time): the caption's numbers.
+            cap = re.search(r"^  send: .*", p.stdout, re.M)
+            cap = cap.group(0) if cap else ""
+            for r in runs:
+                v, e = r["sweep"]["values"], r["load"]["errors"]
+                waited = min(r["load"]["connections"]["starved"],
+                             max(0, r["config"]["load"]["conns"] - r["server"]["peak_connections"]))
+                lost = max(0, e.get("short_reply", 0) + e.get("integrity_error", 0) +
+                           e.get("request_timeout", 0) - waited)
+                ok = r["load"]["requests"]["completed"]
+                name = f"{v['models']},{v['send']}" if "models" in v and len(
+                    {x["sweep"]["values"].get("models") for x in runs}) > 1 else v["send"]
+                if lost and v["resp_size"] in ("4M", "4194304"):
+                    phrase = f"{name} from 4M replies on ({100 * ok / (ok + lost):.0f}% arrived whole at 4M)"
+                    check(phrase in cap, "send caption: replies lost, from the run", phrase, cap)
+                if v["send"] == "sendall":
+                    check(lost == 0, f"{name} {v['resp_size']}: no reply lost", 0, lost)
+            dat = open(os.path.join(out, "plots", "data", "send-0.dat")).read().split("\n")[1:]
+            check(all(len(l.split()) == 7 for l in dat if l), "send data: 7 columns (lost, waited)",
+                  7, dat[:2])
             big = [r for r in runs if r["sweep"]["values"]["resp_size"] in ("4M", "4194304")]
             by = {r["sweep"]["values"]["send"]: r for r in big}
             check(by["send"]["server"]["short_sends"] > 0, "send: short sends on 4 MiB replies",
@@ -161,8 +218,16 @@ try:
             check(empty["reuseport"] == 0, "reuseport: no empty wake-ups", 0, empty["reuseport"])
             check(empty["shared"] > 0, "shared listen socket: empty wake-ups (the herd)", "> 0",
                   empty["shared"])
-            check(f"shared: {empty['shared']} empty wake-ups" in p.stdout,
-                  "herd caption carries the shared count", empty["shared"], p.stdout[-500:])
+            for m, r in by.items():
+                acc = [w["accepts"] for w in r["server"]["workers"]]
+                per = empty[m] / sum(acc)
+                fmt = lambda n: f"{n:,}"
+                phrase = f"{m} {per:.2f} empty wake-ups per accept, {fmt(min(acc))} to " \
+                    f"{fmt(max(acc))} accepts per worker"
+                check(phrase in p.stdout, f"herd caption: {m}'s numbers from the run", phrase,
+                      p.stdout[-700:])
+            check("every worker wakes" not in p.stdout.lower(), "herd caption claims no more "
+                  "than was measured", "no 'every worker wakes'", p.stdout[-500:])
         if lesson == "ports":
             for r in runs:
                 n = int(r["sweep"]["values"]["conns"])
