@@ -337,6 +337,28 @@ static void fig_accept_queue(struct plot *p)
 			     titles, ns, cap);
 }
 
+/* "Requests per second by model": what the series of a conns figure
+ * are - the models, or (a sweep of one model) the axis that varies. */
+static void by_what(const struct plot *p, const char *what, char *out, size_t len)
+{
+	const char *by = "model";
+	size_t i;
+	json_t *a;
+	json_array_foreach(p->varying, i, a)
+	{
+		const char *n = json_string_value(a);
+		if (!strcmp(n, "models") || !strcmp(n, "model") || !strcmp(n, "server")) {
+			by = "server";
+			break;
+		}
+		if (strcmp(n, "conns") && !strcmp(by, "model"))
+			by = !strcmp(n, "bind") ? "transport (TCP or Unix socket)" : n;
+	}
+	if (plot_varies(p, "models") || plot_varies(p, "model"))
+		by = "model";
+	snprintf(out, len, "%s by %s", what, by);
+}
+
 /* Clients served by series over conns (plot_fair.c has the numbers). */
 static void fig_fairness(struct plot *p)
 {
@@ -347,7 +369,9 @@ static void fig_fairness(struct plot *p)
 	if (ns <= 0)
 		return;
 	plot_fair_caption(p, cap, sizeof cap);
-	plot_gnuplot(p, "fairness", "fairness", "Clients served by model", titles, ns, cap);
+	char title[128];
+	by_what(p, "Clients served", title, sizeof title);
+	plot_gnuplot(p, "fairness", "fairness", title, titles, ns, cap);
 }
 
 static bool want(const struct plot *p, const char *fig)
@@ -376,14 +400,16 @@ static void figures(struct plot *p)
 		       "ListenOverflows counts each SYN or final ACK dropped;", "%g", NULL);
 	/* models and tail mark the runs where clients starved (open circles):
 	 * the req/s of a server that serves one client is that client's */
-	char starved[1024];
+	char starved[1024], t_rps[128], t_p99[128];
 	plot_starved_note(p, "conns", starved, sizeof starved);
+	by_what(p, "Requests per second", t_rps, sizeof t_rps);
+	by_what(p, "p99 latency", t_p99, sizeof t_p99);
 	if (want(p, "models") && plot_varies(p, "conns") && !connect)
 		fig_xy(p, "models", "models", "conns", y_rps, plot_y_starved,
-		       "Requests per second by model", "Requests/s at the highest concurrency -",
+		       t_rps, "Requests/s at the highest concurrency -",
 		       "%.0f/s", starved);
 	if (want(p, "tail") && plot_varies(p, "conns") && !connect)
-		fig_xy(p, "tail", "tail", "conns", y_p99, plot_y_starved, "p99 latency by model",
+		fig_xy(p, "tail", "tail", "conns", y_p99, plot_y_starved, t_p99,
 		       "p99 latency at the highest concurrency (requests that timed out or were "
 		       "still waiting count at their waiting time, with those their clients could "
 		       "not send meanwhile) -",

@@ -280,7 +280,7 @@ void plot_series_of(const struct plot *p, const struct prun *r, const char *x, c
 			continue;
 		const char *v = plot_val(r, name) ?: "?"; /* a run without this axis */
 		if (!strcmp(name, "models") || !strcmp(name, "model") || !strcmp(name, "server") ||
-		    !strcmp(name, "send"))
+		    !strcmp(name, "send") || !strcmp(name, "bind"))
 			k = sb_appendf(out, len, k, "%s%s", k ? "," : "", v);
 		else
 			k = sb_appendf(out, len, k, "%s%s=%s", k ? "," : "", name, v);
