@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "sockbench/diag.h"
+#include "sockbench/errname.h"
 #include "sockbench/net.h"
 
 int net_parse_host(const char *s, int port, struct net_addr *a, char *err, size_t errlen)
@@ -106,15 +107,19 @@ int net_unix_stale(const struct net_addr *a)
 	return unlink(un->sun_path) < 0 ? -errno : 1;
 }
 
-/* "bind 127.0.0.1:80: Address already in use" (what is the step that failed) */
+/* "bind 127.0.0.1:80: Address already in use (EADDRINUSE)": the step
+ * that failed, the address, the errno. */
 static void addr_err(const struct net_addr *a, const char *what, int e, char *err, size_t errlen)
 {
+	const char *name = errname(e);
 	if (a->family == AF_UNIX)
-		snprintf(err, errlen, "%s %s: %s", what, a->text, strerror(e));
+		snprintf(err, errlen, "%s %s: %s (%s)", what, a->text, strerror(e),
+			 name ? name : "?");
 	else
-		snprintf(err, errlen, "%s %s%s%s:%d: %s", what, a->family == AF_INET6 ? "[" : "",
-			 a->text, a->family == AF_INET6 ? "]" : "",
-			 ntohs(((const struct sockaddr_in *)&a->ss)->sin_port), strerror(e));
+		snprintf(err, errlen, "%s %s%s%s:%d: %s (%s)", what,
+			 a->family == AF_INET6 ? "[" : "", a->text, a->family == AF_INET6 ? "]" : "",
+			 ntohs(((const struct sockaddr_in *)&a->ss)->sin_port), strerror(e),
+			 name ? name : "?");
 }
 
 int net_bind(const struct net_addr *a, unsigned flags, char *err, size_t errlen)

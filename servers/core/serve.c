@@ -247,7 +247,13 @@ int serve_main(int argc, char **argv)
 		return 1;
 	}
 	if (open_listeners(&s, err, sizeof err) < 0) {
-		fprintf(stderr, "sockbench serve: %s\n", err);
+		/* one line, naming the address and the errno; the hint only
+		 * where it is the likely cause */
+		bool tw = cfg.no_reuseaddr && strstr(err, "(EADDRINUSE)");
+		fprintf(stderr, "sockbench serve: %s%s\n", err,
+			tw ? " - with --no-reuseaddr even a connection in TIME_WAIT on the port is "
+			     "enough to refuse bind()"
+			   : "");
 		return 1;
 	}
 	int limit = -1, queued;
