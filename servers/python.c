@@ -25,7 +25,8 @@
 #define SOCKBENCH_PYDIR "servers/python"
 #endif
 
-#define COMMON "bind", "port", "backlog", "proto", "pause-accept", "max-msg"
+#define COMMON                                                                                     \
+	"bind", "port", "backlog", "proto", "pause-accept", "max-msg", "on-accept", "no-reuseaddr"
 
 static const char *const opts_reads[] = {COMMON, "recv-size", NULL};
 static const char *const opts_selectors[] = {COMMON, "recv-size", "send", NULL};
@@ -105,8 +106,16 @@ static int py_exec(const struct serve_config *c)
 			sfd,
 			"--stats",
 			(char *)c->stats_path,
-			c->pause_accept ? "--pause-accept" : NULL,
+			"--on-accept",
+			(char *)on_accept_names[c->on_accept],
+			NULL, /* the flags given, below */
+			NULL,
 			NULL};
+	size_t k = sizeof argv / sizeof argv[0] - 3;
+	if (c->pause_accept)
+		argv[k++] = "--pause-accept";
+	if (c->no_reuseaddr)
+		argv[k++] = "--no-reuseaddr";
 	fflush(NULL);
 	execvp("python3", argv);
 	fprintf(stderr, "sockbench serve: model %s: cannot run python3: %s\n", c->model->name,
