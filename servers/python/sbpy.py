@@ -132,9 +132,11 @@ def end_on_accept(a, conn, stats, close):
         # recv() raises ConnectionResetError
         conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                         struct.pack("ii", 1, 0))
-    close()  # close: FIN, the client's recv() returns b""
+    # counted before close(): a client that saw the EOF or RST and then
+    # stops us (Stop raised anywhere) finds it counted
     key = "reset_on_accept" if a.on_accept == "reset" else "closed_on_accept"
     stats.add(accepted=1, closed=1, **{key: 1})
+    close()  # close: FIN, the client's recv() returns b""
     return True
 
 
