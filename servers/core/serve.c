@@ -158,8 +158,16 @@ static int open_listeners(struct srv *s, char *err, size_t errlen)
 		 * listens: see servers/none.c */
 		s->lfd[i] = c->model->bind_only ? net_bind(&s->addr, flags, err, errlen)
 						: net_listen(&s->addr, c->backlog, flags, err, errlen);
-		if (s->lfd[i] < 0)
+		if (s->lfd[i] < 0) {
+			/* one line, naming the address and the errno; the hint
+			 * only where it is the likely cause */
+			size_t k = strlen(err);
+			if (c->no_reuseaddr && strstr(err, "(EADDRINUSE)") && k < errlen)
+				snprintf(err + k, errlen - k,
+					 " - with --no-reuseaddr even a connection in TIME_WAIT on "
+					 "the port is enough to refuse bind()");
 			return -1;
+		}
 		/* Event loops accept until EAGAIN: the listen socket must not
 		 * block (another process may have taken the connection). */
 		if (c->model->event_loop)
@@ -247,13 +255,7 @@ int serve_main(int argc, char **argv)
 		return 1;
 	}
 	if (open_listeners(&s, err, sizeof err) < 0) {
-		/* one line, naming the address and the errno; the hint only
-		 * where it is the likely cause */
-		bool tw = cfg.no_reuseaddr && strstr(err, "(EADDRINUSE)");
-		fprintf(stderr, "sockbench serve: %s%s\n", err,
-			tw ? " - with --no-reuseaddr even a connection in TIME_WAIT on the port is "
-			     "enough to refuse bind()"
-			   : "");
+		fprintf(stderr, "sockbench serve: %s\n", err);
 		return 1;
 	}
 	int limit = -1, queued;
