@@ -65,24 +65,20 @@ static void explain_never(struct run *r, char *why, size_t len)
 	char buf[32];
 	int k = top_error(r, &n);
 	size_t w = (size_t)snprintf(why, len, "not one %s", what);
-	if (k == ECONNREFUSED && n == r->ls.attempted) {
+	if (n)
+		w += (size_t)snprintf(why + w, w < len ? len - w : 0, ": %llu %s",
+				      (unsigned long long)n, lerr_name(k, buf, sizeof buf));
+	if (k == ECONNREFUSED && n == r->ls.attempted)
 		/* a SYN to a port with no LISTEN socket (none bound, or bound
 		 * and never listen()ed: serve --model none) is answered with
 		 * RST; a unix path nobody listens on refuses the same way */
 		snprintf(why + w, w < len ? len - w : 0,
-			 ": every connect (%llu) was refused (ECONNREFUSED): nothing listens on "
-			 "%s (%s)",
-			 (unsigned long long)n, r->target,
+			 " - every connect was refused (ECONNREFUSED): nothing listens on %s (%s)",
+			 r->target,
 			 strncmp(r->target, "unix:", 5)
 			     ? "the kernel answers a SYN to a port without a listener with RST"
 			     : "no socket listens on that path");
-		run_explainf(r, "%s", why);
-		return;
-	}
-	if (n)
-		w += (size_t)snprintf(why + w, w < len ? len - w : 0, ": %llu %s",
-				      (unsigned long long)n, lerr_name(k, buf, sizeof buf));
-	if (k == ECONNREFUSED)
+	else if (k == ECONNREFUSED)
 		snprintf(why + w, w < len ? len - w : 0,
 			 " of %llu connects (nothing listened on %s when they were made)",
 			 (unsigned long long)r->ls.attempted, r->target);
