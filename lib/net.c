@@ -117,7 +117,8 @@ static void addr_err(const struct net_addr *a, const char *what, int e, char *er
 			 name ? name : "?");
 	else
 		snprintf(err, errlen, "%s %s%s%s:%d: %s (%s)", what,
-			 a->family == AF_INET6 ? "[" : "", a->text, a->family == AF_INET6 ? "]" : "",
+			 a->family == AF_INET6 ? "[" : "", a->text,
+			 a->family == AF_INET6 ? "]" : "",
 			 ntohs(((const struct sockaddr_in *)&a->ss)->sin_port), strerror(e),
 			 name ? name : "?");
 }

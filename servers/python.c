@@ -84,33 +84,20 @@ static int py_exec(const struct serve_config *c)
 			strerror(errno));
 		return 1;
 	}
-	char *argv[] = {"python3",
-			script,
-			"--model",
-			(char *)c->model->name,
-			"--bind",
-			(char *)c->bind,
-			"--port",
-			port,
-			"--backlog",
-			backlog,
-			"--proto",
-			(char *)proto_names[c->proto],
-			"--recv-size",
-			rsize,
-			"--send",
-			(char *)send_names[c->send],
-			"--max-msg",
-			maxmsg,
-			"--stats-fd",
-			sfd,
-			"--stats",
-			(char *)c->stats_path,
-			"--on-accept",
-			(char *)on_accept_names[c->on_accept],
+	char *argv[] = {"python3",     script,
+			"--model",     (char *)c->model->name,
+			"--bind",      (char *)c->bind,
+			"--port",      port,
+			"--backlog",   backlog,
+			"--proto",     (char *)proto_names[c->proto],
+			"--recv-size", rsize,
+			"--send",      (char *)send_names[c->send],
+			"--max-msg",   maxmsg,
+			"--stats-fd",  sfd,
+			"--stats",     (char *)c->stats_path,
+			"--on-accept", (char *)on_accept_names[c->on_accept],
 			NULL, /* the flags given, below */
-			NULL,
-			NULL};
+			NULL,	       NULL};
 	size_t k = sizeof argv / sizeof argv[0] - 3;
 	if (c->pause_accept)
 		argv[k++] = "--pause-accept";

@@ -156,8 +156,9 @@ static int open_listeners(struct srv *s, char *err, size_t errlen)
 	for (int i = 0; i < s->nlfd; i++) {
 		/* --model none binds (the port is taken and known) and never
 		 * listens: see servers/none.c */
-		s->lfd[i] = c->model->bind_only ? net_bind(&s->addr, flags, err, errlen)
-						: net_listen(&s->addr, c->backlog, flags, err, errlen);
+		s->lfd[i] = c->model->bind_only
+				? net_bind(&s->addr, flags, err, errlen)
+				: net_listen(&s->addr, c->backlog, flags, err, errlen);
 		if (s->lfd[i] < 0) {
 			/* one line, naming the address and the errno; the hint
 			 * only where it is the likely cause */
