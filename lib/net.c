@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "sockbench/diag.h"
+#include "sockbench/errname.h"
 #include "sockbench/net.h"
 
 int net_parse_host(const char *s, int port, struct net_addr *a, char *err, size_t errlen)
@@ -106,7 +107,23 @@ int net_unix_stale(const struct net_addr *a)
 	return unlink(un->sun_path) < 0 ? -errno : 1;
 }
 
-int net_listen(const struct net_addr *a, int backlog, bool reuseport, char *err, size_t errlen)
+/* "bind 127.0.0.1:80: Address already in use (EADDRINUSE)": the step
+ * that failed, the address, the errno. */
+static void addr_err(const struct net_addr *a, const char *what, int e, char *err, size_t errlen)
+{
+	const char *name = errname(e);
+	if (a->family == AF_UNIX)
+		snprintf(err, errlen, "%s %s: %s (%s)", what, a->text, strerror(e),
+			 name ? name : "?");
+	else
+		snprintf(err, errlen, "%s %s%s%s:%d: %s (%s)", what,
+			 a->family == AF_INET6 ? "[" : "", a->text,
+			 a->family == AF_INET6 ? "]" : "",
+			 ntohs(((const struct sockaddr_in *)&a->ss)->sin_port), strerror(e),
+			 name ? name : "?");
+}
+
+int net_bind(const struct net_addr *a, unsigned flags, char *err, size_t errlen)
 {
 	int one = 1, fd = socket(a->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
@@ -114,33 +131,45 @@ int net_listen(const struct net_addr *a, int backlog, bool reuseport, char *err,
 		return -1;
 	}
 	if (a->family != AF_UNIX) {
-		/* SO_REUSEADDR: rebind at once although old connections of a
-		 * previous run sit in TIME_WAIT on this port. */
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-		if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0) {
+		/* SO_REUSEADDR: bind at once although connections of an earlier
+		 * server on this port sit in TIME_WAIT (the side that closes
+		 * first keeps it 60 s).  Without it, bind() finds the port in
+		 * use while any socket - TIME_WAIT included - holds it
+		 * (inet_csk_bind_conflict), and fails with EADDRINUSE. */
+		if (!(flags & NET_NO_REUSEADDR) &&
+		    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0) {
+			snprintf(err, errlen, "SO_REUSEADDR: %s", strerror(errno));
+			goto fail;
+		}
+		if ((flags & NET_REUSEPORT) &&
+		    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0) {
 			snprintf(err, errlen, "SO_REUSEPORT: %s", strerror(errno));
 			goto fail;
 		}
 	}
-	const char *what = "bind";
-	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) < 0)
-		goto fail_errno;
-	/* The kernel clamps backlog to net.core.somaxconn of this network
-	 * namespace, and a negative one means somaxconn (__sys_listen). */
-	what = "listen";
-	if (listen(fd, backlog) < 0)
-		goto fail_errno;
+	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) < 0) {
+		addr_err(a, "bind", errno, err, errlen);
+		goto fail;
+	}
 	return fd;
-fail_errno:
-	if (a->family == AF_UNIX)
-		snprintf(err, errlen, "%s %s: %s", what, a->text, strerror(errno));
-	else
-		snprintf(err, errlen, "%s %s%s%s:%d: %s", what, a->family == AF_INET6 ? "[" : "",
-			 a->text, a->family == AF_INET6 ? "]" : "",
-			 ntohs(((const struct sockaddr_in *)&a->ss)->sin_port), strerror(errno));
 fail:
 	close(fd);
 	return -1;
+}
+
+int net_listen(const struct net_addr *a, int backlog, unsigned flags, char *err, size_t errlen)
+{
+	int fd = net_bind(a, flags, err, errlen);
+	if (fd < 0)
+		return -1;
+	/* The kernel clamps backlog to net.core.somaxconn of this network
+	 * namespace, and a negative one means somaxconn (__sys_listen). */
+	if (listen(fd, backlog) < 0) {
+		addr_err(a, "listen", errno, err, errlen);
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 int net_local_port(int fd)

@@ -25,7 +25,8 @@
 #define SOCKBENCH_PYDIR "servers/python"
 #endif
 
-#define COMMON "bind", "port", "backlog", "proto", "pause-accept", "max-msg"
+#define COMMON                                                                                     \
+	"bind", "port", "backlog", "proto", "pause-accept", "max-msg", "on-accept", "no-reuseaddr"
 
 static const char *const opts_reads[] = {COMMON, "recv-size", NULL};
 static const char *const opts_selectors[] = {COMMON, "recv-size", "send", NULL};
@@ -83,30 +84,25 @@ static int py_exec(const struct serve_config *c)
 			strerror(errno));
 		return 1;
 	}
-	char *argv[] = {"python3",
-			script,
-			"--model",
-			(char *)c->model->name,
-			"--bind",
-			(char *)c->bind,
-			"--port",
-			port,
-			"--backlog",
-			backlog,
-			"--proto",
-			(char *)proto_names[c->proto],
-			"--recv-size",
-			rsize,
-			"--send",
-			(char *)send_names[c->send],
-			"--max-msg",
-			maxmsg,
-			"--stats-fd",
-			sfd,
-			"--stats",
-			(char *)c->stats_path,
-			c->pause_accept ? "--pause-accept" : NULL,
-			NULL};
+	char *argv[] = {"python3",     script,
+			"--model",     (char *)c->model->name,
+			"--bind",      (char *)c->bind,
+			"--port",      port,
+			"--backlog",   backlog,
+			"--proto",     (char *)proto_names[c->proto],
+			"--recv-size", rsize,
+			"--send",      (char *)send_names[c->send],
+			"--max-msg",   maxmsg,
+			"--stats-fd",  sfd,
+			"--stats",     (char *)c->stats_path,
+			"--on-accept", (char *)on_accept_names[c->on_accept],
+			NULL, /* the flags given, below */
+			NULL,	       NULL};
+	size_t k = sizeof argv / sizeof argv[0] - 3;
+	if (c->pause_accept)
+		argv[k++] = "--pause-accept";
+	if (c->no_reuseaddr)
+		argv[k++] = "--no-reuseaddr";
 	fflush(NULL);
 	execvp("python3", argv);
 	fprintf(stderr, "sockbench serve: model %s: cannot run python3: %s\n", c->model->name,

@@ -68,8 +68,20 @@ static void explain_never(struct run *r, char *why, size_t len)
 	if (n)
 		w += (size_t)snprintf(why + w, w < len ? len - w : 0, ": %llu %s",
 				      (unsigned long long)n, lerr_name(k, buf, sizeof buf));
-	if (k == ECONNREFUSED)
-		snprintf(why + w, w < len ? len - w : 0, " (nothing listens on %s)", r->target);
+	if (k == ECONNREFUSED && n == r->ls.attempted)
+		/* a SYN to a port with no LISTEN socket (none bound, or bound
+		 * and never listen()ed: serve --model none) is answered with
+		 * RST; a unix path nobody listens on refuses the same way */
+		snprintf(why + w, w < len ? len - w : 0,
+			 " - every connect was refused (ECONNREFUSED): nothing listens on %s (%s)",
+			 r->target,
+			 strncmp(r->target, "unix:", 5)
+			     ? "the kernel answers a SYN to a port without a listener with RST"
+			     : "no socket listens on that path");
+	else if (k == ECONNREFUSED)
+		snprintf(why + w, w < len ? len - w : 0,
+			 " of %llu connects (nothing listened on %s when they were made)",
+			 (unsigned long long)r->ls.attempted, r->target);
 	else if (k == LERR_INTEGRITY && r->cfg->mode == MODE_RR && !r->scfg)
 		snprintf(why + w, w < len ? len - w : 0,
 			 " (the replies are not rr replies: an echo server - sockbench serve's "

@@ -231,7 +231,9 @@ static void explain_starved(const struct lstats *s, const struct load_config *cf
 	line(explain, "%llu of %d connection%s %s served; %llu waited %s with no reply%s",
 	     (unsigned long long)s->served, cfg->conns, cfg->conns == 1 ? "" : "s",
 	     s->served == 1 ? "was" : "were", (unsigned long long)s->starved, wait,
-	     s->served == 1 && cfg->conns > 1 ? ": the server answered one client only" : "");
+	     s->served == 1 && cfg->conns > 1  ? ": the server answered one client only"
+	     : !s->established && s->attempted ? ": not one of their connects succeeded"
+					       : "");
 }
 
 /* Said only when the requests that never got a reply move the p99 (by

@@ -17,9 +17,17 @@ struct net_addr {
 int net_parse_host(const char *s, int port, struct net_addr *a, char *err, size_t errlen);
 /* "127.0.0.1:80", "[::1]:80", "unix:/path". */
 int net_parse_hostport(const char *s, struct net_addr *a, char *err, size_t errlen);
-/* socket + SO_REUSEADDR (+ SO_REUSEPORT) + bind + listen.  Returns the fd,
- * or -1 with err like "bind 127.0.0.1:80: Address already in use". */
-int net_listen(const struct net_addr *a, int backlog, bool reuseport, char *err, size_t errlen);
+/* net_bind / net_listen flags. */
+enum {
+	NET_REUSEPORT = 1 << 0,	   /* SO_REUSEPORT (prefork --accept-mode reuseport) */
+	NET_NO_REUSEADDR = 1 << 1, /* leave SO_REUSEADDR off (it is set by default) */
+};
+/* socket + SO_REUSEADDR (unless NET_NO_REUSEADDR; never on unix) (+
+ * SO_REUSEPORT) + bind.  Returns the fd, or -1 with err like
+ * "bind 127.0.0.1:80: Address already in use". */
+int net_bind(const struct net_addr *a, unsigned flags, char *err, size_t errlen);
+/* net_bind + listen(backlog). */
+int net_listen(const struct net_addr *a, int backlog, unsigned flags, char *err, size_t errlen);
 /* A unix: address whose socket file nobody listens on (connect() says
  * ECONNREFUSED: its server died without unlinking it) is removed: 1.  0
  * when there is nothing to do (no file, not a socket, a live listener),

@@ -18,8 +18,13 @@ struct server_model;
  * EVENT_WRITE); the C models refuse it. */
 enum send_mode { SEND_SEND, SEND_SENDALL, SEND_BUFFERED };
 enum accept_mode { ACCEPT_SHARED, ACCEPT_EXCLUSIVE, ACCEPT_REUSEPORT };
+/* --on-accept: what the server does with a socket accept() returned.
+ * close: close() at once (the client reads EOF); reset: SO_LINGER {1, 0}
+ * then close() (the kernel sends RST: the client gets ECONNRESET). */
+enum on_accept { ON_ACCEPT_SERVE, ON_ACCEPT_CLOSE, ON_ACCEPT_RESET };
 extern const char *const send_names[];
 extern const char *const accept_names[];
+extern const char *const on_accept_names[];
 
 #define BACKLOG_MAX (-1) /* listen(fd, -1): the kernel uses somaxconn */
 
@@ -36,6 +41,8 @@ struct serve_config {
 	enum accept_mode accept_mode;
 	unsigned accept_delay_ms;
 	bool pause_accept;
+	enum on_accept on_accept;
+	bool no_reuseaddr; /* the listen socket without SO_REUSEADDR */
 	unsigned work_us;
 	uint32_t max_msg;
 	unsigned max_conns;

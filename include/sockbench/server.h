@@ -24,12 +24,14 @@ struct srv {
 	int reserve_fd; /* spare fd, given up to accept-and-close when out of fds */
 	int worker;	/* prefork worker index, else 0 */
 	int fd_limit;	/* > 0: fds from here up are refused (select's FD_SETSIZE) */
+	bool reuseaddr; /* SO_REUSEADDR as getsockopt read it on lfd[0] */
 };
 
 struct server_model {
 	const char *name;
 	const char *help;	   /* one line for --help */
 	bool event_loop;	   /* waits through stop_fd (signals blocked); else blocking */
+	bool bind_only;		   /* serve binds the socket and never calls listen() */
 	int (*probe)(void);	   /* optional, before listen(): -errno if unusable here */
 	int (*run)(struct srv *s); /* 0 clean stop; else -errno */
 	/* Models in another language (servers/python.c): the options they take
@@ -52,7 +54,8 @@ extern volatile sig_atomic_t srv_stopping;
  * -ECONNABORTED when it was accepted and refused (counted), other -errno
  * (counted).  Sleeps --accept-delay-ms first, sets --sndbuf/--rcvbuf. */
 int srv_accept(struct srv *s, int lfd, bool nonblock);
-/* Admit a socket accept() returned: count it, refuse it past --max-conns
+/* Admit a socket accept() returned: count it, end it at once when
+ * --on-accept is close or reset (-ECONNABORTED, counted), refuse it past --max-conns
  * (-ECONNABORTED, closed and counted), set --sndbuf/--rcvbuf and
  * TCP_NODELAY (refused the same way, the errno counted, if setsockopt
  * fails). */

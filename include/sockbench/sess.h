@@ -28,6 +28,7 @@ enum sess_want { SESS_READ = 0, SESS_WRITE = 1, SESS_CLOSE = 2 };
 struct sess_count {
 	uint64_t requests, bytes_in, bytes_out, recv_calls, send_calls;
 	uint64_t short_sends, bytes_dropped, protocol_errors;
+	uint64_t peer_fin, peer_reset; /* how the client ended it: 0 or 1 each */
 };
 
 struct sess {

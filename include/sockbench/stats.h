@@ -27,6 +27,10 @@ struct stats {
 	uint64_t rejected_max_conns;
 	uint64_t rejected_fd_setsize;
 	uint64_t idle_closed;
+	uint64_t closed_on_accept; /* --on-accept close: accept() then close() */
+	uint64_t reset_on_accept;  /* --on-accept reset: SO_LINGER {1, 0}, close(): RST */
+	uint64_t peer_fin;	   /* recv() returned 0: the client closed its side */
+	uint64_t peer_reset;	   /* recv()/send() said ECONNRESET or EPIPE */
 	uint64_t requests;
 	uint64_t bytes_in;
 	uint64_t bytes_out;

@@ -33,6 +33,11 @@ static json_t *stats_json(const struct srv *s, int limit)
 	SET(o, "rejected_max_conns", json_integer((json_int_t)st->rejected_max_conns));
 	SET(o, "rejected_fd_setsize", json_integer((json_int_t)st->rejected_fd_setsize));
 	SET(o, "idle_closed", json_integer((json_int_t)st->idle_closed));
+	SET(o, "closed_on_accept", json_integer((json_int_t)st->closed_on_accept));
+	SET(o, "reset_on_accept", json_integer((json_int_t)st->reset_on_accept));
+	SET(o, "peer_fin", json_integer((json_int_t)st->peer_fin));
+	SET(o, "peer_reset", json_integer((json_int_t)st->peer_reset));
+	SET(o, "reuseaddr", json_boolean(s->reuseaddr));
 	SET(o, "requests", json_integer((json_int_t)st->requests));
 	SET(o, "bytes_in", json_integer((json_int_t)st->bytes_in));
 	SET(o, "bytes_out", json_integer((json_int_t)st->bytes_out));
@@ -69,7 +74,8 @@ static json_t *stats_json(const struct srv *s, int limit)
 	long hwm = proc_status_kib("VmHWM");
 	SET(o, "max_rss_kib", json_integer(hwm > kids.ru_maxrss ? hwm : kids.ru_maxrss));
 	SET(o, "backlog_requested", json_integer(c->backlog));
-	SET(o, "backlog_effective", json_integer(limit));
+	/* --model none has no accept queue: nothing to report */
+	SET(o, "backlog_effective", c->model->bind_only ? json_null() : json_integer(limit));
 	json_t *w = json_array();
 	for (int i = 0; i < st->nworkers; i++) {
 		json_t *x = json_object();
@@ -146,10 +152,23 @@ static int open_listeners(struct srv *s, char *err, size_t errlen)
 			"sockbench serve: removed the stale socket file %s (nobody listened "
 			"on it)\n",
 			s->addr.text);
+	unsigned flags = (reuseport ? NET_REUSEPORT : 0) | (c->no_reuseaddr ? NET_NO_REUSEADDR : 0);
 	for (int i = 0; i < s->nlfd; i++) {
-		s->lfd[i] = net_listen(&s->addr, c->backlog, reuseport, err, errlen);
-		if (s->lfd[i] < 0)
+		/* --model none binds (the port is taken and known) and never
+		 * listens: see servers/none.c */
+		s->lfd[i] = c->model->bind_only
+				? net_bind(&s->addr, flags, err, errlen)
+				: net_listen(&s->addr, c->backlog, flags, err, errlen);
+		if (s->lfd[i] < 0) {
+			/* one line, naming the address and the errno; the hint
+			 * only where it is the likely cause */
+			size_t k = strlen(err);
+			if (c->no_reuseaddr && strstr(err, "(EADDRINUSE)") && k < errlen)
+				snprintf(err + k, errlen - k,
+					 " - with --no-reuseaddr even a connection in TIME_WAIT on "
+					 "the port is enough to refuse bind()");
 			return -1;
+		}
 		/* Event loops accept until EAGAIN: the listen socket must not
 		 * block (another process may have taken the connection). */
 		if (c->model->event_loop)
@@ -160,6 +179,11 @@ static int open_listeners(struct srv *s, char *err, size_t errlen)
 			((struct sockaddr_in *)&s->addr.ss)->sin_port = htons((uint16_t)port);
 		}
 	}
+	/* What the kernel holds, not what was asked: getsockopt reads the
+	 * socket's flag back (off on a unix socket, where it means nothing). */
+	int on = 0;
+	socklen_t len = sizeof on;
+	s->reuseaddr = getsockopt(s->lfd[0], SOL_SOCKET, SO_REUSEADDR, &on, &len) == 0 && on;
 	return 0;
 }
 

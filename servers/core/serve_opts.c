@@ -13,6 +13,7 @@
 
 const char *const send_names[] = {"send", "sendall", "buffered", NULL};
 const char *const accept_names[] = {"shared", "exclusive", "reuseport", NULL};
+const char *const on_accept_names[] = {"serve", "close", "reset", NULL};
 
 #define C struct serve_config
 
@@ -107,6 +108,15 @@ static const struct optab_row serve_rows[] = {
      .time_store_us = 1000, .time_json_us = 1000, .axis = OPTA_SERVE},
     {"pause-accept", OPTK_FLAG, NULL, NULL, "listen but never accept until SIGUSR1",
      OPTAB_NUM(C, pause_accept), .axis = OPTA_SERVE},
+    {"on-accept", OPTK_CHOICE, "serve", "A",
+     "what to do with each accepted connection: serve it;\n"
+     "close: close() at once (the client reads EOF);\n"
+     "reset: SO_LINGER {1, 0} then close(): RST (the client gets ECONNRESET)",
+     OPTAB_NUM(C, on_accept), .choices = on_accept_names, .axis = OPTA_SERVE},
+    {"no-reuseaddr", OPTK_FLAG, NULL, NULL,
+     "listen socket without SO_REUSEADDR: bind() fails (EADDRINUSE) while\n"
+     "a connection of an earlier server on the port is in TIME_WAIT",
+     OPTAB_NUM(C, no_reuseaddr), .axis = OPTA_SERVE},
     {"work-us", OPTK_TIME, "0", "T", "busy CPU work per request", OPTAB_NUM(C, work_us),
      .max = 60000000, .time_bare_us = 1, .time_store_us = 1, .time_json_us = 1, .axis = OPTA_SERVE},
     {"max-msg", OPTK_SIZE, "16M", "N", "largest rr request or reply", OPTAB_NUM(C, max_msg),
@@ -188,6 +198,14 @@ static int check_model(const struct serve_config *c, uint64_t given, char *err, 
 	if (c->send == SEND_BUFFERED && !m->send_buffered) {
 		snprintf(err, errlen, "--send buffered: only py-selectors takes it, not %s",
 			 m->name);
+		return -1;
+	}
+	/* A unix socket has no RST: SO_LINGER does nothing there, and its
+	 * peer sees EOF (or ECONNRESET only when unread data was dropped). */
+	if (c->on_accept == ON_ACCEPT_RESET && !strncmp(c->bind, "unix:", 5)) {
+		snprintf(err, errlen,
+			 "--on-accept reset: a unix socket has no RST (SO_LINGER does nothing "
+			 "there); use an IPv4 or IPv6 --bind, or --on-accept close");
 		return -1;
 	}
 	if (m->exec && c->proto == PROTO_HTTP) {

@@ -56,6 +56,8 @@ void sess_close(struct sess *c)
 	STATS_ADD(st, short_sends, c->n.short_sends);
 	STATS_ADD(st, bytes_dropped, c->n.bytes_dropped);
 	STATS_ADD(st, protocol_errors, c->n.protocol_errors);
+	STATS_ADD(st, peer_fin, c->n.peer_fin);
+	STATS_ADD(st, peer_reset, c->n.peer_reset);
 	if (c->idle_closed)
 		STATS_ADD(st, idle_closed, 1);
 	stats_conn_close(st);
@@ -173,9 +175,27 @@ static enum sess_want advance(struct sess *c)
 	return c->out_len ? SESS_WRITE : SESS_READ;
 }
 
+/* How the client ended the connection, told by what a recv() or send()
+ * returned: 0 from recv() is its FIN (it closed, or exited: the kernel
+ * closes its sockets the same way); ECONNRESET is its RST (it closed with
+ * unread data, or with SO_LINGER {1, 0}), and EPIPE a send() after that
+ * RST.  Not counted: an EOF or EPIPE our own shutdown() made (the stop,
+ * --idle-timeout-ms), nor one counted already. */
+static void note_peer_end(struct sess *c, ssize_t n)
+{
+	if (srv_stopping || c->idle_closed || c->n.peer_fin || c->n.peer_reset)
+		return;
+	if (n == 0)
+		c->n.peer_fin = 1;
+	else if (n == -ECONNRESET || n == -EPIPE)
+		c->n.peer_reset = 1;
+}
+
 enum sess_want sess_received(struct sess *c, ssize_t n)
 {
 	c->n.recv_calls++;
+	if (n == 0 || n == -ECONNRESET)
+		note_peer_end(c, n);
 	if (n == 0)
 		return SESS_CLOSE; /* peer closed (or shut down) its side */
 	if (n < 0) {
@@ -228,6 +248,7 @@ enum sess_want sess_sent(struct sess *c, ssize_t n)
 			return SESS_WRITE; /* keep the rest, wait for POLLOUT */
 		n = 0;			   /* naive send(): nothing went, nothing retried */
 	} else if (n < 0) {
+		note_peer_end(c, n);
 		stats_error(c->srv->st, (int)-n);
 		return SESS_CLOSE;
 	}

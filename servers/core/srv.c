@@ -45,11 +45,44 @@ static int set_sockopts(const struct srv *s, int fd)
 	return 0;
 }
 
+/* --on-accept close|reset: the connection is accepted - the handshake
+ * completed in the kernel long before, accept() only takes it off the
+ * queue - and ended at once, before a byte is read.
+ *
+ * close: close() sends FIN; the client's connect() had succeeded, its
+ * recv() returns 0 (EOF).  Had it sent bytes first, they meet a socket
+ * nobody will read and the kernel answers RST instead: unread data at
+ * close() (tcp_close, TCPAbortOnClose) or data arriving after it
+ * (tcp_rcv_state_process, TCPAbortOnData).
+ *
+ * reset: SO_LINGER with l_onoff 1 and l_linger 0 makes close() abort the
+ * connection: __tcp_close sees SOCK_LINGER with a zero linger time and
+ * calls tcp_disconnect, which sends RST (tcp_send_active_reset) instead of
+ * FIN and skips TIME_WAIT (net/ipv4/tcp.c).  The client's next recv() or
+ * send() fails with ECONNRESET.  If the kernel says no to SO_LINGER (an
+ * LSM, a cgroup BPF program) the connection is closed with FIN instead and
+ * the errno counted: never a reset that did not happen. */
+static int end_on_accept(struct srv *s, int fd)
+{
+	struct linger lg = {.l_onoff = 1, .l_linger = 0};
+	if (s->cfg->on_accept == ON_ACCEPT_CLOSE)
+		STATS_ADD(s->st, closed_on_accept, 1);
+	else if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg) == 0)
+		STATS_ADD(s->st, reset_on_accept, 1);
+	else
+		stats_error(s->st, errno);
+	close(fd);
+	STATS_ADD(s->st, closed, 1);
+	return -ECONNABORTED;
+}
+
 int srv_admit(struct srv *s, int fd)
 {
 	const struct serve_config *cfg = s->cfg;
 	STATS_ADD(s->st, accepted, 1);
 	STATS_ADD(s->st, workers[s->worker].accepts, 1);
+	if (cfg->on_accept != ON_ACCEPT_SERVE)
+		return end_on_accept(s, fd);
 	if (s->fd_limit > 0 && fd >= s->fd_limit) {
 		/* A model that cannot hold this fd (select: FD_SET past
 		 * FD_SETSIZE writes out of its bitmap) refuses it before it is

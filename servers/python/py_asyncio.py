@@ -14,12 +14,18 @@ import sbpy
 
 
 async def client(reader, writer, a, stats):
+    # --on-accept close|reset: abort() closes the socket at once (no
+    # buffered bytes to flush); with SO_LINGER {on, 0} that close is RST
+    if sbpy.end_on_accept(a, writer.get_extra_info("socket"), stats,
+                          writer.transport.abort):
+        return
     stats.opened()
     proto = sbpy.Conn(a, stats)
     try:
         while True:
             data = await reader.read(65536)  # whatever the buffer holds
             if not data:
+                stats.add(peer_fin=1)
                 break  # EOF: the client closed its side
             out = proto.feed(data)
             if out:

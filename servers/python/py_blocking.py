@@ -26,6 +26,7 @@ def serve_one(a, conn, stats):
         while True:
             data = conn.recv(a.recv_size)  # blocks until bytes or EOF
             if not data:
+                stats.add(peer_fin=1)
                 break  # b"": the client closed its side
             out = proto.feed(data)
             if out:
@@ -38,6 +39,8 @@ def serve_one(a, conn, stats):
 def model(a, sock, stats):
     while True:
         conn, addr = sock.accept()  # the next client, only after the last
+        if sbpy.end_on_accept(a, conn, stats, conn.close):
+            continue  # --on-accept close|reset
         stats.opened()
         try:
             serve_one(a, conn, stats)

@@ -29,6 +29,8 @@ sel = selectors.DefaultSelector()
 
 def accept_wrapper(sock, a, stats):
     conn, addr = sock.accept()  # ready: this does not block
+    if sbpy.end_on_accept(a, conn, stats, conn.close):
+        return  # --on-accept close|reset
     conn.setblocking(False)
     stats.opened()
     data = types.SimpleNamespace(proto=sbpy.Conn(a, stats), outb=b"")
@@ -65,6 +67,7 @@ def service_connection(key, mask, a, stats):
     if mask & selectors.EVENT_READ:
         recv_data = sock.recv(a.recv_size)  # ready: this does not block
         if not recv_data:
+            stats.add(peer_fin=1)
             close(sock, stats)  # the client closed its side
             return
         out = data.proto.feed(recv_data)

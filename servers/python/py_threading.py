@@ -23,6 +23,7 @@ class Handler(socketserver.BaseRequestHandler):
             while True:
                 data = self.request.recv(a.recv_size)
                 if not data:
+                    stats.add(peer_fin=1)
                     break  # the client closed its side
                 out = proto.feed(data)
                 if out:
@@ -49,6 +50,12 @@ class Server(socketserver.ThreadingTCPServer):
 
     def get_request(self):
         conn, addr = self.socket.accept()
+        # --on-accept close|reset ends it here, in the server's thread:
+        # socketserver's own end of a request (shutdown_request) would
+        # send FIN before any RST.  An OSError from get_request makes
+        # socketserver skip the request (_handle_request_noblock).
+        if sbpy.end_on_accept(self.a, conn, self.stats, conn.close):
+            raise ConnectionAbortedError("--on-accept " + self.a.on_accept)
         return conn, addr or ("unix", 0)  # unix: accept() gives "" as addr
 
 

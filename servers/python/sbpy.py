@@ -12,6 +12,7 @@ import resource
 import signal
 import socket
 import struct
+import sys
 import threading
 
 
@@ -19,6 +20,9 @@ def parse_args():
     p = argparse.ArgumentParser()
     for name in ("model", "bind", "proto", "send", "stats"):
         p.add_argument("--" + name, default="")
+    p.add_argument("--on-accept", default="serve",
+                   choices=("serve", "close", "reset"))
+    p.add_argument("--no-reuseaddr", action="store_true")
     for name in ("port", "backlog", "recv-size", "max-msg", "stats-fd"):
         p.add_argument("--" + name, type=int, default=-1)
     p.add_argument("--pause-accept", action="store_true")
@@ -42,9 +46,25 @@ def listen(a):
     else:
         fam = socket.AF_INET6 if ":" in a.bind else socket.AF_INET
         sock = socket.socket(fam, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # Python's socket does not set SO_REUSEADDR unless asked (its
+        # socketserver does, allow_reuse_address); the C models set it,
+        # so these do too unless --no-reuseaddr: without it bind() fails
+        # with EADDRINUSE while a connection on the port is in TIME_WAIT.
+        if not a.no_reuseaddr:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         addr = (a.bind, a.port)
-    sock.bind(addr)
+    try:
+        sock.bind(addr)
+    except OSError as e:  # one line naming the address and the errno
+        name = errno.errorcode.get(e.errno, "?")
+        where = a.bind if a.bind.startswith("unix:") else (
+            f"[{a.bind}]:{a.port}" if ":" in a.bind else f"{a.bind}:{a.port}")
+        hint = (" - with --no-reuseaddr even a connection in TIME_WAIT on "
+                "the port is enough to refuse bind()"
+                if a.no_reuseaddr and e.errno == errno.EADDRINUSE else "")
+        print(f"sockbench serve: bind {where}: {e.strerror} ({name}){hint}",
+              file=sys.stderr)
+        sys.exit(1)
     sock.listen(a.backlog if a.backlog >= 0 else somaxconn())
     return sock
 
@@ -99,6 +119,27 @@ class ProtocolError(Exception):
     pass
 
 
+def end_on_accept(a, conn, stats, close):
+    """--on-accept close|reset: end the connection accept() just returned,
+    before a byte is read; counted as accepted and closed (and as
+    closed_on_accept or reset_on_accept).  close() is how this model
+    closes it.  True when it was ended."""
+    if a.on_accept == "serve":
+        return False
+    if a.on_accept == "reset":
+        # SO_LINGER {on, 0}: close() aborts the connection - the kernel
+        # sends RST instead of FIN (tcp_disconnect), the client's next
+        # recv() raises ConnectionResetError
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                        struct.pack("ii", 1, 0))
+    # counted before close(): a client that saw the EOF or RST and then
+    # stops us (Stop raised anywhere) finds it counted
+    key = "reset_on_accept" if a.on_accept == "reset" else "closed_on_accept"
+    stats.add(accepted=1, closed=1, **{key: 1})
+    close()  # close: FIN, the client's recv() returns b""
+    return True
+
+
 class Conn:
     """One connection's protocol state: feed() the bytes read, get back
     what to send (echo: them; rr: a reply per complete request; sink: none)."""
@@ -130,7 +171,8 @@ class Conn:
 
 
 ZERO = ("accepted closed requests bytes_in bytes_out recv_calls send_calls "
-        "short_sends bytes_dropped protocol_errors").split()
+        "short_sends bytes_dropped protocol_errors closed_on_accept "
+        "reset_on_accept peer_fin peer_reset").split()
 NULLS = ("rejected_max_conns rejected_fd_setsize idle_closed sndbuf_requested "
          "rcvbuf_requested").split()
 
@@ -167,6 +209,10 @@ class Stats:
             name = errno.errorcode.get(exc.errno, name)
         with self.lock:
             self.errors[name] = self.errors.get(name, 0) + 1
+            # the client reset the connection (ECONNRESET), or a send came
+            # after its RST (EPIPE): how it ended, as the C models count it
+            if isinstance(exc, (ConnectionResetError, BrokenPipeError)):
+                self.n["peer_reset"] += 1
 
     def write(self, a, sock):
         o = dict(self.n, **dict.fromkeys(NULLS))
@@ -182,6 +228,8 @@ class Stats:
                  cpu_sys_s=me.ru_stime + kids.ru_stime,
                  max_rss_kib=max(hwm + [kids.ru_maxrss]),
                  backlog_requested=a.backlog,
+                 reuseaddr=bool(sock.getsockopt(socket.SOL_SOCKET,
+                                                socket.SO_REUSEADDR)),
                  backlog_effective=a.backlog_effective,
                  sndbuf=probe.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF),
                  rcvbuf=probe.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF),
@@ -196,7 +244,7 @@ class Stats:
         if a.stats_fd >= 0:
             os.write(a.stats_fd, text.encode())
         if not a.stats and a.stats_fd < 0:
-            print(text, file=__import__("sys").stderr)
+            print(text, file=sys.stderr)
 
 
 def run(model, own_pause=False):

@@ -26,8 +26,12 @@ OPEN = {"sysctl", "errors", "delta", "histogram", "samples", "intervals",
 # Keys added since f3c7422: an effective setting that was missing, stream's
 # written/acknowledged bytes (null in other modes), and the
 # run per client slot (SPEC section 10: served, starved, fairness, censored
-# requests in latency_us and the completed-only view beside it).
+# requests in latency_us and the completed-only view beside it); the
+# reject lesson's server options and counters (how connections ended).
 ADDED = {"config.server.http_body", "load.stream", "stop",
+         "config.server.on_accept", "config.server.no_reuseaddr",
+         "server.closed_on_accept", "server.reset_on_accept",
+         "server.peer_fin", "server.peer_reset", "server.reuseaddr",
          "config.load.max_head", "config.load.max_msg",
          "load.connections.reconnects",
          "load.connections.served", "load.connections.starved",
