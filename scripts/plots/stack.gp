@@ -17,6 +17,7 @@ set yrange [0:100]
 set ytics 0, 20, 100
 set format y "%.0f%%"
 set xtics scale 0 noenhanced
+if (NG > 5) { set xtics font ',13' }
 set ylabel "share of the client's tries"
 set key at screen 0.5, screen 0.17 center top horizontal maxrows 3 Left reverse noenhanced font ",13" width 1 samplen 2
 set bmargin 9
