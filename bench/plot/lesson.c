@@ -31,8 +31,10 @@ static int list(void)
 		json_t *j = json_load_file(path, 0, NULL);
 		if (!j)
 			continue;
+		/* its question: one line of what it answers */
+		const char *q = json_string_value(json_object_get(j, "question"));
 		printf("%-16s %s\n", order[i],
-		       json_string_value(json_object_get(j, "description")));
+		       q ? q : json_string_value(json_object_get(j, "description")));
 		json_decref(j);
 	}
 	return 0;
@@ -198,7 +200,9 @@ static int lesson_sweep(json_t *j, const char *path, bool quick, json_t *c, cons
 	largs_put(&a, path);
 	if (quick)
 		json_object_foreach(json_object_get(j, "quick"), k, v) largs_key(&a, k, v);
-	json_object_foreach(c, k, v) if (strcmp(k, "name")) largs_key(&a, k, v);
+	json_object_foreach(c, k, v) if (strcmp(k, "name") && strcmp(k, "quick")) largs_key(&a, k, v);
+	if (quick) /* a case's own --quick values, over the lesson's */
+		json_object_foreach(json_object_get(c, "quick"), k, v) largs_key(&a, k, v);
 	largs_put(&a, "--out");
 	largs_put(&a, dir);
 	a.v[a.n] = NULL;

@@ -202,6 +202,13 @@ def check_restart(out, stdout):
 CHECKS = {"python": check_python, "reject": check_reject, "unix": check_unix,
           "close": check_close, "restart": check_restart}
 
+if args.lesson == "python":  # once: the list names every lesson
+    names = [l.split()[0] for l in subprocess.run([BIN, "lesson", "--list"], capture_output=True,
+                                                   text=True).stdout.splitlines() if l.strip()]
+    twelve = ["backlog", "somaxconn", "models", "recv-size", "send", "thundering-herd", "ports",
+              "python", "reject", "close", "unix", "restart"]
+    check(names == twelve, "lesson --list names all twelve", twelve, names)
+
 tmp = tempfile.mkdtemp(prefix="sockbench-lesson-")
 try:
     out = os.path.join(tmp, args.lesson)
