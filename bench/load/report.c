@@ -37,6 +37,9 @@ void run_free(struct run *r)
 	json_decref(r->env);
 	json_decref(r->warnings);
 	json_decref(r->explain);
+	json_decref(r->leave);
+	json_decref(r->tcp_states);
+	json_decref(r->restart);
 	free(r->aq);
 }
 
@@ -209,6 +212,11 @@ json_t *run_json(const struct run *r)
 	SET(c, "latency_us", hist_latency_json(&s->conn_lat));
 	SET(c, "served", slots_apply(r->cfg->mode) ? INT(s->served) : json_null());
 	SET(c, "starved", slots_apply(r->cfg->mode) ? INT(s->starved) : json_null());
+	/* the client's ephemeral ports (getsockname after each handshake) */
+	SET(c, "local_ports",
+	    s->lport_bits ? json_pack("{s:i, s:i, s:I}", "min", s->lport_min, "max", s->lport_max,
+				      "distinct", (json_int_t)lstats_ports(s))
+			  : json_null());
 	SET(load, "connections", c);
 	SET(q, "completed", INT(s->completed));
 	SET(q, "failed", INT(s->req_failed));
@@ -235,6 +243,9 @@ json_t *run_json(const struct run *r)
 	SET(load, "stream", r->cfg->mode == MODE_STREAM ? stream_json(r) : json_null());
 	SET(o, "load", load);
 	SET(o, "server", r->server ? json_incref(r->server) : json_null());
+	SET(o, "leave", r->leave ? json_incref(r->leave) : json_null());
+	SET(o, "tcp_states", r->tcp_states ? json_incref(r->tcp_states) : json_null());
+	SET(o, "restart", r->restart ? json_incref(r->restart) : json_null());
 	SET(o, "stop",
 	    r->stop_sig ? json_pack("{s:s, s:f}", "signal", stopsig_name(r->stop_sig), "took_s",
 				    r->stop_took_s)
