@@ -192,10 +192,10 @@ static void watch(struct run *r, struct engine *e, const struct net_addr *target
 		/* A server that died cannot answer again: every further
 		 * connect is refused, and a --requests count is never reached. */
 		if (sp && (spawn_drain(sp), spawn_exited(sp))) {
-			/* the threads close their connections as the run ends,
-			 * before this loop sees the end: a server that returns
-			 * once its clients are gone (the tutorial's) ended after
-			 * the run, not during it */
+			/* the threads end (and with --requests close their
+			 * connections) before this loop sees the end: a server
+			 * that returns once its clients are gone (the
+			 * tutorial's) ended after the run, not during it */
 			if (engine_done(e) || (e->t_end && clock_now_ns() >= e->t_end))
 				sp->run_over = true;
 			break;

@@ -269,6 +269,11 @@ static int end_check(const struct load_config *c, char *err, size_t errlen)
 				"--close exit: crr closes each connection as it goes (a process "
 				"exit per connection is a fork per connection); use fin or reset"),
 		       -1;
+	if (c->close_how == CLOSE_EXIT && c->requests)
+		return snprintf(err, errlen,
+				"--close exit: with --requests each connection is closed when its "
+				"thread's share is done, during the run; use --duration"),
+		       -1;
 	if (c->unread && c->mode != MODE_RR && c->mode != MODE_ECHO && c->mode != MODE_HTTP)
 		return snprintf(err, errlen,
 				"--unread: only for the rr, echo and http modes (a reply to "

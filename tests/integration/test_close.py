@@ -184,6 +184,7 @@ def test_refused(t):
     cases = [
         (["--serve", "", "--mode", "crr", "--close", "exit"], "--close"),
         (["--serve", "", "--mode", "stream", "--unread"], "--unread"),
+        (["--serve", "", "--requests", "10", "--close", "exit"], "--close"),
         (["--target", "127.0.0.1:9", "--restart", "same"], "--restart"),
         (["--target", "127.0.0.1:9", "--first", "server"], "--first"),
         (["--server-cmd", "true {port}", "--restart", "no-reuseaddr"],
