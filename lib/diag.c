@@ -44,6 +44,7 @@ struct want {
 	const char *path; /* unix: bound path */
 	int queued, limit;
 	bool found;
+	unsigned *srv, *cli; /* diag_tcp_states: counts by state */
 };
 
 typedef void (*diag_each_fn)(const struct nlmsghdr *h, struct want *w);
@@ -222,4 +223,58 @@ int diag_unix_listen_queue(int nl, const char *path, int *queued, int *limit)
 	*queued = w.queued;
 	*limit = w.limit;
 	return 0;
+}
+
+/* Every TCP socket of the family, each counted by its state on the side
+ * the port says.  TIME_WAIT sockets are no full sockets (inet_timewait_sock,
+ * what is left of a connection after its close) and NEW_SYN_RECV ones are
+ * request socks; the dump reports both, with idiag_state TIME_WAIT and
+ * SYN_RECV (inet_diag_dump_one_icsk, inet_twsk_diag_fill, inet_req_diag_fill
+ * in net/ipv4/inet_diag.c). */
+static void states_each(const struct nlmsghdr *h, struct want *w)
+{
+	const struct inet_diag_msg *m = NLMSG_DATA(h);
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof *m) || m->idiag_family != w->family ||
+	    m->idiag_state >= DIAG_TCP_STATES)
+		return;
+	if (ntohs(m->id.idiag_sport) == w->port)
+		w->srv[m->idiag_state]++;
+	else if (ntohs(m->id.idiag_dport) == w->port)
+		w->cli[m->idiag_state]++;
+}
+
+int diag_tcp_states(int nl, int family, uint16_t port, unsigned server[DIAG_TCP_STATES],
+		    unsigned client[DIAG_TCP_STATES])
+{
+	if (family != AF_INET && family != AF_INET6)
+		return -EAFNOSUPPORT;
+	struct {
+		struct nlmsghdr nh;
+		struct inet_diag_req_v2 r;
+	} req = {
+	    .nh = {.nlmsg_len = sizeof req,
+		   .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+		   .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP},
+	    .r = {.sdiag_family = (uint8_t)family,
+		  .sdiag_protocol = IPPROTO_TCP,
+		  .idiag_states = ~0u}, /* all states, TIME_WAIT and SYN_RECV too */
+	};
+	struct want w = {.family = family, .port = port, .srv = server, .cli = client};
+	memset(server, 0, DIAG_TCP_STATES * sizeof *server);
+	memset(client, 0, DIAG_TCP_STATES * sizeof *client);
+	return diag_dump(nl, &req.nh, states_each, &w);
+}
+
+const char *diag_tcp_state_name(int state)
+{
+	/* the kernel's names (include/net/tcp_states.h), as ss prints them
+	 * but with underscores */
+	static const char *const names[DIAG_TCP_STATES] = {
+	    [TCP_ESTABLISHED] = "ESTABLISHED", [TCP_SYN_SENT] = "SYN_SENT",
+	    [TCP_SYN_RECV] = "SYN_RECV",       [TCP_FIN_WAIT1] = "FIN_WAIT1",
+	    [TCP_FIN_WAIT2] = "FIN_WAIT2",     [TCP_TIME_WAIT] = "TIME_WAIT",
+	    [TCP_CLOSE] = "CLOSE",	       [TCP_CLOSE_WAIT] = "CLOSE_WAIT",
+	    [TCP_LAST_ACK] = "LAST_ACK",       [TCP_LISTEN] = "LISTEN",
+	    [TCP_CLOSING] = "CLOSING",	       [12] = "NEW_SYN_RECV"};
+	return state >= 0 && state < DIAG_TCP_STATES && names[state] ? names[state] : NULL;
 }

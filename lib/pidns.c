@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -329,12 +330,38 @@ static pid_t plain_fork(struct pidns *ns, int e, char *err, size_t errlen)
 	return pid;
 }
 
+/* glibc's __libc_single_threaded turns false at the first
+ * pthread_create and stays so after every thread was joined (glibc 2.36).
+ * The kernel's count says whether other threads still exist: a joined
+ * thread's task may linger a moment past pthread_join (the join wakes on
+ * CLONE_CHILD_CLEARTID, before the task leaves its group), so ask a few
+ * times.  Only the process's own threads are counted: none of them can
+ * then hold a lock the clone child would inherit. */
+static bool only_thread(void)
+{
+	for (int tries = 0; tries < 20; tries++) {
+		char line[128];
+		int n = -1;
+		FILE *f = fopen("/proc/self/status", "re");
+		if (!f)
+			return false;
+		while (fgets(line, sizeof line, f))
+			if (sscanf(line, "Threads: %d", &n) == 1)
+				break;
+		fclose(f);
+		if (n == 1)
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
 pid_t pidns_fork(struct pidns *ns, char *err, size_t errlen)
 {
 	struct start st = {.uid = getuid(), .gid = getgid()};
 	memset(ns, 0, sizeof *ns);
 	ns->sock = -1;
-	if (!__libc_single_threaded)
+	if (!__libc_single_threaded && !only_thread())
 		return plain_fork(ns, 0, err, errlen);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, st.sv) < 0) {
 		snprintf(err, errlen, "socketpair: %s", strerror(errno));

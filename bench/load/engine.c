@@ -45,6 +45,7 @@ static void on_connected(struct lthread *t, struct lconn *c, uint64_t now)
 			iv->connects++;
 	}
 	LIVE_INC(t->connects_live);
+	engine_conn_port(t, c);
 	engine_conn_release(t, c);
 	engine_next_unit(t, c, now);
 }
@@ -421,8 +422,8 @@ void *engine_thread(void *arg)
 			if (e->cfg->mode != MODE_STREAM && measuring(t, c->t_sched))
 				t->s.in_flight_at_end++;
 		engine_conn_acked(t, c);
-		if (c->fd >= 0)
-			close(c->fd);
+		/* left open: the run's end reads out the replies still on
+		 * their way, then leaves as --close says (leave.c) */
 	}
 	struct rusage ru;
 	getrusage(RUSAGE_THREAD, &ru);

@@ -9,6 +9,7 @@
 
 #include "sockbench/hist.h"
 #include "sockbench/load.h"
+#include "sockbench/proto.h"
 #include "sockbench/stats.h"
 
 /* Error kinds: errno values first, then the generator's own. */
@@ -66,9 +67,27 @@ struct lstats {
 	uint64_t served, starved;
 	uint64_t *slot_req;
 	int nslots;
+	/* The local (ephemeral) ports the client's TCP connections got
+	 * (getsockname after the handshake), warm-up included: a bitmap of
+	 * 65536 bits, made on first use (NULL: none seen). */
+	uint64_t *lport_bits;
+	uint16_t lport_min, lport_max;
 };
 
 struct lthread;
+
+/* A connection still open when the threads end, handed to the run's end
+ * (leave.c, drain.c): its request still in flight, if any, as the loop
+ * left it, so that its reply can be read out before the close. */
+struct leave_conn {
+	int fd;
+	bool connected; /* the handshake was seen through */
+	bool in_flight; /* a request was being sent or its reply read */
+	bool broken;	/* drain.c: the drain failed (the queue may not be empty) */
+	uint64_t off;	/* request bytes sent */
+	uint64_t got;	/* reply bytes read (rr, echo) */
+	struct http_resp hr;
+};
 
 struct engine {
 	const struct load_config *cfg;
@@ -81,6 +100,10 @@ struct engine {
 	char host[300];	 /* http: the Host header, "127.0.0.1:8080" */
 	uint8_t *reqbuf; /* rr: header + payload; echo/stream: pattern; http: GET */
 	size_t reqlen;
+	/* After engine_stop: the connections still open, for the run's end
+	 * to drain and leave (leave.c closes them and frees the array). */
+	struct leave_conn *left;
+	int nleft;
 };
 
 /* Start the threads; -errno on failure. */
@@ -89,9 +112,15 @@ int engine_start(struct engine *e);
 uint64_t engine_completed(const struct engine *e);
 uint64_t engine_connects(const struct engine *e);
 int engine_done(const struct engine *e); /* every thread finished its work */
-/* Ask the threads to stop, join them, merge their stats into *out. */
+/* Ask the threads to stop, join them, merge their stats into *out; the
+ * connections still open go to e->left (not closed: leave.c). */
 void engine_stop(struct engine *e, struct lstats *out);
+/* Close what e->left still holds (fds >= 0) and free what the run's end
+ * used (the request buffer). */
+void engine_free(struct engine *e);
 void lstats_free(struct lstats *s);
+/* How many distinct local ports the bitmap holds. */
+uint64_t lstats_ports(const struct lstats *s);
 /* Add s's counts, histograms and intervals into o. */
 void lstats_merge(struct lstats *o, const struct lstats *s);
 void ival_add(struct ival *d, const struct ival *x);

@@ -3,6 +3,7 @@
  * set), fail one (counted, and with --requests the request it was for),
  * close one.  The loops that drive them are engine.c. */
 #include <errno.h>
+#include <stdlib.h>
 #include <netinet/in.h>
 #include <linux/tcp.h> /* struct tcp_info with tcpi_bytes_acked (glibc's lacks it) */
 #include <sys/epoll.h>
@@ -89,6 +90,33 @@ void engine_conn_measure_start(struct lthread *t, struct lconn *c)
 	c->acked_base = 1;
 	if (!measuring(t, c->t_conn) && tcp_acked(c->fd, &c->acked_base) < 0)
 		t->s.acked_unknown++;
+}
+
+/* The local port the kernel chose at connect() (inet_hash_connect picks
+ * it from net.ipv4.ip_local_port_range, skipping ports whose 4-tuple is in
+ * use): read once per connection, after the handshake. */
+void engine_conn_port(struct lthread *t, struct lconn *c)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	uint16_t port;
+	if (t->e->target.family == AF_UNIX ||
+	    getsockname(c->fd, (struct sockaddr *)&ss, &len) < 0)
+		return;
+	if (ss.ss_family == AF_INET)
+		port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	else if (ss.ss_family == AF_INET6)
+		port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	else
+		return;
+	struct lstats *s = &t->s;
+	if (!s->lport_bits && !(s->lport_bits = calloc(65536 / 64, sizeof *s->lport_bits)))
+		return;
+	if (!s->lport_max || port < s->lport_min)
+		s->lport_min = port;
+	if (port > s->lport_max)
+		s->lport_max = port;
+	s->lport_bits[port / 64] |= 1ull << (port % 64);
 }
 
 void engine_conn_release(struct lthread *t, struct lconn *c)

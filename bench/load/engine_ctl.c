@@ -156,6 +156,29 @@ int engine_interval(struct engine *e, int i, struct ival *out)
 	return 1;
 }
 
+/* The thread's open connections, for the run's end (leave.c). */
+static void hand_over(struct engine *e, const struct lthread *t)
+{
+	for (int i = 0; i < t->n; i++) {
+		const struct lconn *c = &t->c[i];
+		if (c->fd < 0)
+			continue;
+		if (!e->left) {
+			close(c->fd); /* no room to keep it: closed as before */
+			continue;
+		}
+		struct leave_conn *l = &e->left[e->nleft++];
+		memset(l, 0, sizeof *l);
+		l->fd = c->fd;
+		l->connected = c->st != C_CONNECTING;
+		l->in_flight = (c->st == C_SENDING || c->st == C_RECEIVING) &&
+			       e->cfg->mode != MODE_STREAM;
+		l->off = c->off;
+		l->got = c->got;
+		l->hr = c->hr;
+	}
+}
+
 void engine_stop(struct engine *e, struct lstats *out)
 {
 	memset(out, 0, sizeof *out);
@@ -165,9 +188,12 @@ void engine_stop(struct engine *e, struct lstats *out)
 	hist_init(&out->req_lat_unc);
 	hist_init(&out->req_cens);
 	e->stop = 1;
+	e->nleft = 0;
+	e->left = calloc((size_t)e->cfg->conns, sizeof *e->left);
 	for (int i = 0; i < e->nthreads; i++) {
 		struct lthread *t = &e->t[i];
 		pthread_join(t->tid, NULL);
+		hand_over(e, t);
 		if (t->t_done > e->t_finish)
 			e->t_finish = t->t_done;
 		lstats_merge(out, &t->s);
@@ -178,6 +204,18 @@ void engine_stop(struct engine *e, struct lstats *out)
 	}
 	free(e->t);
 	e->t = NULL;
+	/* e->reqbuf stays: the run's end may send one more request
+	 * (--unread) or finish sending one (the drain); engine_free */
+}
+
+void engine_free(struct engine *e)
+{
+	for (int i = 0; i < e->nleft; i++)
+		if (e->left[i].fd >= 0)
+			close(e->left[i].fd);
+	free(e->left);
+	e->left = NULL;
+	e->nleft = 0;
 	free(e->reqbuf);
 	e->reqbuf = NULL;
 }

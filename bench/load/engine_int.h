@@ -151,5 +151,7 @@ int engine_http_done(struct lthread *t, struct lconn *c, uint64_t now);
 void engine_conn_reserve(struct lthread *t, struct lconn *c);
 /* A crr connection that connected lets go of the request it held. */
 void engine_conn_release(struct lthread *t, struct lconn *c);
+/* A connected TCP connection's local port, into the thread's stats. */
+void engine_conn_port(struct lthread *t, struct lconn *c);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "engine.h"
 #include "engine_int.h"
+#include "leave.h"
 #include "sockbench/proto.h"
 
 void engine_idle_push(struct lthread *t, struct lconn *c)
@@ -107,6 +108,9 @@ void engine_next_unit(struct lthread *t, struct lconn *c, uint64_t now)
 		return;
 	}
 	if (m == MODE_CRR && c->st != C_CONNECTING) {
+		/* --close reset: each connection aborted, no TIME_WAIT (leave.h) */
+		if (t->e->cfg->close_how == CLOSE_RESET)
+			leave_linger0(c->fd);
 		engine_conn_close(c); /* one request per connection; the loop reopens */
 		return;
 	}
@@ -117,7 +121,11 @@ void engine_next_unit(struct lthread *t, struct lconn *c, uint64_t now)
 	slots_rest(t, c, now); /* nothing to ask for: the slot is not waiting */
 	if (t->e->cfg->requests && t->issued >= t->quota) {
 		/* This thread's share is done: close rather than idle, or a
-		 * one-at-a-time server would wait on us while others queue. */
+		 * one-at-a-time server would wait on us while others queue.
+		 * That is the client's leave, so as --close says (exit is
+		 * refused with --requests: load_opts.c). */
+		if (t->e->cfg->close_how == CLOSE_RESET)
+			leave_linger0(c->fd);
 		engine_conn_close(c);
 		c->st = C_DONE;
 	} else if (t->e->cfg->rate > 0 && !t->e->stop) {

@@ -15,6 +15,7 @@
 #include "engine.h"
 #include "sockbench/hist.h"
 #include "sockbench/kstat.h"
+#include "ending.h"
 #include "report.h"
 #include "sockbench/jsonio.h"
 #include "sockbench/spawn.h"
@@ -191,10 +192,10 @@ static void watch(struct run *r, struct engine *e, const struct net_addr *target
 		/* A server that died cannot answer again: every further
 		 * connect is refused, and a --requests count is never reached. */
 		if (sp && (spawn_drain(sp), spawn_exited(sp))) {
-			/* the threads close their connections as the run ends,
-			 * before this loop sees the end: a server that returns
-			 * once its clients are gone (the tutorial's) ended after
-			 * the run, not during it */
+			/* the threads end (and with --requests close their
+			 * connections) before this loop sees the end: a server
+			 * that returns once its clients are gone (the
+			 * tutorial's) ended after the run, not during it */
 			if (engine_done(e) || (e->t_end && clock_now_ns() >= e->t_end))
 				sp->run_over = true;
 			break;
@@ -470,20 +471,8 @@ int load_main(int argc, char **argv)
 	snprintf(r.target, sizeof r.target, "%s", target);
 	e.cfg = &cfg;
 	int rc = run_load(&r, &e, target, started ? &sp : NULL);
-	if (r.have_k)
-		r.have_k = kstat_read(&r.k1) == 0;
-	if (started && spawn_stop(&sp, &r.server, err, sizeof err) < 0) {
-		if (!r.error[0])
-			snprintf(r.error, sizeof r.error, "%s", err);
-		rc = 1;
-		/* more than the one line the error quotes (a sanitizer's
-		 * report, a traceback): shown whole */
-		const char *nl = sp.err_tail ? strchr(sp.err_tail, '\n') : NULL;
-		if (nl && nl[1])
-			fprintf(stderr, "sockbench load: the server's stderr ended with:\n%s",
-				sp.err_tail);
-		free(sp.err_tail);
-	}
+	/* drain, who closes first, the leave, the server's stop, --restart */
+	rc = ending_run(&r, &e, started ? &sp : NULL, rc);
 	char why[512];
 	/* a measurement, not a crash: error stays null; SPEC 1's "target
 	 * refused" exit status, and the reason on stderr (finish) */

@@ -14,6 +14,9 @@
 #include "sockbench/spawn.h"
 
 const char *const load_mode_names[] = {"rr", "crr", "connect", "stream", "echo", "http", NULL};
+const char *const load_close_names[] = {"fin", "reset", "exit", NULL};
+const char *const load_first_names[] = {"client", "server", NULL};
+const char *const load_restart_names[] = {"off", "same", "reuseaddr", "no-reuseaddr", NULL};
 
 /* 127.0.0.1-127.0.0.8 or a comma list of IPv4 literals. */
 static int parse_sources(struct load_config *c, const char *s, char *err, size_t errlen)
@@ -207,6 +210,24 @@ static const struct optab_row load_rows[] = {
      .axis = OPTA_LOAD},
     {"source", OPTK_CUSTOM, NULL, "A[-B]|A,B,..", "spread connections over local IPv4 addresses",
      .set = set_source, .json = json_source, .axis = OPTA_WHOLE},
+    {"close", OPTK_CHOICE, "fin", "HOW",
+     "how the client leaves its connections (at the end; crr:\n"
+     "each): fin (close), reset (SO_LINGER 0: RST), exit (the\n"
+     "process holding them exits; the kernel closes them)",
+     OPTAB_NUM(C, close_how), .choices = load_close_names, .section = "the end of a run:",
+     .axis = OPTA_LOAD},
+    {"unread", OPTK_FLAG, NULL, NULL,
+     "leave with one reply unread in each receive queue: the\n"
+     "close then sends RST, not FIN (rr, echo, http)",
+     OPTAB_NUM(C, unread), .axis = OPTA_LOAD},
+    {"first", OPTK_CHOICE, "client", "WHO",
+     "who closes first: client (it leaves, then the server is\n"
+     "stopped) or server (stopped first; needs --serve or --server-cmd)",
+     OPTAB_NUM(C, first), .choices = load_first_names, .axis = OPTA_LOAD},
+    {"restart", OPTK_CHOICE, "off", "R",
+     "then start the server again on its port: off, same,\n"
+     "reuseaddr, no-reuseaddr (--serve; --server-cmd: same)",
+     OPTAB_NUM(C, restart), .choices = load_restart_names, .axis = OPTA_LOAD},
     {"json", OPTK_STR, NULL, "FILE", "the run JSON (also written when the run fails)",
      OPTAB_STR(C, json_path), .str_bad = "expected a file name", .flags = OPTF_NOJSON,
      .section = "output:", .no_axis = "a sweep writes each run under --out"},
@@ -240,6 +261,43 @@ void load_usage(FILE *f)
 	fprintf(f, "Times: 1.5, 250ms, 10s, 2m. Sizes: 64, 64k, 1M.\n");
 }
 
+/* --close, --unread, --first, --restart against the mode and target. */
+static int end_check(const struct load_config *c, char *err, size_t errlen)
+{
+	if (c->close_how == CLOSE_EXIT && c->mode == MODE_CRR)
+		return snprintf(err, errlen,
+				"--close exit: crr closes each connection as it goes (a process "
+				"exit per connection is a fork per connection); use fin or reset"),
+		       -1;
+	if (c->close_how == CLOSE_EXIT && c->requests)
+		return snprintf(err, errlen,
+				"--close exit: with --requests each connection is closed when its "
+				"thread's share is done, during the run; use --duration"),
+		       -1;
+	if (c->unread && c->mode != MODE_RR && c->mode != MODE_ECHO && c->mode != MODE_HTTP)
+		return snprintf(err, errlen,
+				"--unread: only for the rr, echo and http modes (a reply to "
+				"leave unread)"),
+		       -1;
+	if (c->first == FIRST_SERVER && c->target[0])
+		return snprintf(err, errlen,
+				"--first server: load stops only a server it started "
+				"(--serve or --server-cmd)"),
+		       -1;
+	if (c->restart != RESTART_OFF && c->target[0])
+		return snprintf(err, errlen,
+				"--restart: load restarts only a server it started (--serve or "
+				"--server-cmd)"),
+		       -1;
+	if (c->restart > RESTART_SAME && c->server_cmd[0])
+		return snprintf(err, errlen,
+				"--restart %s: --server-cmd can only be restarted as it is "
+				"(same); reuseaddr and no-reuseaddr are sockbench serve's",
+				load_restart_names[c->restart]),
+		       -1;
+	return 0;
+}
+
 /* The checks across options, once every option is read. */
 static int load_check(const struct load_config *c, char *err, size_t errlen)
 {
@@ -266,7 +324,7 @@ static int load_check(const struct load_config *c, char *err, size_t errlen)
 		       -1;
 	if (c->mode == MODE_ECHO && c->req_size == 0)
 		return snprintf(err, errlen, "--req-size: echo needs at least 1 byte to time"), -1;
-	return 0;
+	return end_check(c, err, errlen);
 }
 
 /* --source: every address must be this machine's (bind() says so), or

@@ -98,6 +98,30 @@ uint64_t lstats_req_felt(const struct lstats *s, bool closed, struct hist *out)
 	return n;
 }
 
+#define PORT_WORDS (65536 / 64)
+
+static void lstats_merge_ports(struct lstats *o, const struct lstats *s)
+{
+	if (!s->lport_bits)
+		return;
+	if (!o->lport_bits && !(o->lport_bits = calloc(PORT_WORDS, sizeof *o->lport_bits)))
+		return;
+	if (!o->lport_max || s->lport_min < o->lport_min)
+		o->lport_min = s->lport_min;
+	if (s->lport_max > o->lport_max)
+		o->lport_max = s->lport_max;
+	for (int i = 0; i < PORT_WORDS; i++)
+		o->lport_bits[i] |= s->lport_bits[i];
+}
+
+uint64_t lstats_ports(const struct lstats *s)
+{
+	uint64_t n = 0;
+	for (int i = 0; s->lport_bits && i < PORT_WORDS; i++)
+		n += (uint64_t)__builtin_popcountll(s->lport_bits[i]);
+	return n;
+}
+
 void lstats_merge(struct lstats *o, const struct lstats *s)
 {
 	o->attempted += s->attempted;
@@ -130,6 +154,7 @@ void lstats_merge(struct lstats *o, const struct lstats *s)
 	o->served += s->served;
 	o->starved += s->starved;
 	lstats_merge_slots(o, s);
+	lstats_merge_ports(o, s);
 	o->cpu_total_s += s->cpu_s;
 	if (s->cpu_s > o->cpu_s)
 		o->cpu_s = s->cpu_s; /* the busiest thread decides generator_bound */
@@ -149,4 +174,6 @@ void lstats_free(struct lstats *s)
 	free(s->slot_req);
 	s->slot_req = NULL;
 	s->nslots = 0;
+	free(s->lport_bits);
+	s->lport_bits = NULL;
 }

@@ -38,6 +38,9 @@ void run_free(struct run *r)
 	json_decref(r->env);
 	json_decref(r->warnings);
 	json_decref(r->explain);
+	json_decref(r->leave);
+	json_decref(r->tcp_states);
+	json_decref(r->restart);
 	free(r->aq);
 }
 
@@ -185,6 +188,27 @@ static json_t *intervals_json(const struct run *r)
 	return a;
 }
 
+/* The client's ephemeral ports (getsockname after each handshake). */
+static json_t *ports_json(const struct lstats *s)
+{
+	if (!s->lport_bits)
+		return json_null();
+	return json_pack("{s:i, s:i, s:I}", "min", s->lport_min, "max", s->lport_max, "distinct",
+			 (json_int_t)lstats_ports(s));
+}
+
+/* The run's end (ending.c) and its stop by a signal. */
+static void end_json(json_t *o, const struct run *r)
+{
+	SET(o, "leave", r->leave ? json_incref(r->leave) : json_null());
+	SET(o, "tcp_states", r->tcp_states ? json_incref(r->tcp_states) : json_null());
+	SET(o, "restart", r->restart ? json_incref(r->restart) : json_null());
+	SET(o, "stop",
+	    r->stop_sig ? json_pack("{s:s, s:f}", "signal", stopsig_name(r->stop_sig), "took_s",
+				    r->stop_took_s)
+			: json_null());
+}
+
 json_t *run_json(const struct run *r)
 {
 	const struct lstats *s = &r->ls;
@@ -211,6 +235,7 @@ json_t *run_json(const struct run *r)
 	SET(c, "failed_latency_us", hist_latency_json(&s->conn_fail_lat));
 	SET(c, "served", slots_apply(r->cfg->mode) ? INT(s->served) : json_null());
 	SET(c, "starved", slots_apply(r->cfg->mode) ? INT(s->starved) : json_null());
+	SET(c, "local_ports", ports_json(s));
 	SET(load, "connections", c);
 	SET(q, "completed", INT(s->completed));
 	SET(q, "failed", INT(s->req_failed));
@@ -237,10 +262,7 @@ json_t *run_json(const struct run *r)
 	SET(load, "stream", r->cfg->mode == MODE_STREAM ? stream_json(r) : json_null());
 	SET(o, "load", load);
 	SET(o, "server", r->server ? json_incref(r->server) : json_null());
-	SET(o, "stop",
-	    r->stop_sig ? json_pack("{s:s, s:f}", "signal", stopsig_name(r->stop_sig), "took_s",
-				    r->stop_took_s)
-			: json_null());
+	end_json(o, r);
 
 	json_t *k = json_object();
 	SET(k, "delta", r->have_k ? kstat_delta_json(&r->k0, &r->k1) : json_null());

@@ -34,6 +34,9 @@ struct run {
 	bool generator_bound;
 	char error[512];
 	int jsonl_errno;    /* --jsonl could not be opened or lost lines */
+	/* the run's end (ending.c): how the client left, the TCP states
+	 * then, --restart; NULL until then (JSON null) */
+	json_t *leave, *tcp_states, *restart;
 	int stop_sig;	    /* SIGINT/SIGTERM that stopped the run (0: none) */
 	double stop_took_s; /* from that signal to the JSON */
 };

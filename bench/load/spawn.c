@@ -274,10 +274,17 @@ static int free_port(void)
 int spawn_cmd(struct spawn *sp, const char *cmd, int backlog, unsigned recv_size, char *err,
 	      size_t errlen)
 {
+	return spawn_cmd_at(sp, cmd, 0, backlog, recv_size, err, errlen);
+}
+
+int spawn_cmd_at(struct spawn *sp, const char *cmd, int port, int backlog, unsigned recv_size,
+		 char *err, size_t errlen)
+{
 	char **words = NULL;
 	int nw = 0;
 	spawn_init(sp);
-	int port = free_port();
+	if (port <= 0)
+		port = free_port();
 	if (port < 0) {
 		snprintf(err, errlen, "no free port: %s", strerror(errno));
 		return -1;

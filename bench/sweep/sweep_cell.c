@@ -148,10 +148,16 @@ char **sweep_cell_argv(const struct sweep *w, const int *idx, const char *json, 
 	PUT(server);
 	for (int i = 0; i < w->sp.naxes; i++) {
 		const struct knob *kn = w->sp.knob[i];
-		if (kn->kind != K_LOAD && kn->kind != K_LOAD_FIXED && kn->kind != K_BOTH)
+		if (kn->kind != K_LOAD && kn->kind != K_LOAD_FIXED && kn->kind != K_BOTH &&
+		    kn->kind != K_LOAD_FLAG)
 			continue;
 		char opt[80];
 		snprintf(opt, sizeof opt, "--%s", kn->name);
+		if (kn->kind == K_LOAD_FLAG) { /* on: the flag; off: nothing */
+			if (!strcmp(w->sp.axes[i].v[idx[i]], "1"))
+				PUT(opt);
+			continue;
+		}
 		PUT(opt);
 		PUT(w->sp.axes[i].v[idx[i]]);
 	}

@@ -44,7 +44,7 @@ static const struct optab_row *knob_row(const struct knob *k)
 {
 	if (k->kind == K_SYSCTL || k->kind == K_SERVER)
 		return NULL;
-	if (k->kind == K_LOAD || k->kind == K_LOAD_FIXED)
+	if (k->kind == K_LOAD || k->kind == K_LOAD_FIXED || k->kind == K_LOAD_FLAG)
 		return optab_find(&load_optab, k->name);
 	return optab_find(&serve_optab, k->alias && k->kind != K_BOTH ? k->alias : k->name);
 }

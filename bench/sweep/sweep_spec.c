@@ -56,7 +56,11 @@ static void knobs_init(void)
 			k->kind = K_BOTH;
 		else
 			knobs[nknobs++] = (struct knob){
-			    r->name, r->axis == OPTA_WHOLE ? K_LOAD_FIXED : K_LOAD, NULL};
+			    r->name,
+			    r->axis == OPTA_WHOLE	? K_LOAD_FIXED
+			    : r->kind == OPTK_FLAG ? K_LOAD_FLAG
+						   : K_LOAD,
+			    NULL};
 	}
 }
 
@@ -91,6 +95,12 @@ static int not_an_axis(const char *name, char *err, size_t errlen)
 }
 
 /* A flag (--pause-accept) as an axis: on or off, "1" or "0" in the cell. */
+/* An on/off axis: a serve flag (--pause-accept) or a load one (--unread). */
+static bool knob_is_flag(const struct knob *k)
+{
+	return k->kind == K_SERVE_FLAG || k->kind == K_LOAD_FLAG;
+}
+
 static int flag_values(struct axis *a, char *err, size_t errlen)
 {
 	for (int i = 0; i < a->n; i++) {
@@ -194,7 +204,7 @@ static int add_axis(struct sweep_spec *sp, const char *name, const char *text, c
 	} else if (axis_parse(dashed, text, &a, err, errlen) < 0) {
 		return -1;
 	}
-	if ((k->kind == K_SERVE_FLAG && flag_values(&a, err, errlen) < 0) ||
+	if ((knob_is_flag(k) && flag_values(&a, err, errlen) < 0) ||
 	    spec_set(sp, k, &a) < 0) {
 		if (!err[0])
 			snprintf(err, errlen, "--%s: too many axes", k->name);
@@ -257,7 +267,7 @@ static int config_entry(struct sweep_spec *sp, const char *path, const char *key
 	/* "pause_accept": true is a flag on: an axis of one value */
 	json_t *vals = json_is_boolean(v) ? json_pack("[O]", v) : json_incref(v);
 	bool bad = axis_from_json(k->name, vals, &a, e, sizeof e) < 0 ||
-		   (k->kind == K_SERVE_FLAG && flag_values(&a, e, sizeof e) < 0) ||
+		   (knob_is_flag(k) && flag_values(&a, e, sizeof e) < 0) ||
 		   spec_set(sp, k, &a) < 0;
 	json_decref(vals);
 	if (bad) {
@@ -371,7 +381,7 @@ int spec_parse(struct sweep_spec *sp, int argc, char **argv, char *err, size_t e
 		if (!val && flag_option(sp, name) == 0)
 			continue;
 		const struct knob *k = knob_find(name);
-		if (!val && k && k->kind == K_SERVE_FLAG &&
+		if (!val && k && knob_is_flag(k) &&
 		    (i + 1 == argc || !strncmp(argv[i + 1], "--", 2))) {
 			if (add_axis(sp, name, NULL, err, errlen) < 0) /* a flag: on */
 				return -1;
@@ -448,6 +458,7 @@ void spec_usage(FILE *f)
 		   "(sockbench serve --help and load --help say what each takes).\n");
 	usage_axes(f, "server:", K_SERVE, K_SERVE_FLAG);
 	usage_axes(f, "load:  ", K_LOAD, K_LOAD_FIXED);
+	usage_axes(f, "load, on or off:", K_LOAD_FLAG, K_LOAD_FLAG);
 	usage_axes(f, "both:  ", K_BOTH, K_BOTH);
 	usage_axes(f, "sysctls of the run's namespace:", K_SYSCTL, K_SYSCTL);
 	fprintf(

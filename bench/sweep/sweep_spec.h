@@ -10,11 +10,12 @@
 #include "axis.h"
 
 /* Where an axis's value goes: serve's options (K_SERVE; K_SERVE_FLAG on or
- * off), load's (K_LOAD; K_LOAD_FIXED never split at commas), both (K_BOTH:
+ * off), load's (K_LOAD; K_LOAD_FIXED never split at commas; K_LOAD_FLAG on
+ * or off, --unread), both (K_BOTH:
  * a name both commands take), a sysctl of the run's network namespace, or
  * the `server` axis (K_SERVER: a model's name or a named --server-cmd's,
  * made by spec_parse from --models and --server-cmd NAME=CMD). */
-enum knob_kind { K_SERVE, K_SERVE_FLAG, K_LOAD, K_LOAD_FIXED, K_BOTH, K_SYSCTL, K_SERVER };
+enum knob_kind { K_SERVE, K_SERVE_FLAG, K_LOAD, K_LOAD_FIXED, K_BOTH, K_SYSCTL, K_SERVER, K_LOAD_FLAG };
 
 /* An option a sweep can vary: a row of serve_optab or load_optab whose
  * `axis` allows it, or one of the sweep's own (sysctls, --models). */

@@ -38,4 +38,17 @@ int diag_listen_queue(int nl, int family, uint16_t port, int *queued, int *limit
  * filter for unix dumps, so every unix listener of the namespace is read. */
 int diag_unix_listen_queue(int nl, const char *path, int *queued, int *limit);
 
+/* Every TCP socket of `family` in the namespace, in every state (TIME_WAIT
+ * included), counted by state: server[] those whose local port is `port`
+ * (the listener and the connections it accepted), client[] those whose
+ * remote port is `port` (the connections made to it).  Indexed by the
+ * kernel's TCP state numbers (TCP_ESTABLISHED 1 ... TCP_CLOSING 11).
+ * 0 or -errno.  One dump of the namespace's sockets: for the end of a run,
+ * not for every tick. */
+#define DIAG_TCP_STATES 13
+int diag_tcp_states(int nl, int family, uint16_t port, unsigned server[DIAG_TCP_STATES],
+		    unsigned client[DIAG_TCP_STATES]);
+/* "ESTABLISHED", "TIME_WAIT", ...; NULL for a number that is no state. */
+const char *diag_tcp_state_name(int state);
+
 #endif

@@ -15,6 +15,19 @@
 enum load_mode { MODE_RR, MODE_CRR, MODE_CONNECT, MODE_STREAM, MODE_ECHO, MODE_HTTP };
 extern const char *const load_mode_names[];
 
+/* How the client leaves its connections (--close; bench/load/leave.c):
+ * close(), SO_LINGER {1, 0} then close() (an RST), or the exit of a
+ * process that holds them (the kernel closes them: as close() does). */
+enum load_close { CLOSE_FIN, CLOSE_RESET, CLOSE_EXIT };
+extern const char *const load_close_names[];
+/* Who closes first at the end (--first): the client (it leaves, then the
+ * server is stopped) or the server (stopped first; the clients see EOF). */
+enum load_first { FIRST_CLIENT, FIRST_SERVER };
+extern const char *const load_first_names[];
+/* --restart: after the run, the server is started again on its port. */
+enum load_restart { RESTART_OFF, RESTART_SAME, RESTART_REUSEADDR, RESTART_NO_REUSEADDR };
+extern const char *const load_restart_names[];
+
 #define LOAD_MAX_SOURCES 256
 
 struct load_config {
@@ -45,6 +58,10 @@ struct load_config {
 	char json_path[1024];
 	char jsonl_path[1024];
 	bool quiet;
+	enum load_close close_how; /* --close */
+	bool unread;		   /* --unread: leave with a reply unread */
+	enum load_first first;	   /* --first */
+	enum load_restart restart; /* --restart */
 };
 
 /* The options of `load`, one row each (load_opts.c). */

@@ -40,6 +40,10 @@ int spawn_serve(struct spawn *sp, const char *opts, char *err, size_t errlen);
  * which would take a place in the accept queue).  5 s, else failure. */
 int spawn_cmd(struct spawn *sp, const char *cmd, int backlog, unsigned recv_size, char *err,
 	      size_t errlen);
+/* The same on a given port (0: a free one): --restart starts the command
+ * again where it listened. */
+int spawn_cmd_at(struct spawn *sp, const char *cmd, int port, int backlog, unsigned recv_size,
+		 char *err, size_t errlen);
 /* Read and discard what the child printed (call now and then). */
 void spawn_drain(struct spawn *sp);
 /* Has the server exited by itself (killed, crashed)?  Reaps it and keeps

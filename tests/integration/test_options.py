@@ -22,12 +22,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # Subtrees whose keys depend on the run: the key itself is checked, not
 # what is under it.
 OPEN = {"sysctl", "errors", "delta", "histogram", "samples", "intervals",
-        "process"}
+        "process", "after_leave", "after_stop"}
 # Keys added since f3c7422: an effective setting that was missing, stream's
 # written/acknowledged bytes (null in other modes), and the
 # run per client slot (SPEC section 10: served, starved, fairness, censored
 # requests in latency_us and the completed-only view beside it); the
-# reject lesson's server options and counters (how connections ended).
+# reject lesson's server options and counters (how connections ended), the
+# run's end (issue 17: leave, tcp_states, restart, the client's local ports).
 ADDED = {"config.server.http_body", "load.stream", "stop",
          "config.server.on_accept", "config.server.no_reuseaddr",
          "server.closed_on_accept", "server.reset_on_accept",
@@ -42,7 +43,15 @@ ADDED = {"config.server.http_body", "load.stream", "stop",
          "load.requests.latency_completed_us"} | \
     {f"load.fairness.requests_per_conn.{k}" for k in ("min", "p50", "max")} | \
     {f"load.requests.latency_completed_us.{k}" for k in
-     ("min", "p50", "p90", "p99", "p999", "max", "mean", "histogram")}
+     ("min", "p50", "p90", "p99", "p999", "max", "mean", "histogram")} | \
+    {"config.load.close", "config.load.unread", "config.load.first",
+     "config.load.restart", "leave", "tcp_states", "restart",
+     "load.connections.local_ports"} | \
+    {f"load.connections.local_ports.{k}" for k in ("min", "max", "distinct")} | \
+    {f"tcp_states.{k}" for k in ("after_leave", "after_stop", "reason")} | \
+    {f"leave.{k}" for k in ("first_close", "close", "unread", "connections",
+                            "drained", "drain_failed", "unread_waiting",
+                            "unread_missing", "exit_status", "error")}
 
 
 def key_paths(o, prefix=""):

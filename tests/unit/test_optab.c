@@ -212,6 +212,7 @@ static void test_axes_come_from_tables(void **state)
 				      : sa && s->kind == OPTK_FLAG  ? K_SERVE_FLAG
 				      : sa			    ? K_SERVE
 				      : la && l->axis == OPTA_WHOLE ? K_LOAD_FIXED
+				      : la && l->kind == OPTK_FLAG  ? K_LOAD_FLAG
 				      : la			    ? K_LOAD
 								    : K_SYSCTL;
 		if (!sa && !la) {
