@@ -48,6 +48,9 @@ ADDED = {"config.server.http_body", "load.stream", "stop",
      "config.load.restart", "leave", "tcp_states", "restart",
      "load.connections.local_ports"} | \
     {f"load.connections.local_ports.{k}" for k in ("min", "max", "distinct")} | \
+    {"load.connections.failed_latency_us"} | \
+    {f"load.connections.failed_latency_us.{k}" for k in
+     ("min", "p50", "p90", "p99", "p999", "max", "mean", "histogram")} | \
     {f"tcp_states.{k}" for k in ("after_leave", "after_stop", "reason")} | \
     {f"leave.{k}" for k in ("first_close", "close", "unread", "connections",
                             "drained", "drain_failed", "unread_waiting",
