@@ -226,14 +226,21 @@ static double per_conn(json_t *r, double v)
 	return c > 0 ? v / c : 0;
 }
 
-/* TIME_WAIT on one side once everything is over: after the server's stop
- * when load stopped it, else after the client left. */
+static bool server_first(json_t *r)
+{
+	const char *f = json_string_value(json_path(r, "leave.first_close"));
+	return f && !strcmp(f, "server");
+}
+
+/* TIME_WAIT on one side once both have closed: the last sample load took
+ * (after the client left when the server was stopped first, else after
+ * the server's stop, when load stopped one). */
 static double tw(json_t *r, const char *side)
 {
 	char path[96];
-	snprintf(path, sizeof path, "tcp_states.after_stop.%s.TIME_WAIT", side);
-	if (!json_path(r, "tcp_states.after_stop"))
-		snprintf(path, sizeof path, "tcp_states.after_leave.%s.TIME_WAIT", side);
+	bool stop = json_is_object(json_path(r, "tcp_states.after_stop")) && !server_first(r);
+	snprintf(path, sizeof path, "tcp_states.%s.%s.TIME_WAIT", stop ? "after_stop" : "after_leave",
+		 side);
 	return per_conn(r, num(r, path));
 }
 static double c_fin(json_t *r) { return per_conn(r, num(r, "server.peer_fin")); }
@@ -260,14 +267,23 @@ static void close_words(const struct plot *p, const struct group *g, bool restar
 		group_summ(p, g, closing[k].y, &s);
 		v[k] = isnan(s.median) ? 0 : s.median;
 	}
-	size_t n = (size_t)snprintf(out, len,
-				    "%s: the server saw %s; TIME_WAIT %.2g a connection on the "
-				    "client, %.2g on the server",
-				    g->label,
-				    v[1] > v[0] ? "RST" : v[0] > 0 ? "FIN" : "neither", v[2], v[3]);
+	json_t *r = p->r[g->from].j;
+	const char *saw = server_first(r) ? "the server closed first"
+			  : v[1] > v[0]	  ? "the server saw RST"
+			  : v[0] > 0	  ? "the server saw FIN"
+					  : "the server saw neither";
+	size_t n = (size_t)snprintf(out, len, "%s: %s; TIME_WAIT per connection: client %.2g, server %.2g",
+				    g->label, saw, v[2], v[3]);
 	if (restart && n < len) {
-		const char *e = json_string_value(json_path(p->r[g->from].j, "restart.error"));
-		snprintf(out + n, len - n, "; restart %s", v[4] > 0 ? "bound the port" : e ? e : "failed");
+		/* the new server's own words, from "bind ...: " on */
+		const char *e = json_string_value(json_path(r, "restart.error")), *b;
+		if (e && (b = strstr(e, "): ")) && strchr(b + 3, ':'))
+			e = strchr(b + 3, ':') + 2;
+		int el = (int)strcspn(e ? e : "?", "-(");
+		while (el > 0 && e && e[el - 1] == ' ')
+			el--;
+		snprintf(out + n, len - n, "; restart %s%.*s", v[4] > 0 ? "bound the port" : "failed: ",
+			 v[4] > 0 ? 0 : el, e ? e : "?");
 	}
 }
 
@@ -285,7 +301,22 @@ static void fig_close(struct plot *p, bool restart)
 		close_words(p, &g[i], restart, w, sizeof w);
 		cn = sb_appendf(cap, sizeof cap, cn, "%s %s", i ? ";" : "", w);
 	}
-	sb_appendf(cap, sizeof cap, cn, ".");
+	cn = sb_appendf(cap, sizeof cap, cn, ".");
+	json_t *r0 = p->r[0].j;
+	const char *range = json_string_value(
+	    json_object_get(json_path(r0, "environment.sysctl"), "net.ipv4.ip_local_port_range"));
+	int lo = 0, hi = 0;
+	if (restart && range && sscanf(range, "%d %d", &lo, &hi) == 2 &&
+	    json_is_number(json_path(r0, "load.connections.local_ports.min")))
+		sb_appendf(cap, sizeof cap, cn,
+			   " The clients' own ports were %.0f to %.0f, picked from the ephemeral range "
+			   "%d-%d (IANA's is 49152-65535); the tutorial's 65432 lies %s it%s.",
+			   json_path_num(r0, "load.connections.local_ports.min"),
+			   json_path_num(r0, "load.connections.local_ports.max"), lo, hi,
+			   65432 >= lo && 65432 <= hi ? "inside" : "outside",
+			   65432 >= lo && 65432 <= hi ? ", so a client may hold it when the server "
+							"starts"
+						      : ", so no client of this machine is given it");
 	if (restart)
 		draw(p, "bars", "restart", "Restarting a server: TIME_WAIT and SO_REUSEADDR",
 		     closing + 2, 3, false, cap);
