@@ -26,16 +26,8 @@ def check(ok, what, expected, actual):
         print(f"  FAIL {what}: expected {expected}, actual {actual}")
 
 
-def png_size(path):
-    with open(path, "rb") as f:
-        head = f.read(24)
-    if head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
-        return None
-    return struct.unpack(">II", head[16:24])
-
-
-def runs_of(d):
-    return [json.load(open(p)) for p in sorted(glob.glob(os.path.join(d, "runs", "*.json")))]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from figlib import png_size, runs_of  # noqa: E402
 
 
 def caption(stdout, fig):
