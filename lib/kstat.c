@@ -25,10 +25,9 @@ const char *const kstat_names[] = {
     "SyncookiesFailed",	    /* ACKs whose cookie did not check out */
     "TCPTimeouts",	    /* retransmission timer expired (SYN and SYN-ACK too) */
     "TCPSynRetrans",	    /* SYNs and SYN-ACKs sent again */
-    /* Linux has no such counter (checked on 6.18): with
-     * tcp_abort_on_overflow = 1 the RST is counted only in ListenOverflows
-     * and OutRsts (tcp_check_req). Stays have = false, out of the deltas. */
-    "TCPAbortOnOverflow",
+    /* No TCPAbortOnOverflow: Linux has no such counter (checked on 6.18);
+     * with tcp_abort_on_overflow = 1 the RST is counted only in
+     * ListenOverflows and OutRsts (tcp_check_req). */
     "TCPBacklogDrop",	 /* socket backlog (owner busy) full: segment dropped */
     "TCPAbortOnData",	 /* RST: data came after our close(), or SO_LINGER 0 */
     "TCPAbortOnClose",	 /* RST: close() with unread data in the receive queue */

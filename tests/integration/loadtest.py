@@ -39,7 +39,7 @@ KERNEL_COUNTERS = [
     "ListenOverflows", "ListenDrops", "TCPReqQFullDrop",
     "TCPReqQFullDoCookies", "SyncookiesSent", "TCPTimeouts", "TCPSynRetrans",
     "RetransSegs", "ActiveOpens", "PassiveOpens", "AttemptFails",
-    "EstabResets", "TCPAbortOnOverflow"]
+    "EstabResets"]  # no TCPAbortOnOverflow: 6.18 has none (SPEC section 5)
 
 # SPEC section 5: the sysctls every run records ("when present" for the
 # linear timeouts); value type: int for one number, str otherwise.
