@@ -336,15 +336,21 @@ bool plot_cases_only(const struct plot *p)
 
 void plot_cases_figures(struct plot *p, bool (*want)(const struct plot *, const char *))
 {
-	bool restart = false, states = false;
+	/* restart: some run restarted its server; close: the runs differ in
+	 * how the client left (--close, --unread, --first) */
+	bool restart = false, leaving = false;
+	static const char *const how[] = {"config.load.close", "config.load.unread",
+					  "config.load.first"};
 	for (int i = 0; i < p->n; i++) {
 		const char *m = json_string_value(json_path(p->r[i].j, "config.load.restart"));
 		restart |= m && strcmp(m, "off");
-		states |= json_is_object(json_path(p->r[i].j, "tcp_states"));
+		for (int k = 0; k < 3 && i > 0; k++)
+			leaving |= !json_equal(json_path(p->r[i].j, how[k]),
+					       json_path(p->r[0].j, how[k]));
 	}
 	if (restart && want(p, "restart"))
 		fig_close(p, true);
-	else if (states && (plot_cases_only(p) || plot_varies(p, "close")) && want(p, "close"))
+	else if (leaving && want(p, "close"))
 		fig_close(p, false);
 	else if (want(p, "outcomes") && plot_cases_only(p))
 		fig_outcomes(p);

@@ -541,30 +541,43 @@ static int finish(struct sweep *w, int argc, char **argv)
 	return rc;
 }
 
-int sweep_main(int argc, char **argv)
+static int sweep_once(struct sweep *w, int argc, char **argv)
 {
-	static struct sweep w;
-	int rc = setup(&w, argc, argv);
+	int rc = setup(w, argc, argv);
 	if (rc >= 0)
 		return rc;
-	if (w.sp.dry_run)
-		return dry_run(&w);
-	if ((rc = open_results(&w, argc, argv)))
+	if (w->sp.dry_run)
+		return dry_run(w);
+	if ((rc = open_results(w, argc, argv)))
 		return rc;
 	stopsig_install();
 	signal(SIGPIPE, SIG_IGN);
-	w.t0 = clock_now_s();
-	run_all(&w);
-	if (w.unwritable[0]) {
+	w->t0 = clock_now_s();
+	run_all(w);
+	if (w->unwritable[0]) {
 		/* one message: summaries would fail the same way */
 		fprintf(stderr,
 			"sockbench sweep: %s\n"
 			"  stopped after %d of %d runs (finished files are kept); once it is "
 			"writable, resume with --out %s --resume\n",
-			w.unwritable, w.done, w.nruns, w.dir);
+			w->unwritable, w->done, w->nruns, w->dir);
 		return 1;
 	}
-	return finish(&w, argc, argv);
+	return finish(w, argc, argv);
+}
+
+/* A lesson of cases runs several sweeps in one process: each starts from
+ * zero (its counts, its lock) and lets its directory's lock go. */
+int sweep_main(int argc, char **argv)
+{
+	static struct sweep w;
+	memset(&w, 0, sizeof w);
+	w.lockfd = -1;
+	int rc = sweep_once(&w, argc, argv);
+	if (w.lockfd >= 0)
+		close(w.lockfd);
+	w.lockfd = -1;
+	return rc;
 }
 
 int sweep_results_dir(const char *suffix, char *dir, size_t len, char *err, size_t errlen)
