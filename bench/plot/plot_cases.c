@@ -188,10 +188,17 @@ static void outcome_words(const struct plot *p, const struct group *g, char *out
 		if (share[k] > share[best])
 			best = k;
 	}
-	double t = NAN;
-	if (when[best]) {
-		json_t *v = json_path(p->r[g->from].j, when[best]);
-		t = json_is_number(v) ? json_number_value(v) / 1000.0 : NAN;
+	double t = NAN, ts[256];
+	int nt = 0;
+	for (int i = g->from; when[best] && i < g->to && nt < 256; i++) {
+		json_t *v = json_path(p->r[i].j, when[best]);
+		if (json_is_number(v))
+			ts[nt++] = json_number_value(v) / 1000.0;
+	}
+	if (nt) { /* the median over the case's repeats, as the shares */
+		struct summ s;
+		summ_compute(ts, nt, &s);
+		t = s.median;
 	}
 	size_t n = (size_t)snprintf(out, len, "%s: %.0f%% %s", g->label, share[best], word[best]);
 	if (!isnan(t) && n < len)

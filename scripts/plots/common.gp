@@ -89,9 +89,9 @@ ttl(i) = (|TITLES| >= i) ? TITLES[i] : FILES[i]
 # ---- colours -----------------------------------------------------------
 # Fixed colour per server model (the same in every figure), then a palette
 # for everything else, taken by position.
-MODELS        = "blocking fork thread prefork poll select epoll libevent uring"
-MODEL_COLOURS = "#8c564b #d62728 #ff7f0e #e377c2 #17becf #7f7f00 #1f77b4 #9467bd #2ca02c"
-#                brown   red     orange  pink    cyan    olive   blue    purple  green
+MODELS        = "blocking fork thread prefork poll select epoll libevent uring py-blocking py-threading py-selectors py-asyncio"
+MODEL_COLOURS = "#8c564b #d62728 #ff7f0e #e377c2 #17becf #7f7f00 #1f77b4 #9467bd #2ca02c #c49c94 #b8860b #6baed6 #000000"
+#                brown   red     orange  pink    cyan    olive   blue    purple  green   tan     gold    sky     black
 PALETTE       = "#0072b2 #d55e00 #009e73 #cc79a7 #e69f00 #56b4e9 #000000 #a6761d #7570b3 #999999"
 #                blue    vermil. green   purple  orange  sky     black   ochre   violet  grey
 PTS           = "7 5 9 11 13 15 7 5 9 11"
