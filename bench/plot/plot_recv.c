@@ -99,12 +99,17 @@ static size_t recv_series(const char *s, const struct rrow *r, int nr, char *out
 	size_str(r[best].x, d, sizeof d);
 	calls_str(r[0].calls, e, sizeof e);
 	calls_str(r[nr - 1].calls, f, sizeof f);
-	return sb_appendf(out, len, n,
-			  "%s%s: %.0f MB/s at %s, %.0f MB/s at %s (%.0fx), with %s vs %s recv() "
-			  "calls/s; by %s it reaches half the best (%.0f MB/s at %s): past that the "
-			  "size stops mattering",
-			  first ? "" : ". ", s, r[0].mbps, a, r[nr - 1].mbps, b,
-			  r[0].mbps > 0 ? r[nr - 1].mbps / r[0].mbps : NAN, e, f, c, r[best].mbps, d);
+	n = sb_appendf(out, len, n,
+		       "%s%s: %.0f MB/s at %s, %.0f MB/s at %s (%.0fx), with %s vs %s recv() "
+		       "calls/s; by %s it reaches half the best (%.0f MB/s at %s)",
+		       first ? "" : ". ", s, r[0].mbps, a, r[nr - 1].mbps, b,
+		       r[0].mbps > 0 ? r[nr - 1].mbps / r[0].mbps : NAN, e, f, c, r[best].mbps, d);
+	/* what larger reads did, as measured: a plateau, or slower (a big
+	 * buffer costs cache misses on every copy) */
+	if (best < nr - 1 && r[nr - 1].mbps < 0.8 * r[best].mbps)
+		return sb_appendf(out, len, n, ", and larger reads were slower here (%.0f MB/s at %s)",
+				  r[nr - 1].mbps, b);
+	return sb_appendf(out, len, n, "%s", best < nr - 1 ? ": past that the size matters little" : "");
 }
 
 void plot_recv_caption(const struct plot *p, char *out, size_t len)
@@ -113,7 +118,7 @@ void plot_recv_caption(const struct plot *p, char *out, size_t len)
 	int ns = 0;
 	size_t n = sb_appendf(out, len, 0,
 			      "Small reads cost a system call each: throughput follows the call "
-			      "rate, then stops depending on the size - ");
+			      "rate until the size is large enough - ");
 	for (int i = 0; i < p->n && ns < MAX_SERIES; i++) {
 		char s[128];
 		plot_series_of(p, &p->r[i], "recv_size", s, sizeof s);

@@ -37,16 +37,16 @@ static double y_waiting(json_t *r)
 }
 
 /* Replies cut short, corrupt, or waited for in vain on a connection the
- * server held open: the data the server did not deliver.  A cut reply the
- * client was still waiting on when the run ended is no client error (it
- * is censored, not timed out) but the server counted its short send: the
- * larger of the two counts, so that a run shorter than --timeout cannot
- * hide the loss. */
+ * server held open: the data the server did not deliver.  (Not the
+ * server's short_sends: a blocking send() interrupted by the stop signal
+ * is short too, at the very end, and no client waited for it in the run.
+ * A lesson's --timeout is shorter than its --duration so that a cut reply
+ * times out in the run.) */
 static double y_lost(json_t *r)
 {
 	double l = num0(r, "load.errors.short_reply") + num0(r, "load.errors.integrity_error") +
 		   num0(r, "load.errors.request_timeout") - y_waiting(r);
-	return fmax(fmax(0, l), num0(r, "server.short_sends"));
+	return fmax(0, l);
 }
 
 /* Percent of the replies the server answered (not those of a waiting
