@@ -200,8 +200,8 @@ def test_started_together(t):
         launched = (mh.get("launched_ms") or [None, None])[n - 1]
         t.check(lt.is_int(launched) and launched < at,
                 f"g{n} launched before start_at {at}", f"< {at}", launched)
-    # The JSON records no wall-clock start finer than a second; the script
-    # estimates it as the JSON file's mtime - duration_s.
+    # Each run's started_at_ms (the wall clock once --start-at came), as
+    # the script copies it (a run without it: JSON mtime - duration_s).
     began = mh.get("began_ms_estimate") or [None, None]
     t.require(all(lt.is_num(b) for b in began), f"multihost.json "
               f"began_ms_estimate: expected two numbers, actual {began!r}")
