@@ -42,7 +42,7 @@ struct plot {
 	json_t *warnings; /* what was left out or went wrong, one line each */
 	int gp_failed;	  /* figures gnuplot could not draw */
 	char term[16];
-	int linear; /* net.ipv4.tcp_syn_linear_timeouts of the runs (0: absent) */
+	int linear;   /* net.ipv4.tcp_syn_linear_timeouts of the runs (0: absent) */
 	bool animate; /* --animate: the GIF too (plot_anim.c) */
 	/* more lines for the next figure's params file: assignments of
 	 * numbers only, written by the code (never a value read from a run) */
