@@ -217,11 +217,19 @@ void plot_anim(struct plot *p)
 				  ANIM_FIG, k);
 			return;
 		}
-	sb_appendf(cap, sizeof cap, cn,
-		   ". Completed by t is read as connect time <= t: every connect starts at t = 0.");
 	size_t nsamp = 0;
-	for (int k = 0; k < ns; k++)
+	bool paced = false;
+	for (int k = 0; k < ns; k++) {
+		json_t *rate = json_path(sel[k]->j, "config.load.connect_rate");
+		paced = paced || (rate && !json_is_null(rate));
 		nsamp = MAX(nsamp, json_array_size(json_path(sel[k]->j, "accept_queue.samples")));
+	}
+	sb_appendf(cap, sizeof cap, cn,
+		   paced ? ". Completed by t is read as connect time <= t, which holds when every "
+			   "connect starts at t = 0 - not here (--connect-rate): the right panel "
+			   "runs ahead."
+			 : ". Completed by t is read as connect time <= t: every connect starts at "
+			   "t = 0.");
 	/* numbers only: the params file takes them as they are */
 	snprintf(p->gp_extra, sizeof p->gp_extra,
 		 "NF = %d\nDT = %g\nTMAX = %g\nYMAX = %g\nNSAMP = %zu\ndelay = %d\nhold = %d\n", nf,
