@@ -244,7 +244,7 @@ static int lesson_cases(json_t *j, const char *path, bool quick, const char *dir
 	}
 	char out[SB_DIR_MAX + 40];
 	snprintf(out, sizeof out, "%s/plots", dir);
-	int prc = plot_dirs(dirs, labels, (int)n, out, NULL) ? 1 : 0;
+	int prc = plot_dirs(dirs, labels, (int)n, out, NULL, false) ? 1 : 0;
 	return worst ? worst : prc;
 }
 

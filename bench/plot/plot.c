@@ -438,7 +438,7 @@ static void figures(struct plot *p)
 /* ndirs 0: dirs[0] alone, as `plot DIR`; else its runs labelled.  out:
  * where the figures go (NULL: DIR/plots). */
 int plot_dirs(const char *const *dirs, const char *const *labels, int ndirs, const char *out,
-	      const char *only)
+	      const char *only, bool animate)
 {
 	static struct plot p;
 	char err[1024];
@@ -448,6 +448,7 @@ int plot_dirs(const char *const *dirs, const char *const *labels, int ndirs, con
 	p.labels = labels;
 	p.ndirs = ndirs;
 	p.only = only;
+	p.animate = animate;
 	p.figs = json_array();
 	int rc = 0;
 	if (out)
@@ -470,6 +471,8 @@ int plot_dirs(const char *const *dirs, const char *const *labels, int ndirs, con
 	if (!gp) /* the data files are still written: any plotting tool reads them */
 		snprintf(p.term, sizeof p.term, "none");
 	figures(&p);
+	if (animate && want(&p, "accept_queue_anim")) /* also of a lesson's cases */
+		plot_anim(&p);
 	size_t wi;
 	json_t *wv;
 	json_array_foreach(p.warnings, wi, wv)

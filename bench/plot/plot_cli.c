@@ -1,4 +1,5 @@
-/* plot_cli.c - `sockbench plot DIR... [--label A,B,...] [--out DIR]`:
+/* plot_cli.c - `sockbench plot DIR... [--label A,B,...] [--out DIR]
+ * [--animate]`:
  * its arguments, the directories' labels. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +10,7 @@
 
 int plot_run(const char *dir, const char *only)
 {
-	return plot_dirs(&dir, NULL, 0, NULL, only);
+	return plot_dirs(&dir, NULL, 0, NULL, only, false);
 }
 
 #define PLOT_MAX_DIRS 16
@@ -55,10 +56,11 @@ int plot_main(int argc, char **argv)
 	const char *dirs[PLOT_MAX_DIRS], *labels[PLOT_MAX_DIRS], *only = NULL, *out = NULL;
 	char *label = NULL;
 	int nd = 0;
+	bool animate = false;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help")) {
 			printf("usage: sockbench plot RESULTS_DIR... [--label A,B,...] [--out DIR] "
-			       "[--figure NAME]\n"
+			       "[--figure NAME]\n                      [--animate]\n"
 			       "Figures (those that fit the axes the sweep varied): connect_cdf, "
 			       "established,\noverflows, models, tail, fairness, recv_size, send, "
 			       "accept_queue. "
@@ -66,8 +68,14 @@ int plot_main(int argc, char **argv)
 			       "DIR/plots/data/.\n"
 			       "Several directories: one set of figures, each series named by its "
 			       "directory's\nlabel (default: its base name) before its usual "
-			       "name; --out DIR (needed) holds them.\n");
+			       "name; --out DIR (needed) holds them.\n"
+			       "--animate: also accept_queue_anim.gif, the accept queue and the "
+			       "connect CDF\ngrowing over each run of a connect-mode sweep, 100 ms "
+			       "a frame (at most 60);\nof any other sweep one warning says there "
+			       "is nothing to animate (exit 0).\n");
 			return 0;
+		} else if (!strcmp(argv[i], "--animate")) {
+			animate = true;
 		} else if (!strcmp(argv[i], "--figure") && i + 1 < argc) {
 			only = argv[++i];
 		} else if (!strcmp(argv[i], "--label") && i + 1 < argc) {
@@ -110,11 +118,11 @@ int plot_main(int argc, char **argv)
 		return 2;
 	}
 	if (nd == 1 && !label)
-		return plot_dirs(dirs, NULL, 0, out, only);
+		return plot_dirs(dirs, NULL, 0, out, only, animate);
 	char *copy = label ? strdup(label) : NULL;
 	int rc = plot_labels(copy, dirs, nd, labels);
 	if (!rc)
-		rc = plot_dirs(dirs, labels, nd, out, only);
+		rc = plot_dirs(dirs, labels, nd, out, only, animate);
 	free(copy);
 	return rc;
 }

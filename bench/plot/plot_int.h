@@ -42,14 +42,18 @@ struct plot {
 	json_t *warnings; /* what was left out or went wrong, one line each */
 	int gp_failed;	  /* figures gnuplot could not draw */
 	char term[16];
-	int linear; /* net.ipv4.tcp_syn_linear_timeouts of the runs (0: absent) */
+	int linear;   /* net.ipv4.tcp_syn_linear_timeouts of the runs (0: absent) */
+	bool animate; /* --animate: the GIF too (plot_anim.c) */
+	/* more lines for the next figure's params file: assignments of
+	 * numbers only, written by the code (never a value read from a run) */
+	char gp_extra[256];
 };
 
 /* plot.c: the figures of dirs[0] alone (ndirs 0, as `plot DIR`) or of
  * ndirs directories, runs labelled; out: where they go (NULL:
  * DIR/plots).  0, or 1 (message printed). */
 int plot_dirs(const char *const *dirs, const char *const *labels, int ndirs, const char *out,
-	      const char *only);
+	      const char *only, bool animate);
 const char *plot_val(const struct prun *r, const char *axis);
 /* One line for p->warnings (plot_run prints them): a skipped file, a cut. */
 void plot_warn(struct plot *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -109,6 +113,10 @@ bool plot_cases_only(const struct plot *p);
 double plot_xnum(const char *v);
 /* plot_send.c: the send figure (replies lost vs connections that waited). */
 void plot_fig_send(struct plot *p);
+/* plot_anim.c: --animate, DIR/plots/accept_queue_anim.gif (the accept
+ * queue and the connect CDF growing over each connect-mode run), or one
+ * warning that there is nothing to animate. */
+void plot_anim(struct plot *p);
 /* plot_herd.c: the thundering-herd figure (empty wake-ups per accept,
  * accepts per worker). */
 void plot_fig_herd(struct plot *p);

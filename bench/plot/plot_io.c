@@ -360,8 +360,8 @@ static void gp_str(FILE *f, const char *s)
 
 /* DDIR/<name>-params.gp: what gnuplot needs for the figure, one
  * assignment a line, the lists as arrays (a title may hold spaces). */
-static int write_params(const struct plot *p, const char *path, const char *name, const char *title,
-			char titles[][128], int n)
+static int write_params(const struct plot *p, const char *path, const char *script,
+			const char *name, const char *title, char titles[][128], int n)
 {
 	char s[4200];
 	FILE *f = fopen(path, "w");
@@ -370,14 +370,14 @@ static int write_params(const struct plot *p, const char *path, const char *name
 	fprintf(f,
 		"# %s: written by sockbench plot; drawn again by\n"
 		"#   gnuplot -c SCRIPTS/plots/%s.gp THIS_FILE\n",
-		name, name);
+		name, script);
 	snprintf(s, sizeof s, "%s/%s", p->apdir, name);
 	fputs("out = ", f);
 	gp_str(f, s);
 	fputs("\ntitle = ", f);
 	gp_str(f, title);
-	fprintf(f, "\nterm = '%s'\nlinear = %d\narray FILES[%d]\narray TITLES[%d]\n",
-		!strcmp(p->term, "png") ? "png" : "pngcairo", p->linear, n, n);
+	fprintf(f, "\nterm = '%s'\nlinear = %d\n%sarray FILES[%d]\narray TITLES[%d]\n",
+		!strcmp(p->term, "png") ? "png" : "pngcairo", p->linear, p->gp_extra, n, n);
 	for (int k = 0; k < n; k++) {
 		snprintf(s, sizeof s, "%s/data/%s-%d.dat", p->apdir, name, k);
 		fprintf(f, "FILES[%d] = ", k + 1);
@@ -409,7 +409,7 @@ int plot_gnuplot(struct plot *p, const char *script, const char *name, const cha
 	snprintf(sp, sizeof sp, "%s/%s.gp", p->ascripts, script);
 	snprintf(par, sizeof par, "%s/%s-params.gp", p->ddir, name);
 	snprintf(apar, sizeof apar, "%s/data/%s-params.gp", p->apdir, name);
-	int st = write_params(p, par, name, title, titles, n);
+	int st = write_params(p, par, script, name, title, titles, n);
 	if (st < 0) {
 		snprintf(msg, sizeof msg, "%s: %s", par, strerror(errno));
 	} else {
@@ -544,12 +544,15 @@ int plot_write_index(struct plot *p, char *err, size_t errlen)
 	json_t *v;
 	json_array_foreach(p->figs, i, v)
 	{
-		const char *name = json_string_value(json_object_get(v, "name"));
-		fprintf(f, "<figure id=\"%s\"><img src=\"%s.png\" alt=\"", name, name);
+		const char *name = json_string_value(json_object_get(v, "name")),
+			   *ext = json_string_value(json_object_get(v, "ext")) ?: "png";
+		fprintf(f, "<figure id=\"%s\"><img src=\"%s.%s\" alt=\"", name, name, ext);
 		html_escape(f, json_string_value(json_object_get(v, "title")));
 		fputs("\"><figcaption>", f);
 		html_escape(f, json_string_value(json_object_get(v, "caption")));
-		fprintf(f, " <a href=\"%s.svg\">SVG</a></figcaption></figure>\n", name);
+		if (!strcmp(ext, "png")) /* an animation has no SVG */
+			fprintf(f, " <a href=\"%s.svg\">SVG</a>", name);
+		fputs("</figcaption></figure>\n", f);
 	}
 	fclose(f);
 	return 0;

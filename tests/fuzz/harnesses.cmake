@@ -25,7 +25,7 @@ set(SB_FUZZ_SOURCES
     bench/load/load_opts.c
     bench/sweep/axis.c bench/sweep/sweep_spec.c bench/sweep/sweep_server.c bench/sweep/sweep_ident.c bench/sweep/summ.c
     bench/load/merge.c bench/load/merge_check.c bench/load/slots.c bench/load/lstats.c bench/plot/plot.c bench/plot/plot_io.c bench/plot/plot_fair.c bench/plot/plot_cli.c
-    bench/plot/plot_cases.c bench/plot/plot_send.c bench/plot/plot_herd.c bench/plot/plot_recv.c)
+    bench/plot/plot_cases.c bench/plot/plot_anim.c bench/plot/plot_send.c bench/plot/plot_herd.c bench/plot/plot_recv.c)
 # serve's option table names the models (--model: server_find), so the
 # sweep_spec harness links the servers and their core too.
 file(GLOB _sb_fuzz_servers RELATIVE ${CMAKE_SOURCE_DIR}
