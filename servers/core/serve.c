@@ -244,7 +244,11 @@ int serve_main(int argc, char **argv)
 	s.stop_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	net_raise_nofile();
 	s.reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	s.st = stats_new();
+	/* --counters-fd: the block lives in load's file, so that load can
+	 * read `accepted` while the run goes on (no pipe, no system call) */
+	s.st = cfg.counters_fd >= 0 ? stats_map(cfg.counters_fd) : stats_new();
+	if (cfg.counters_fd >= 0)
+		close(cfg.counters_fd); /* the mapping stays; no child needs the fd */
 	if (s.stop_fd < 0 || !s.st) {
 		fprintf(stderr, "sockbench serve: setup: %s\n", strerror(errno));
 		return 1;
