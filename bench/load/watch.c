@@ -23,8 +23,7 @@
 FILE *load_human(const struct load_config *c)
 {
 	return json_named_fd(c->json_path) == STDOUT_FILENO ||
-		       json_named_fd(c->jsonl_path) == STDOUT_FILENO ||
-		       c->live_fd == STDOUT_FILENO
+		       json_named_fd(c->jsonl_path) == STDOUT_FILENO || c->live_fd == STDOUT_FILENO
 		   ? stderr
 		   : stdout;
 }
@@ -98,7 +97,7 @@ static void interval_line(struct watch *w, int i, const struct ival *v)
 	const struct load_config *c = w->r->cfg;
 	const struct ivx *x = i < w->r->nivx && w->r->ivx[i].sampled ? &w->r->ivx[i] : NULL;
 	double s = (double)c->interval_us / 1e6;
-	const char *what = c->mode == MODE_CONNECT ? "connects/s"
+	const char *what = c->mode == MODE_CONNECT  ? "connects/s"
 			   : c->mode == MODE_STREAM ? "MB/s"
 						    : "req/s";
 	double rate = c->mode == MODE_CONNECT  ? (double)v->connects / s
@@ -153,18 +152,21 @@ static void tick(struct watch *w, uint64_t now)
 	json_t *t = json_pack(
 	    "{s:s, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "kind", "tick", "t_s",
 	    /* ms: a tick is no finer than that */
-	    (double)llround(((double)now - (double)w->e->t_measure) / 1e6) / 1e3, "requests", (json_int_t)g.requests,
-	    "bytes", (json_int_t)g.bytes, "connects", (json_int_t)g.connects, "errors",
-	    (json_int_t)g.errors, "open", (json_int_t)g.open, "connecting",
-	    (json_int_t)g.connecting, "syn_retry_waiting", (json_int_t)g.syn_wait);
-	json_object_set_new(t, "next_retry_s",
-			    g.next_retry_ns ? json_real(g.next_retry_ns > now
-							    ? (double)llround((double)(g.next_retry_ns - now) / 1e6) / 1e3
-							    : 0.0)
-					    : json_null());
+	    (double)llround(((double)now - (double)w->e->t_measure) / 1e6) / 1e3, "requests",
+	    (json_int_t)g.requests, "bytes", (json_int_t)g.bytes, "connects",
+	    (json_int_t)g.connects, "errors", (json_int_t)g.errors, "open", (json_int_t)g.open,
+	    "connecting", (json_int_t)g.connecting, "syn_retry_waiting", (json_int_t)g.syn_wait);
+	json_object_set_new(
+	    t, "next_retry_s",
+	    g.next_retry_ns
+		? json_real(g.next_retry_ns > now
+				? (double)llround((double)(g.next_retry_ns - now) / 1e6) / 1e3
+				: 0.0)
+		: json_null());
 	bool slots = slots_apply(w->r->cfg->mode);
 	json_object_set_new(t, "served", slots ? json_integer((json_int_t)g.served) : json_null());
-	json_object_set_new(t, "starved", slots ? json_integer((json_int_t)g.starved) : json_null());
+	json_object_set_new(t, "starved",
+			    slots ? json_integer((json_int_t)g.starved) : json_null());
 	json_object_set_new(t, "accept_queue",
 			    w->nl >= 0 && w->q >= 0
 				? json_pack("{s:i, s:i}", "len", w->q, "limit", w->lim)
@@ -183,8 +185,8 @@ static void start_line(struct watch *w)
 {
 	const struct load_config *c = w->r->cfg;
 	int q, lim;
-	bool known = w->nl >= 0 && diag_listen_queue(w->nl, w->e->target.family,
-						     (uint16_t)w->port, &q, &lim) == 0;
+	bool known = w->nl >= 0 && diag_listen_queue(w->nl, w->e->target.family, (uint16_t)w->port,
+						     &q, &lim) == 0;
 	json_t *s = json_pack("{s:s, s:f, s:s, s:i, s:s}", "kind", "start", "t_s", 0.0, "mode",
 			      load_mode_names[c->mode], "conns", c->conns, "target", w->r->target);
 	json_object_set_new(s, "backlog", known ? json_integer(lim) : json_null());
@@ -249,8 +251,8 @@ static bool server_gone(struct watch *w)
 	return true;
 }
 
-void watch_run(struct watch *w, struct run *r, struct engine *e, bool started,
-	       struct spawn *sp, FILE *jl)
+void watch_run(struct watch *w, struct run *r, struct engine *e, bool started, struct spawn *sp,
+	       FILE *jl)
 {
 	watch_init(w, r, e, started, sp, jl);
 	const struct load_config *c = r->cfg;

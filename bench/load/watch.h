@@ -31,8 +31,8 @@ struct watch {
 FILE *load_human(const struct load_config *c);
 /* Sample, emit intervals and ticks until the run is over (the engine
  * done, its --duration past, a signal, the server gone). */
-void watch_run(struct watch *w, struct run *r, struct engine *e, bool started,
-	       struct spawn *sp, FILE *jl);
+void watch_run(struct watch *w, struct run *r, struct engine *e, bool started, struct spawn *sp,
+	       FILE *jl);
 /* After engine_stop: the intervals the live loop had not reached (from
  * the merged stats), sampled now; the listener's socket closed. */
 void watch_finish(struct watch *w);
