@@ -81,14 +81,18 @@ static int lesson_dir(const char *out, const char *name, bool quick, char *dir, 
 }
 
 /* The command line: -1 to go on, else the exit status. */
+/* --live-fd N: passed on to each of the lesson's sweeps (docs/live.md) */
+static const char *live_fd;
+
 static int lesson_args(int argc, char **argv, const char **name, const char **out, bool *quick)
 {
+	live_fd = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--list"))
 			return list();
 		if (!strcmp(argv[i], "--help")) {
-			printf("usage: sockbench lesson NAME [--quick] [--out DIR]   (--list: the "
-			       "lessons)\n"
+			printf("usage: sockbench lesson NAME [--quick] [--out DIR] [--live-fd N]   "
+			       "(--list: the lessons)\n"
 			       "A ready sweep and its figures for one teaching topic.\n");
 			return 0;
 		}
@@ -96,6 +100,8 @@ static int lesson_args(int argc, char **argv, const char **name, const char **ou
 			*quick = true;
 		else if (!strcmp(argv[i], "--out") && i + 1 < argc)
 			*out = argv[++i];
+		else if (!strcmp(argv[i], "--live-fd") && i + 1 < argc)
+			live_fd = argv[++i]; /* checked by the sweep */
 		else if (argv[i][0] != '-' && !*name)
 			*name = argv[i];
 		else {
@@ -205,6 +211,10 @@ static int lesson_sweep(json_t *j, const char *path, bool quick, json_t *c, cons
 		json_object_foreach(json_object_get(c, "quick"), k, v) largs_key(&a, k, v);
 	largs_put(&a, "--out");
 	largs_put(&a, dir);
+	if (live_fd) {
+		largs_put(&a, "--live-fd");
+		largs_put(&a, live_fd);
+	}
 	a.v[a.n] = NULL;
 	return sweep_main(a.n, a.v);
 }

@@ -64,7 +64,7 @@ OWNERS = {
     "lib": "opt net diag kstat hist proto jsonio strbuf errname clock words "
            "proc",
     "servers/core": "serve server sess stats kids",
-    "bench/load": "load spawn",
+    "bench/load": "load spawn livefd",
     "bench/sweep": "summ sweep",
     "bench/plot": "plot",
 }
