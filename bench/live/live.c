@@ -31,10 +31,10 @@ struct live {
 	struct live_model model;
 	struct live_self self;
 	pthread_t thread;
-	int rfd, wfd;         /* the stream */
-	int stop_r, stop_w;   /* live_stop() writes a byte */
+	int rfd, wfd;	    /* the stream */
+	int stop_r, stop_w; /* live_stop() writes a byte */
 	long long t0_ns;
-	double cpu_s;         /* the thread's own, measured by it as it ends */
+	double cpu_s; /* the thread's own, measured by it as it ends */
 	int rows, cols;
 };
 
@@ -91,7 +91,8 @@ static void *view_thread(void *arg)
 {
 	struct live *lv = arg;
 	long long next = now_ns();
-	struct pollfd p[2] = {{.fd = lv->stop_r, .events = POLLIN}, {.fd = lv->rfd, .events = POLLIN}};
+	struct pollfd p[2] = {{.fd = lv->stop_r, .events = POLLIN},
+			      {.fd = lv->rfd, .events = POLLIN}};
 	for (;;) {
 		long long now = now_ns();
 		if (now >= next) {

@@ -77,9 +77,10 @@ static void heading(int y, const char *text)
 static void title_bar(const struct live_model *m, int cols)
 {
 	char left[200], right[80], b[24];
-	const char *state = m->ended ? (m->end_error[0] ? "ENDED: ERROR" : "ENDED")
-			    : self->eof ? "STREAM CLOSED"
-			    : m->started ? "RUNNING" : "WAITING FOR THE RUN";
+	const char *state = m->ended	 ? (m->end_error[0] ? "ENDED: ERROR" : "ENDED")
+			    : self->eof	 ? "STREAM CLOSED"
+			    : m->started ? "RUNNING"
+					 : "WAITING FOR THE RUN";
 	if (m->backlog >= 0)
 		snprintf(b, sizeof b, "backlog %lld", m->backlog);
 	else
@@ -87,7 +88,8 @@ static void title_bar(const struct live_model *m, int cols)
 	snprintf(left, sizeof left, " sockbench %s | %s | %lld conns -> %s | %s", self->title,
 		 m->mode[0] ? m->mode : "-", m->conns, m->target[0] ? m->target : "-", b);
 	if (m->duration_s > 0)
-		snprintf(right, sizeof right, "t %.1f s of %.1f s  %s ", m->t_s, m->duration_s, state);
+		snprintf(right, sizeof right, "t %.1f s of %.1f s  %s ", m->t_s, m->duration_s,
+			 state);
 	else
 		snprintf(right, sizeof right, "t %.1f s  %s ", m->t_s, state);
 	attron(A_REVERSE);
@@ -169,8 +171,9 @@ static void counters(const struct live_model *m, int y)
 {
 	char a[32], b[32], c[32], d[32];
 	heading(y, "COUNTERS");
-	mvprintw(y + 1, 3, "requests %s   connects %s   bytes %s   ", count(a, sizeof a, m->requests),
-		 count(b, sizeof b, m->connects), count(c, sizeof c, m->bytes));
+	mvprintw(y + 1, 3, "requests %s   connects %s   bytes %s   ",
+		 count(a, sizeof a, m->requests), count(b, sizeof b, m->connects),
+		 count(c, sizeof c, m->bytes));
 	attron(m->errors > 0 ? A_BOLD | color(C_BAD) : 0);
 	printw("errors %s", count(d, sizeof d, m->errors));
 	attroff(m->errors > 0 ? A_BOLD | color(C_BAD) : 0);
@@ -180,15 +183,8 @@ static void counters(const struct live_model *m, int y)
  * ASCII marks that still rise with the level. */
 static const char *level_char(int eighths)
 {
-	static const char *const blocks[] = {" ",
-					     "\u2581",
-					     "\u2582",
-					     "\u2583",
-					     "\u2584",
-					     "\u2585",
-					     "\u2586",
-					     "\u2587",
-					     "\u2588"};
+	static const char *const blocks[] = {" ",      "\u2581", "\u2582", "\u2583", "\u2584",
+					     "\u2585", "\u2586", "\u2587", "\u2588"};
 	static const char *const ascii[] = {" ", ".", ".", "_", "o", "o", "O", "#", "#"};
 	return self->utf8 ? blocks[eighths] : ascii[eighths];
 }
@@ -204,7 +200,8 @@ static void sparkline(const struct live_model *m, int y, int h, int cols)
 		if (live_model_hist(m, k) > top)
 			top = live_model_hist(m, k);
 	snprintf(line, sizeof line, "%s, a column per tick (0.1 s): now %s, peak %s",
-		 live_model_unit(m), rate(a, sizeof a, m->rate_now), rate(b, sizeof b, m->rate_peak));
+		 live_model_unit(m), rate(a, sizeof a, m->rate_now),
+		 rate(b, sizeof b, m->rate_peak));
 	heading(y, line);
 	mvprintw(y + 1, 1, "%10s", rate(a, sizeof a, top));
 	mvprintw(y + h, 1, "%10s", "0");
@@ -253,7 +250,8 @@ static void run_bar(const struct live_run_bar *r, double top, int y, int cols)
 		addstr(self->utf8 ? "\u2588" : "=");
 	attroff(r->failed ? color(C_BAD) : color(C_OK));
 	if (r->value >= 0)
-		mvprintw(y, 28 + w + 1, "%12s%s", rate(v, sizeof v, r->value), r->failed ? " ERR" : "");
+		mvprintw(y, 28 + w + 1, "%12s%s", rate(v, sizeof v, r->value),
+			 r->failed ? " ERR" : "");
 	else
 		mvprintw(y, 28 + w + 1, "%12s%s", "-", r->failed ? " ERR" : "");
 }
@@ -282,11 +280,12 @@ static void sweep_panel(const struct live_model *m, int y, int rows, int cols)
 static void footer(const struct live_model *m, int rows, int cols)
 {
 	char line[200];
-	int n = snprintf(line, sizeof line,
-			 " lines %lld  malformed %lld  | view: %lld redraws, CPU %.2f%% of a core | "
-			 "Ctrl-C stops",
-			 m->lines, m->malformed, self->redraws,
-			 self->cpu_share >= 0 ? self->cpu_share * 100 : 0.0);
+	int n =
+	    snprintf(line, sizeof line,
+		     " lines %lld  malformed %lld  | view: %lld redraws, CPU %.2f%% of a core | "
+		     "Ctrl-C stops",
+		     m->lines, m->malformed, self->redraws,
+		     self->cpu_share >= 0 ? self->cpu_share * 100 : 0.0);
 	if (rows < LIVE_MIN_ROWS || cols < LIVE_MIN_COLS)
 		snprintf(line + n, sizeof line - (size_t)n, " | needs %dx%d", LIVE_MIN_COLS,
 			 LIVE_MIN_ROWS);

@@ -8,7 +8,7 @@
 struct live_self {
 	long long redraws;
 	double cpu_share; /* of one core, since the view started; < 0 unknown */
-	int eof;          /* the stream's writers all closed it */
+	int eof;	  /* the stream's writers all closed it */
 	int utf8, colors;
 	const char *title; /* "live" or "replay x4" */
 };

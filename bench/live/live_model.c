@@ -106,8 +106,9 @@ static void on_start(struct live_model *m, const json_t *o)
 /* The headline count of a tick, in the unit's own measure. */
 static long long tick_count(const struct live_model *m)
 {
-	return m->unit == LIVE_MBYTES ? m->bytes : m->unit == LIVE_CONNECTS ? m->connects
-									      : m->requests;
+	return m->unit == LIVE_MBYTES	  ? m->bytes
+	       : m->unit == LIVE_CONNECTS ? m->connects
+					  : m->requests;
 }
 
 /* One rate sample per tick: the count's rise over the last second of

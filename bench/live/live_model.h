@@ -12,17 +12,17 @@
 #include <stddef.h>
 
 #define LIVE_LINE_MAX 16384 /* a longer line is malformed, skipped whole */
-#define LIVE_HIST 240       /* rate samples kept: 24 s at 10 ticks/s */
-#define LIVE_WIN 11         /* ticks in the rolling rate: 1 s at 10/s */
-#define LIVE_RUNS 48        /* a sweep's previous runs kept for the bars */
+#define LIVE_HIST     240   /* rate samples kept: 24 s at 10 ticks/s */
+#define LIVE_WIN      11    /* ticks in the rolling rate: 1 s at 10/s */
+#define LIVE_RUNS     48    /* a sweep's previous runs kept for the bars */
 
 enum live_unit { LIVE_REQS, LIVE_MBYTES, LIVE_CONNECTS };
 
 struct live_run_bar {
-	int i;          /* run number, 1-based as the stream gives it */
-	char cell[48];  /* "backlog-8" */
-	double value;   /* the run's headline; < 0 when it had none */
-	int failed;     /* its run_end named an error */
+	int i;	       /* run number, 1-based as the stream gives it */
+	char cell[48]; /* "backlog-8" */
+	double value;  /* the run's headline; < 0 when it had none */
+	int failed;    /* its run_end named an error */
 };
 
 struct live_model {

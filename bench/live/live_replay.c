@@ -23,14 +23,14 @@
 #include "live_series.h"
 
 #define REPLAY_USAGE "usage: sockbench replay RUN.json [--speed X]\n"
-#define TICK_S 0.1
-#define HOLD_S 1.0 /* the last frame stays this long (real time) */
+#define TICK_S	     0.1
+#define HOLD_S	     1.0 /* the last frame stays this long (real time) */
 
 struct player {
 	const struct live_series *s;
 	double speed;
 	struct timespec t0;
-	int fd;          /* the view's pipe, or -1: lines on stdout */
+	int fd;		   /* the view's pipe, or -1: lines on stdout */
 	long long dropped; /* lines the view's full pipe did not take */
 };
 
@@ -152,7 +152,8 @@ static int parse_args(int argc, char **argv, const char **file, double *speed)
 		if (c == 's' && parse_speed(optarg, speed) == 0)
 			continue;
 		if (c == 's')
-			fprintf(stderr, "sockbench replay: --speed '%s': expected a number, 0 < X <= 100\n",
+			fprintf(stderr,
+				"sockbench replay: --speed '%s': expected a number, 0 < X <= 100\n",
 				optarg);
 		else
 			fprintf(stderr, "sockbench replay: '%s': unknown option (see --help)\n",
@@ -178,7 +179,8 @@ static json_t *load_run(const char *file, int *rc)
 	if (stat(file, &st) < 0 || S_ISDIR(st.st_mode)) {
 		int e = errno;
 		fprintf(stderr, "sockbench replay: %s: %s\n", file,
-			e == 0 || S_ISDIR(st.st_mode) ? "a directory, not a run's JSON" : strerror(e));
+			e == 0 || S_ISDIR(st.st_mode) ? "a directory, not a run's JSON"
+						      : strerror(e));
 		*rc = 1;
 		return NULL;
 	}
@@ -197,7 +199,8 @@ static int replay(const struct live_series *s, double speed)
 	struct live_cost cost;
 	struct live *lv = live_start(&p.fd, err, sizeof err);
 	if (!lv)
-		fprintf(stderr, "sockbench replay: no live view (%s): one line per interval\n", err);
+		fprintf(stderr, "sockbench replay: no live view (%s): one line per interval\n",
+			err);
 	snprintf(title, sizeof title, "replay x%g", speed);
 	if (lv)
 		live_set_title(lv, title);
@@ -212,7 +215,8 @@ static int replay(const struct live_series *s, double speed)
 			p.dropped ? ", some lines dropped: the view fell behind" : "");
 	}
 	if (stopped) {
-		fprintf(stderr, "sockbench replay: stopped by %s\n", stopsig_name(stopsig_caught()));
+		fprintf(stderr, "sockbench replay: stopped by %s\n",
+			stopsig_name(stopsig_caught()));
 		return 128 + stopsig_caught();
 	}
 	return 0;

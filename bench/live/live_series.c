@@ -53,8 +53,8 @@ int live_series_open(struct live_series *s, const json_t *run, char *err, size_t
 		return -1;
 	}
 	s->n_iv = json_array_size(s->intervals);
-	s->samples = json_is_array(json_object_get(aq, "samples")) ? json_object_get(aq, "samples")
-								    : NULL;
+	s->samples =
+	    json_is_array(json_object_get(aq, "samples")) ? json_object_get(aq, "samples") : NULL;
 	s->aq_limit = json_is_integer(json_object_get(aq, "limit"))
 			  ? (long long)json_integer_value(json_object_get(aq, "limit"))
 			  : -1;
@@ -81,8 +81,8 @@ json_t *live_series_start(const struct live_series *s)
 			      : copy_or_null(cfg, "backlog");
 	return json_pack("{s:s, s:f, s:s, s:I, s:o, s:o, s:f, s:f}", "kind", "start", "t_s", 0.0,
 			 "mode", s->mode, "conns", (json_int_t)s->conns, "target",
-			 copy_or_null(json_object_get(s->run, "config"), "target"),
-			 "backlog", backlog, "interval_s",
+			 copy_or_null(json_object_get(s->run, "config"), "target"), "backlog",
+			 backlog, "interval_s",
 			 num(path(s->run, "config", "load"), "interval", 1.0), "duration_s",
 			 s->duration_s);
 }
@@ -140,8 +140,9 @@ static json_t *queue_at(const struct live_series *s, double t)
 		best = pair;
 	}
 	const json_t *len = json_array_get(best, 1);
-	return json_pack("{s:I, s:I}", "len", (json_int_t)(json_is_integer(len) ? json_integer_value(len) : 0),
-			 "limit", (json_int_t)s->aq_limit);
+	return json_pack("{s:I, s:I}", "len",
+			 (json_int_t)(json_is_integer(len) ? json_integer_value(len) : 0), "limit",
+			 (json_int_t)s->aq_limit);
 }
 
 /* Schema 1 has no states in its intervals: estimated from the counts. */
@@ -182,10 +183,13 @@ json_t *live_series_tick(const struct live_series *s, double t, int final)
 	for (int i = 0; i < 4; i++)
 		json_object_set_new(tick, state[i], iv ? copy_or_null(iv, state[i]) : json_null());
 	json_object_set_new(tick, "next_retry_s", json_null());
-	json_object_set_new(tick, "listen_overflows", has_ovf ? json_integer((json_int_t)ovf) : json_null());
+	json_object_set_new(tick, "listen_overflows",
+			    has_ovf ? json_integer((json_int_t)ovf) : json_null());
 	if (final && !has_ovf) {
-		const json_t *lo = path(json_object_get(s->run, "kernel"), "delta", "ListenOverflows");
-		json_object_set_new(tick, "listen_overflows", lo ? json_deep_copy(lo) : json_null());
+		const json_t *lo =
+		    path(json_object_get(s->run, "kernel"), "delta", "ListenOverflows");
+		json_object_set_new(tick, "listen_overflows",
+				    lo ? json_deep_copy(lo) : json_null());
 	}
 	if (final && json_is_null(json_object_get(tick, "server_accepted")))
 		json_object_set_new(tick, "server_accepted",
@@ -218,8 +222,8 @@ json_t *live_series_end(const struct live_series *s)
 		name = "connects";
 		v = num(path(s->run, "load", "connections"), "established", -1);
 	}
-	return json_pack("{s:s, s:f, s:o, s:{s:s, s:o}}", "kind", "end", "t_s", s->duration_s, "error",
-			 copy_or_null(s->run, "error"), "headline", "name", name, "value",
+	return json_pack("{s:s, s:f, s:o, s:{s:s, s:o}}", "kind", "end", "t_s", s->duration_s,
+			 "error", copy_or_null(s->run, "error"), "headline", "name", name, "value",
 			 v >= 0 ? json_real(v) : json_null());
 }
 
@@ -237,11 +241,12 @@ void live_series_line(const json_t *iv, const char *mode, char *buf, size_t size
 	char p50[32], p99[32], est[32] = "-";
 	double t = num(iv, "t_s", 0);
 	if (json_is_integer(json_object_get(iv, "established")))
-		snprintf(est, sizeof est, "%lld", (long long)json_integer_value(json_object_get(iv, "established")));
+		snprintf(est, sizeof est, "%lld",
+			 (long long)json_integer_value(json_object_get(iv, "established")));
 	snprintf(buf, size,
 		 "%7.2f s  %s  requests %.0f  %.2f MB  connects %.0f  established %s  "
 		 "p50 %s  p99 %s  errors %.0f",
-		 t, mode, num(iv, "requests", 0), num(iv, "bytes", 0) / 1e6, num(iv, "connects", 0), est,
-		 opt_us(p50, sizeof p50, iv, "p50_us"), opt_us(p99, sizeof p99, iv, "p99_us"),
+		 t, mode, num(iv, "requests", 0), num(iv, "bytes", 0) / 1e6, num(iv, "connects", 0),
+		 est, opt_us(p50, sizeof p50, iv, "p50_us"), opt_us(p99, sizeof p99, iv, "p99_us"),
 		 num(iv, "errors", 0));
 }

@@ -9,10 +9,10 @@
 #include <jansson.h>
 
 struct live_series {
-	const json_t *run;       /* borrowed: the whole run JSON */
+	const json_t *run;	 /* borrowed: the whole run JSON */
 	const json_t *intervals; /* load.intervals (an array) */
-	const json_t *samples;   /* accept_queue.samples, or NULL */
-	long long aq_limit;      /* accept_queue.limit, -1 when none */
+	const json_t *samples;	 /* accept_queue.samples, or NULL */
+	long long aq_limit;	 /* accept_queue.limit, -1 when none */
 	const char *mode;
 	long long conns;
 	double duration_s;

@@ -114,7 +114,8 @@ static int open_screen(struct live_term *t, char *err, size_t errlen)
 	/* asked first, with an error code: newterm() would print to stderr */
 	if (setupterm(term, fileno(t->f), &e) != OK) {
 		snprintf(err, errlen, "TERM=%s: %s", term,
-			 e == 0 ? "no terminfo entry for it" : "a terminal that cannot position the cursor");
+			 e == 0 ? "no terminfo entry for it"
+				: "a terminal that cannot position the cursor");
 		return -ENOTTY;
 	}
 	del_curterm(cur_term);

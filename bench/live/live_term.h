@@ -8,10 +8,10 @@
 #include <curses.h>
 
 struct live_term {
-	FILE *f;      /* /dev/tty, read and written */
+	FILE *f; /* /dev/tty, read and written */
 	SCREEN *scr;
-	int utf8;     /* the locale is UTF-8: block characters */
-	int colors;   /* the terminal has colours (used as extra, never alone) */
+	int utf8;   /* the locale is UTF-8: block characters */
+	int colors; /* the terminal has colours (used as extra, never alone) */
 };
 
 /* 0, or -errno with err filled (no /dev/tty, no terminfo for $TERM). */

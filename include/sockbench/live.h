@@ -39,8 +39,8 @@ struct live;
 
 /* What the view cost, measured by its own thread. */
 struct live_cost {
-	double cpu_s;        /* the view thread's user + system CPU (RUSAGE_THREAD) */
-	double wall_s;       /* from live_start to live_stop */
+	double cpu_s;	     /* the view thread's user + system CPU (RUSAGE_THREAD) */
+	double wall_s;	     /* from live_start to live_stop */
 	long long redraws;   /* frames drawn */
 	long long lines;     /* stream lines read */
 	long long malformed; /* lines that were not a stream record (skipped) */
@@ -57,8 +57,8 @@ struct live *live_start(int *write_fd, char *err, size_t errlen);
 void live_set_title(struct live *lv, const char *title);
 
 /* Stops the thread (within 100 ms), restores the terminal, closes both
- * ends of the pipe (do not close *write_fd yourself) and frees lv; *out (may be NULL) gets the cost.
- * 0, or -errno of a failed join (the terminal is restored all the same). */
+ * ends of the pipe (do not close *write_fd yourself) and frees lv; *out (may be NULL) gets the
+ * cost. 0, or -errno of a failed join (the terminal is restored all the same). */
 int live_stop(struct live *lv, struct live_cost *out);
 
 /* {"cpu_s", "wall_s", "redraws", "redraws_per_s", "core_share", "lines",

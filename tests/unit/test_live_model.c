@@ -143,7 +143,8 @@ static void test_sweep(void **state)
 	(void)state;
 	char line[512];
 	live_model_init(&m);
-	feed("{\"kind\":\"run\",\"i\":1,\"n\":3,\"cell\":\"backlog-8\",\"values\":{\"backlog\":\"8\","
+	feed("{\"kind\":\"run\",\"i\":1,\"n\":3,\"cell\":\"backlog-8\",\"values\":{\"backlog\":"
+	     "\"8\","
 	     "\"conns\":100,\"x\":[1]},\"eta_s\":42}\n");
 	assert_int_equal(m.run_i, 1);
 	assert_int_equal(m.run_n, 3);
@@ -155,7 +156,8 @@ static void test_sweep(void **state)
 	feed("{\"kind\":\"run_end\",\"i\":1,\"headline\":{\"name\":\"req/s\",\"value\":900},"
 	     "\"error\":null}\n");
 	feed("{\"kind\":\"run\",\"i\":2,\"n\":3,\"cell\":\"backlog-64\",\"values\":{}}\n");
-	feed("{\"kind\":\"run_end\",\"i\":2,\"headline\":{\"value\":null},\"error\":\"timeout\"}\n");
+	feed(
+	    "{\"kind\":\"run_end\",\"i\":2,\"headline\":{\"value\":null},\"error\":\"timeout\"}\n");
 	assert_int_equal(m.runs_n, 2);
 	assert_string_equal(m.runs[0].cell, "backlog-8");
 	near("run 1", 900, m.runs[0].value);
@@ -182,9 +184,17 @@ static void test_malformed(void **state)
 {
 	(void)state;
 	static const char *const bad[] = {
-	    "not json\n", "{\n", "[1,2,3]\n", "\"tick\"\n", "{\"kind\":5}\n", "{}\n",
+	    "not json\n",
+	    "{\n",
+	    "[1,2,3]\n",
+	    "\"tick\"\n",
+	    "{\"kind\":5}\n",
+	    "{}\n",
 	    "{\"kind\":\"tick\",\"kind\":\"end\"}\n", /* a duplicate key */
-	    "{\"kind\":\"tick\"} trailing\n", "\xff\xfe{\"kind\":\"tick\"}\n", "null\n", "42\n",
+	    "{\"kind\":\"tick\"} trailing\n",
+	    "\xff\xfe{\"kind\":\"tick\"}\n",
+	    "null\n",
+	    "42\n",
 	};
 	live_model_init(&m);
 	feed(start_rr);
@@ -234,7 +244,8 @@ static void test_cut_anywhere(void **state)
 	(void)state;
 	static const char text[] =
 	    "{\"kind\":\"start\",\"mode\":\"connect\",\"conns\":20,\"backlog\":4}\n"
-	    "{\"kind\":\"tick\",\"t_s\":0.1,\"connects\":3,\"accept_queue\":{\"len\":5,\"limit\":4}}\n"
+	    "{\"kind\":\"tick\",\"t_s\":0.1,\"connects\":3,\"accept_queue\":{\"len\":5,\"limit\":4}"
+	    "}\n"
 	    "garbage\n"
 	    "{\"kind\":\"tick\",\"t_s\":0.2,\"connects\":5,\"listen_overflows\":12}\n";
 	for (size_t step = 1; step < 9; step++) {
@@ -255,9 +266,12 @@ static void test_cut_anywhere(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_start),	  cmocka_unit_test(test_ticks),
-	    cmocka_unit_test(test_interval_and_end), cmocka_unit_test(test_sweep),
-	    cmocka_unit_test(test_malformed),	  cmocka_unit_test(test_long_line),
+	    cmocka_unit_test(test_start),
+	    cmocka_unit_test(test_ticks),
+	    cmocka_unit_test(test_interval_and_end),
+	    cmocka_unit_test(test_sweep),
+	    cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_long_line),
 	    cmocka_unit_test(test_cut_anywhere),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
