@@ -1,20 +1,27 @@
-/* live.c - the view's thread: read the stream's pipe, feed the model,
+/* live.c - the view's process: read the stream's pipe, feed the model,
  * redraw about 10 times a second (live.h).
  *
- * One thread owns ncurses from live_start() to live_stop() (ncurses is not
- * thread-safe: nothing else in the process may call it meanwhile).  It
- * waits in poll() on the stream and on a stop pipe, at most 100 ms at a
- * time, so it stops within 100 ms even when the stream is quiet. */
+ * A process, not a thread: the command goes on forking servers and runs
+ * into PID namespaces of their own (lib/pidns.c), which it can only do
+ * while it has one thread (a raw clone() child would inherit a malloc or
+ * stdio lock another thread held).  The terminal is opened and checked
+ * here, then the view forks; from then on only the view's process calls
+ * ncurses.  It waits in poll() on the stream and on a stop pipe, at most
+ * 100 ms at a time, so it stops within 100 ms even when the stream is
+ * quiet; it leaves by itself when the command is gone (its parent
+ * changes), restoring the terminal.  Ctrl-C is the command's: the view
+ * ignores SIGINT and SIGTERM and is stopped by live_stop(). */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,11 +33,19 @@
 
 #define FRAME_NS 100000000ll /* 10 redraws a second */
 
+static const char *next_title = "live"; /* live_set_title() */
+
+/* What the view's process counted, for live_stop() (shared memory). */
+struct live_shared {
+	long long redraws, lines, malformed;
+};
+
 struct live {
 	struct live_term term;
 	struct live_model model;
 	struct live_self self;
-	pthread_t thread;
+	pid_t pid, parent;
+	struct live_shared *sh;
 	int rfd, wfd;	    /* the stream */
 	int stop_r, stop_w; /* live_stop() writes a byte */
 	long long t0_ns;
@@ -106,6 +121,8 @@ static void *view_thread(void *arg)
 			break;
 		if (n > 0 && p[0].revents)
 			break;
+		if (getppid() != lv->parent) /* the command is gone */
+			break;
 		if (n > 0 && nfds == 2 && p[1].revents && !drain(lv))
 			lv->self.eof = 1;
 	}
@@ -113,6 +130,24 @@ static void *view_thread(void *arg)
 	frame(lv);
 	lv->cpu_s = thread_cpu_s();
 	return NULL;
+}
+
+/* The view's process: draws until stopped, puts the terminal back, says
+ * what it counted, and ends. */
+static _Noreturn void view_process(struct live *lv)
+{
+	signal(SIGINT, SIG_IGN); /* the command's, which then stops us */
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	close(lv->wfd);
+	close(lv->stop_w);
+	view_thread(lv);
+	live_term_close(&lv->term);
+	lv->sh->redraws = lv->self.redraws;
+	lv->sh->lines = lv->model.lines;
+	lv->sh->malformed = lv->model.malformed;
+	_exit(0);
 }
 
 static int pipes(struct live *lv, char *err, size_t errlen)
@@ -143,16 +178,27 @@ static void close_fds(struct live *lv)
 		}
 }
 
-/* The thread takes no signals: SIGINT and SIGTERM land on the command's
- * own threads, whose waits they interrupt (stopsig.h). */
-static int start_thread(struct live *lv)
+/* Fork the view; the command keeps the write ends only.  0 or -errno. */
+static int start_process(struct live *lv)
 {
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	int rc = pthread_create(&lv->thread, NULL, view_thread, lv);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return -rc;
+	lv->sh = mmap(NULL, sizeof *lv->sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+		      -1, 0);
+	if (lv->sh == MAP_FAILED) {
+		lv->sh = NULL;
+		return -errno;
+	}
+	lv->parent = getpid();
+	fflush(NULL); /* nothing buffered is written twice */
+	lv->pid = fork();
+	if (lv->pid < 0)
+		return -errno;
+	if (lv->pid == 0)
+		view_process(lv);
+	close(lv->rfd);
+	close(lv->stop_r);
+	lv->rfd = lv->stop_r = -1;
+	live_term_forget(&lv->term);
+	return 0;
 }
 
 struct live *live_start(int *write_fd, char *err, size_t errlen)
@@ -164,7 +210,7 @@ struct live *live_start(int *write_fd, char *err, size_t errlen)
 	}
 	lv->stop_r = lv->stop_w = lv->rfd = lv->wfd = -1;
 	live_model_init(&lv->model);
-	lv->self.title = "live";
+	lv->self.title = next_title;
 	if (pipes(lv, err, errlen) < 0 || live_term_open(&lv->term, err, errlen) < 0) {
 		close_fds(lv);
 		free(lv);
@@ -175,10 +221,10 @@ struct live *live_start(int *write_fd, char *err, size_t errlen)
 	if (lv->term.colors)
 		live_draw_colors();
 	lv->t0_ns = now_ns();
-	int rc = start_thread(lv);
+	int rc = start_process(lv);
 	if (rc < 0) {
 		live_term_close(&lv->term);
-		snprintf(err, errlen, "live view: pthread_create: %s", strerror(-rc));
+		snprintf(err, errlen, "live view: fork: %s", strerror(-rc));
 		close_fds(lv);
 		free(lv);
 		return NULL;
@@ -187,10 +233,12 @@ struct live *live_start(int *write_fd, char *err, size_t errlen)
 	return lv;
 }
 
-/* For replay: its title in the view's first line. */
+/* For replay: its title in the next view's first line (the view is a
+ * process of its own from live_start() on: set it before). */
 void live_set_title(struct live *lv, const char *title)
 {
-	lv->self.title = title;
+	(void)lv;
+	next_title = title ? title : "live";
 }
 
 int live_stop(struct live *lv, struct live_cost *out)
@@ -199,15 +247,30 @@ int live_stop(struct live *lv, struct live_cost *out)
 		return 0;
 	ssize_t w = write(lv->stop_w, "x", 1);
 	(void)w; /* a full stop pipe already holds a stop */
-	int rc = -pthread_join(lv->thread, NULL);
-	live_term_close(&lv->term);
-	if (out) {
-		out->cpu_s = rc == 0 ? lv->cpu_s : -1;
-		out->wall_s = (double)(now_ns() - lv->t0_ns) / 1e9;
-		out->redraws = lv->self.redraws;
-		out->lines = lv->model.lines;
-		out->malformed = lv->model.malformed;
+	/* it stops within 100 ms; one that does not in 2 s is killed */
+	struct rusage ru = {0};
+	int st = 0, rc = 0;
+	pid_t got = 0;
+	for (int i = 0; i < 200 && got == 0; i++) {
+		got = wait4(lv->pid, &st, WNOHANG, &ru);
+		if (got == 0)
+			usleep(10000);
 	}
+	if (got == 0) {
+		kill(lv->pid, SIGKILL);
+		got = wait4(lv->pid, &st, 0, &ru);
+		rc = -ETIMEDOUT;
+	}
+	if (out) {
+		out->cpu_s = got > 0 && rc == 0 ? (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+						      (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6
+					   : -1;
+		out->wall_s = (double)(now_ns() - lv->t0_ns) / 1e9;
+		out->redraws = lv->sh->redraws;
+		out->lines = lv->sh->lines;
+		out->malformed = lv->sh->malformed;
+	}
+	munmap(lv->sh, sizeof *lv->sh);
 	close_fds(lv);
 	free(lv);
 	return rc;

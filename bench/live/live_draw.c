@@ -267,7 +267,7 @@ static void sweep_panel(const struct live_model *m, int y, int rows, int cols)
 	else
 		snprintf(eta, sizeof eta, "ETA -");
 	heading(y, "SWEEP");
-	mvprintw(y, 8, " run %d of %d   %s   %s", m->run_i, m->run_n, eta, m->cell);
+	mvprintw(y, 8, " run %d of %d   %s   %s", m->run_i + 1, m->run_n, eta, m->cell);
 	mvaddnstr(y + 1, 3, m->values, cols - 4);
 	int fit = rows - (y + 2), first = m->runs_n > fit ? m->runs_n - fit : 0;
 	for (int i = first; i < m->runs_n; i++)

@@ -197,13 +197,12 @@ static int replay(const struct live_series *s, double speed)
 	char err[256], title[48];
 	struct player p = {.s = s, .speed = speed, .fd = -1};
 	struct live_cost cost;
+	snprintf(title, sizeof title, "replay x%g", speed);
+	live_set_title(NULL, title); /* before the view's process starts */
 	struct live *lv = live_start(&p.fd, err, sizeof err);
 	if (!lv)
 		fprintf(stderr, "sockbench replay: no live view (%s): one line per interval\n",
 			err);
-	snprintf(title, sizeof title, "replay x%g", speed);
-	if (lv)
-		live_set_title(lv, title);
 	int stopped = play(&p) < 0;
 	if (lv) {
 		live_stop(lv, &cost); /* the terminal back before any line */

@@ -192,6 +192,17 @@ void live_term_close(struct live_term *t)
 	t->scr = NULL;
 }
 
+void live_term_forget(struct live_term *t)
+{
+	if (!t->f)
+		return;
+	crash_handlers(0);
+	term_fd = -1; /* the atexit hook does nothing here now */
+	fclose(t->f); /* this process's copy of /dev/tty; ncurses' memory stays */
+	t->f = NULL;
+	t->scr = NULL;
+}
+
 /* The terminal's size now, for resizeterm(): SIGWINCH is not ours. */
 void live_term_size(const struct live_term *t, int *rows, int *cols)
 {

@@ -19,5 +19,8 @@ int live_term_open(struct live_term *t, char *err, size_t errlen);
 /* endwin() and the saved modes back; idempotent. */
 void live_term_close(struct live_term *t);
 void live_term_size(const struct live_term *t, int *rows, int *cols);
+/* The view's process has the terminal now (live.c forks it): this one
+ * lets go of its copy - no ncurses call, no restoring at exit or crash. */
+void live_term_forget(struct live_term *t);
 
 #endif

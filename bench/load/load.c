@@ -15,6 +15,7 @@
 #include "engine.h"
 #include "sockbench/hist.h"
 #include "sockbench/kstat.h"
+#include "sockbench/live.h"
 #include "ending.h"
 #include "report.h"
 #include "sockbench/jsonio.h"
@@ -137,6 +138,13 @@ static int finish(struct run *r, int rc, const char *never)
 		run_warn(r, "%s", trouble);
 	json_t *j = run_json(r);
 	end_line(r, j);
+	if (r->view) { /* the view ends before anything else is printed */
+		struct live_cost lc;
+		live_stop(r->view, &lc);
+		r->view = NULL;
+		r->live.fd = -1; /* live_stop closed it */
+		json_object_set_new(j, "live", live_cost_json(&lc));
+	}
 	if (c->json_path[0] && json_write_atomic(j, c->json_path, err, sizeof err) < 0) {
 		fprintf(stderr, "sockbench load: --json %s\n", err);
 		rc = 1;
@@ -306,6 +314,21 @@ static int sources_misfit(const struct load_config *c, const struct serve_config
 	       -1;
 }
 
+/* --live: the view on /dev/tty, fed the --live-fd stream through a pipe;
+ * without a terminal, the per-interval lines (a warning says why). */
+static void live_view(struct run *r)
+{
+	int fd;
+	char why[256];
+	r->view = live_start(&fd, why, sizeof why);
+	if (r->view) {
+		livefd_init(&r->live, fd);
+		return;
+	}
+	run_warn(r, "--live: %s: the per-interval lines instead", why);
+	r->lines_always = true;
+}
+
 int load_main(int argc, char **argv)
 {
 	static struct load_config cfg;
@@ -339,7 +362,11 @@ int load_main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	stopsig_install();
+	stopsig_install(); /* before the view: ncurses then leaves SIGINT to us */
+	if (cfg.live && cfg.live_fd >= 0) {
+		fprintf(stderr, "sockbench load: --live and --live-fd: one of them\n");
+		return 2;
+	}
 
 	r.env = env_json();
 	mark_start(&r); /* again when the load begins; this one stands if it never does */
@@ -365,6 +392,10 @@ int load_main(int argc, char **argv)
 		target = sp.addr;
 	}
 	snprintf(r.target, sizeof r.target, "%s", target);
+	/* the view's thread after the server's start: a process that forks
+	 * with one thread only gets the server a PID namespace (lib/pidns.c) */
+	if (cfg.live)
+		live_view(&r);
 	e.cfg = &cfg;
 	int rc = run_load(&r, &e, target, started ? &sp : NULL);
 	/* drain, who closes first, the leave, the server's stop, --restart */

@@ -239,6 +239,10 @@ static const struct optab_row load_rows[] = {
      "10 ticks a second and each interval (docs/live.md)",
      OPTAB_NUM(C, live_fd), .min = 0, .max = 1 << 20, .unset = -1, .flags = OPTF_NOJSON,
      .no_axis = "sweep --live-fd passes its own stream to each run"},
+    {"live", OPTK_FLAG, NULL, NULL,
+     "a full-screen view of the run on the terminal (/dev/tty,\n"
+     "never stdout); none there: the per-interval lines",
+     OPTAB_NUM(C, live), .flags = OPTF_NOJSON, .no_axis = "sweep --live shows every run"},
     {"interval", OPTK_TIME, "1s", "T", "time series step", OPTAB_NUM(C, interval_us), .min = 10000,
      DURATION, .axis = OPTA_LOAD},
     {"queue-sample", OPTK_TIME, "10ms", "T", "accept queue sampling step",

@@ -51,6 +51,10 @@ struct run {
 	struct ivx *ivx; /* per interval, as the controller sampled them */
 	int nivx;
 	struct livefd live; /* --live-fd (docs/live.md) */
+	/* --live: the view reading that stream (NULL: none), and without a
+	 * terminal the per-interval lines in its place */
+	struct live *view;
+	bool lines_always;
 	int stop_sig;	    /* SIGINT/SIGTERM that stopped the run (0: none) */
 	double stop_took_s; /* from that signal to the JSON */
 };

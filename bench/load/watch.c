@@ -209,7 +209,9 @@ static void watch_init(struct watch *w, struct run *r, struct engine *e, bool st
 	w->nl = w->port > 0 ? diag_open() : -1;
 	w->q = w->lim = -1;
 	w->out = load_human(c);
-	w->tty = !c->quiet && isatty(fileno(w->out));
+	/* the lines on a terminal (not under the --live view, which has the
+	 * terminal), or anywhere when --live found none */
+	w->tty = !c->quiet && !r->view && (isatty(fileno(w->out)) || r->lines_always);
 	w->lo_idx = kstat_index("ListenOverflows");
 	/* the base: the run's first reading, when no warm-up comes first */
 	w->have_lo = r->have_k && !c->warmup_us && w->lo_idx >= 0 && r->k0.have[w->lo_idx];

@@ -510,7 +510,7 @@ static void run_all(struct sweep *w)
 			sweep_progress(w, i, key, last, tty);
 		}
 	}
-	if (tty && !w->sp.quiet)
+	if (tty && !w->sp.quiet && !w->view)
 		fputc('\n', stderr);
 }
 
@@ -541,9 +541,9 @@ static int finish(struct sweep *w, int argc, char **argv)
 				w->overhead_sum / w->overhead_n, w->overhead_max);
 	}
 	spec_free(&w->sp);
+	json_decref(w->live_cost);
 	return rc;
 }
-
 static int sweep_once(struct sweep *w, int argc, char **argv)
 {
 	int rc = setup(w, argc, argv);
@@ -558,6 +558,7 @@ static int sweep_once(struct sweep *w, int argc, char **argv)
 	w->t0 = clock_now_s();
 	sweep_live_init(w);
 	run_all(w);
+	sweep_live_stop(w);
 	if (w->unwritable[0]) {
 		/* one message: summaries would fail the same way */
 		fprintf(stderr,
@@ -580,7 +581,6 @@ int sweep_main(int argc, char **argv)
 	int rc = sweep_once(&w, argc, argv);
 	if (w.lockfd >= 0)
 		close(w.lockfd);
-	w.lockfd = -1;
 	return rc;
 }
 

@@ -8,10 +8,42 @@
 #include <unistd.h>
 
 #include "sockbench/clock.h"
+#include "sockbench/live.h"
 #include "sweep_run.h"
+
+/* --live: the view on /dev/tty reads the stream through a pipe; no
+ * terminal: the progress lines, as without it. */
+static void view_start(struct sweep *w)
+{
+	char why[256];
+	int fd;
+	if (w->sp.live_fd >= 0) {
+		fprintf(stderr, "sockbench sweep: --live with --live-fd: the stream goes to %d, "
+				"no view\n", w->sp.live_fd);
+		return;
+	}
+	w->view = live_start(&fd, why, sizeof why);
+	if (w->view)
+		w->sp.live_fd = fd;
+	else
+		fprintf(stderr, "sockbench sweep: --live: %s: the progress lines instead\n", why);
+}
+
+void sweep_live_stop(struct sweep *w)
+{
+	if (!w->view)
+		return;
+	struct live_cost c;
+	live_stop(w->view, &c);
+	w->view = NULL;
+	w->live.fd = -1; /* closed with the view */
+	w->live_cost = live_cost_json(&c);
+}
 
 void sweep_live_init(struct sweep *w)
 {
+	if (w->sp.live)
+		view_start(w);
 	int fd = w->sp.live_fd;
 	/* a run's child gets /dev/null and a file as its stdout and stderr:
 	 * a stream on 0-2 travels on a copy above them */

@@ -24,6 +24,8 @@ struct sweep {
 	char sweep_id[17]; /* json_digest of the spec's identity */
 	double t0;
 	struct livefd live; /* --live-fd (sweep_live.c) */
+	struct live *view;  /* --live: the view reading that stream, or NULL */
+	json_t *live_cost;  /* what the view cost (sweep.json "live"), or NULL */
 	bool live_warned;
 };
 
@@ -36,6 +38,8 @@ void sweep_live_init(struct sweep *w);
 void sweep_live_run(struct sweep *w, const int *idx);
 void sweep_live_run_end(struct sweep *w, json_t *run);
 void sweep_live_child(const struct sweep *w, char **argv);
+/* --live: the view ends (the terminal restored) before the last words. */
+void sweep_live_stop(struct sweep *w);
 
 /* {"backlog": "8", ...}: the cell's value of every axis. */
 json_t *sweep_values_json(const struct sweep *w, const int *idx);

@@ -185,6 +185,8 @@ static int flag_option(struct sweep_spec *sp, const char *name)
 		sp->host_netns = true;
 	else if (!strcmp(name, "quiet"))
 		sp->quiet = true;
+	else if (!strcmp(name, "live"))
+		sp->live = true;
 	else if (!strcmp(name, "help"))
 		sp->help = true;
 	else
@@ -485,6 +487,7 @@ void spec_usage(FILE *f)
 	    "  --dry-run         print the run list and an estimated duration\n"
 	    "  --host-netns      run on the host's network namespace (no sysctl axes)\n"
 	    "  --quiet           no progress output\n"
+	    "  --live            a full-screen view of the runs on the terminal (/dev/tty)\n"
 	    "  --live-fd N       the live stream on this open descriptor: each run's\n"
 	    "                    load stream between run and run_end lines (docs/live.md)\n");
 }

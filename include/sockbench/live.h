@@ -52,8 +52,9 @@ struct live_cost {
  * to per-interval lines.  One view per process at a time. */
 struct live *live_start(int *write_fd, char *err, size_t errlen);
 
-/* What the view's first line calls itself ("live" unless set, "replay").
- * The string must outlive lv. */
+/* What the next view's first line calls itself ("live" unless set,
+ * "replay"): call it before live_start(), lv NULL.  The string must
+ * outlive the view. */
 void live_set_title(struct live *lv, const char *title);
 
 /* Stops the thread (within 100 ms), restores the terminal, closes both

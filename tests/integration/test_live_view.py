@@ -209,6 +209,83 @@ def test_bad_input(t):
         t.eq(f"replay {' '.join(args)}: stdout", "", r.stdout)
 
 
+LIVE_RUN = os.path.join(TMP, "live.json")
+
+
+def live_load(extra=""):
+    """`load --live` of a paused backlog-4 server, in a private network
+    namespace, in the pane."""
+    tmux("send-keys", "-t", "live",
+         f"clear; unshare -n sh -c 'ip link set lo up && exec {sbtest.BIN} load "
+         f"--serve \"--model epoll --pause-accept --backlog 4\" --mode connect "
+         f"--conns 20 --duration 3s --connect-timeout 2500 --live --json {LIVE_RUN}"
+         f"{extra}'; echo EXIT=$?", "Enter")
+
+
+def test_load_live(t):
+    """load --live: the view of a real run, drawn while it runs, gone
+    after; its cost in the run JSON."""
+    new_session("C.UTF-8")
+    live_load()
+    # past 0.9 s the 15 clients whose SYN was dropped wait for its retry
+    first = wait_for(lambda p: re.search(r"t 1\.[0-3] s of 3\.0 s", p), 6,
+                     "the live view, 1 s into the run")
+    time.sleep(1.0)
+    second = pane()
+    for name, p in (("first", first), ("second", second)):
+        t.check(re.search(r"\[\u2588+\]", p) and "5 waiting of 5 (backlog 4 + 1)" in p,
+                f"{name} capture: the queue bar, full at backlog + 1", "[████…] 5 of 5", p)
+        t.check(re.search(r"SYN-retry wait\s+15", p), f"{name} capture: 15 clients "
+                "waiting for a SYN retry", "SYN-retry wait 15", p)
+        t.check(re.search(r"dropped SYNs/ACKs \(ListenOverflows\): [1-9]", p),
+                f"{name} capture: dropped SYNs counted", "> 0", p)
+    t.check(first != second, "the two captures differ", "a change", "none")
+    p = wait_for(lambda s: "EXIT=" in s, 8, "the end of the run")
+    check_restored(t, p, 0)
+    t.check("explain:" in p, "the summary after the view", "explain lines", p)
+    run = json.load(open(LIVE_RUN))
+    live = run.get("live") or {}
+    t.check(live.get("redraws_per_s", 0) >= 8, "about 10 redraws a second",
+            ">= 8", live.get("redraws_per_s"))
+    t.check(0 <= live.get("core_share", 1) <= 0.01, "the view's CPU: at most 1% of a core",
+            "<= 0.01", live.get("core_share"))
+    t.eq("no warning (the server got its PID namespace: the view is a process)", [],
+         run.get("warnings"))
+
+
+def test_load_live_interrupt(t):
+    new_session("C.UTF-8")
+    live_load()
+    wait_for(lambda p: re.search(r"t 0\.[5-9] s of", p), 6, "the live view")
+    tmux("send-keys", "-t", "live", "C-c")
+    p = wait_for(lambda s: "EXIT=" in s, 3, "load to stop")
+    check_restored(t, p, 130)
+    run = json.load(open(LIVE_RUN))
+    t.eq("the run JSON names the stop", "interrupted by SIGINT", run.get("error"))
+
+
+def test_lesson_live(t):
+    """lesson backlog --quick --live: run by run, the queue fills to
+    backlog + 1; the sweep panel counts the runs."""
+    new_session("C.UTF-8")
+    out = os.path.join(TMP, "lesson")
+    tmux("send-keys", "-t", "live",
+         f"clear; unshare -n {sbtest.BIN} lesson backlog --quick --live --out {out}; "
+         "echo EXIT=$?", "Enter")
+    p1 = wait_for(lambda p: "run 1 of 2" in p and "of 2 (backlog 1 + 1)" in p, 8,
+                  "the first run in the view")
+    p2 = wait_for(lambda p: "run 2 of 2" in p and "(backlog 32 + 1)" in p, 10,
+                  "the second run in the view")
+    t.check("SWEEP" in p1 and "backlog=1" in p1, "the sweep panel names the run's values",
+            "backlog=1", p1)
+    t.check(re.search(r"most waiting this run: 33", p2) or
+            re.search(r"\d+ waiting of 33", p2), "run 2: a queue of 33", "33", p2)
+    p = wait_for(lambda s: "EXIT=" in s, 15, "the lesson's end")
+    check_restored(t, p, 0)
+    t.check("open " in p and "index.html" in p, "the lesson's last line after the view",
+            "open …/index.html", p)
+
+
 def make_run(runner):
     cmd = (f"ip link set lo up && exec {sbtest.BIN} load --serve "
            "'--model epoll --pause-accept --backlog 4' --mode connect "
@@ -242,7 +319,8 @@ def main():
     try:
         make_run(runner)
         for check in (test_view, test_fast, test_interrupt, test_ascii,
-                      test_pipe, test_bad_input):
+                      test_pipe, test_bad_input, test_load_live,
+                      test_load_live_interrupt, test_lesson_live):
             runner.run(check.__name__[len("test_"):], tracked(check),
                        timeout=30)
     finally:
