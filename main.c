@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sockbench/kstat.h"
+#include "sockbench/live.h"
 #include "sockbench/load.h"
 #include "sockbench/plot.h"
 #include "sockbench/serve.h"
@@ -40,6 +41,7 @@ static const struct command {
     {"sweep", "cartesian product of settings, one JSON per run", sweep_main},
     {"plot", "gnuplot figures from a sweep's JSON", plot_main},
     {"lesson", "a ready sweep + plots for one teaching topic (--list)", lesson_main},
+    {"replay", "a finished run's time series through the live view", live_replay_main},
     {"merge", "one result from several generators (exact histogram merge)", merge_main},
     {"sysinfo", "kernel version and the sysctls that matter", sysinfo_main},
 };

@@ -470,3 +470,18 @@ json_t *env_json(void)
 			 uname(&u) ? json_null() : json_string(u.release), "cpus",
 			 (json_int_t)cpus(), "netns", kstat_netns(), "sysctl", sys);
 }
+
+uint64_t kstat_syn_retry_next(int linear, uint64_t waited_ns)
+{
+	const uint64_t init = 1000000000ull; /* TCP_TIMEOUT_INIT */
+	uint64_t at = 0, rto = init;
+	/* k: the retransmission about to be scheduled (1 = the first) */
+	for (int k = 1; k < 64; k++) {
+		at += rto;
+		if (at > waited_ns)
+			return at;
+		if (k > linear) /* doubled, up to TCP_RTO_MAX (120 s) */
+			rto = rto * 2 < 120 * init ? rto * 2 : 120 * init;
+	}
+	return at;
+}

@@ -25,6 +25,8 @@
 #include "engine.h"
 #include "engine_int.h"
 #include "sockbench/errname.h"
+#include "sockbench/kstat.h"
+#include "slots.h"
 #include "sockbench/proto.h"
 
 static void on_connected(struct lthread *t, struct lconn *c, uint64_t now)
@@ -45,6 +47,7 @@ static void on_connected(struct lthread *t, struct lconn *c, uint64_t now)
 			iv->connects++;
 	}
 	LIVE_INC(t->connects_live);
+	engine_conn_live(t, c, LIVE_OPEN);
 	engine_conn_port(t, c);
 	engine_conn_release(t, c);
 	engine_next_unit(t, c, now);
@@ -130,7 +133,7 @@ static void recv_ended(struct lthread *t, struct lconn *c, ssize_t n, int err, u
 	}
 	count_error(t, n < 0 ? err : LERR_EOF, now);
 	engine_conn_acked(t, c);
-	engine_conn_close(c);
+	engine_conn_close(t, c);
 }
 
 /* rr, crr, echo: n reply bytes are in scratch.  Every byte is checked:
@@ -230,16 +233,93 @@ static void run_ready(struct lthread *t)
 
 /* ---- the thread's loop ------------------------------------------------- */
 
+/* What a timeout check sees for the live view (engine_live) and the
+ * intervals' gauges: handshakes pending, those that waited for a SYN
+ * retry and when the earliest of them sends its next SYN, slots served
+ * and starved so far (slots.c's rules, applied at `now`). */
+struct gauge {
+	int connecting;
+	uint64_t syn_wait, next_retry, served, starved;
+};
+
+static void gauge_conn(const struct lthread *t, const struct lconn *c, uint64_t now,
+		       uint64_t need, struct gauge *g)
+{
+	if (c->st == C_CONNECTING) {
+		g->connecting++;
+		uint64_t waited = now > c->t_conn ? now - c->t_conn : 0;
+		if (waited >= TCP_SYN_RETRY_NS) { /* its first SYN went unanswered */
+			g->syn_wait++;
+			uint64_t at = c->t_conn + kstat_syn_retry_next(t->e->syn_linear, waited);
+			if (!g->next_retry || at < g->next_retry)
+				g->next_retry = at;
+		}
+	}
+	if (!slots_apply(t->e->cfg->mode))
+		return;
+	if (c->s_req) {
+		g->served++;
+		return;
+	}
+	uint64_t w = c->s_wait + (c->s_since ? slots_span(t, c->s_since, now) : 0);
+	if (w && w >= need)
+		g->starved++;
+}
+
+static void gauge_set(struct lthread *t, struct ival *iv, const struct gauge *g)
+{
+	iv->open = t->open_live;
+	iv->served = g->served;
+	iv->starved = g->starved;
+	iv->syn_wait = g->syn_wait;
+}
+
+/* Published for the controller; written into the interval `now` is in
+ * (and any this thread skipped since its last look). */
+static void gauge_publish(struct lthread *t, const struct gauge *g, uint64_t now)
+{
+	const struct engine *e = t->e;
+	__atomic_store_n(&t->syn_wait_live, g->syn_wait, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->next_retry_live, g->next_retry, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->served_live, g->served, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->starved_live, g->starved, __ATOMIC_RELAXED);
+	if (now < e->t_measure || (e->t_end && now >= e->t_end))
+		return;
+	int cur = (int)((now - e->t_measure) / (e->cfg->interval_us * 1000));
+	for (int i = t->iv_gauged + 1; i <= cur; i++) {
+		struct ival *iv = lstats_ival(&t->s, i, true);
+		if (iv)
+			gauge_set(t, iv, g);
+	}
+	if (cur > t->iv_gauged)
+		t->iv_gauged = cur;
+	struct ival *iv = lstats_ival(&t->s, cur, true);
+	if (iv)
+		gauge_set(t, iv, g);
+}
+
+/* The slots' wait that makes one starved, at `now` (slots.c: --timeout,
+ * or all of the run so far when that is shorter). */
+static uint64_t starve_need(const struct lthread *t, uint64_t now)
+{
+	uint64_t whole = t->t_want ? slots_span(t, t->t_want, now) : 0;
+	uint64_t need = t->e->cfg->timeout_us * 1000;
+	return whole < need ? whole : need;
+}
+
 static void check_timeouts(struct lthread *t, uint64_t now)
 {
+	struct gauge g = {0};
 	/* connect mode, everything opened and no handshake pending: nothing
 	 * can time out any more, so held connections cost no scanning */
-	if (t->e->cfg->mode == MODE_CONNECT && t->opened >= (int)t->conn_quota && !t->connecting)
+	if (t->e->cfg->mode == MODE_CONNECT && t->opened >= (int)t->conn_quota && !t->connecting) {
+		gauge_publish(t, &g, now);
 		return;
-	int connecting = 0;
+	}
+	uint64_t need = starve_need(t, now);
 	for (int i = 0; i < t->n; i++) {
 		struct lconn *c = &t->c[i];
-		connecting += c->st == C_CONNECTING;
+		gauge_conn(t, c, now, need, &g);
 		if (c->st == C_CONNECTING && now >= c->deadline) {
 			engine_conn_failed(t, c, LERR_CONNECT_TIMEOUT, now);
 			c->st = t->e->cfg->mode == MODE_CONNECT ? C_DONE : C_NONE;
@@ -249,7 +329,21 @@ static void check_timeouts(struct lthread *t, uint64_t now)
 			engine_request_fail(t, c, LERR_REQUEST_TIMEOUT, now);
 		}
 	}
-	t->connecting = connecting;
+	t->connecting = g.connecting;
+	gauge_publish(t, &g, now);
+}
+
+/* The thread's last gauges: its slots as slots_finish counted them, in
+ * the interval it ended in (the run's last, for --duration). */
+static void gauge_final(struct lthread *t)
+{
+	const struct engine *e = t->e;
+	uint64_t end = e->t_end && t->t_done >= e->t_end ? e->t_end - 1 : t->t_done;
+	struct gauge g = {.served = t->s.served,
+			  .starved = t->s.starved,
+			  .syn_wait = t->syn_wait_live,
+			  .next_retry = t->next_retry_live};
+	gauge_publish(t, &g, end);
 }
 
 static bool want_more(const struct lthread *t, uint64_t now)
@@ -416,6 +510,7 @@ void *engine_thread(void *arg)
 	}
 	t->t_done = clock_now_ns();
 	slots_finish(t); /* before the sockets close: who was still waiting */
+	gauge_final(t);
 	for (int i = 0; i < t->n; i++) {
 		struct lconn *c = &t->c[i];
 		if (c->st == C_SENDING || c->st == C_RECEIVING)

@@ -26,8 +26,21 @@ enum {
 /* "ECONNREFUSED", "connect_timeout", ... */
 const char *lerr_name(int kind, char *buf, size_t len);
 
+/* Errors by kind in short, for the per-interval lines: the kinds a
+ * viewer meets most, the rest as "other". */
+enum { EK_REFUSED, EK_RESET, EK_TIMEDOUT, EK_ADDRNOTAVAIL, EK_CONNECT_TIMEOUT,
+       EK_REQUEST_TIMEOUT, EK_INTEGRITY, EK_SHORT, EK_EOF, EK_OTHER, EK_KINDS };
+extern const char *const ek_names[]; /* "refused", "reset", ... "other" */
+int ek_of(int kind);		      /* an errno or LERR_* to its EK_* */
+
 struct ival {
 	uint64_t requests, connects, bytes, errors;
+	uint64_t errk[EK_KINDS]; /* errors by short kind */
+	/* Gauges at the interval's end (each thread's last look in it,
+	 * summed over the threads): client connections open, slots served
+	 * and starved so far (rr, echo, http, crr), connections still
+	 * connecting that waited TCP_SYN_RETRY_NS or more. */
+	uint64_t open, served, starved, syn_wait;
 	struct hist *h; /* request latency in this interval, made on first use */
 };
 
@@ -97,6 +110,7 @@ struct engine {
 	uint64_t t_begin, t_measure, t_end; /* CLOCK_MONOTONIC ns; t_end 0 = --requests */
 	uint64_t t_finish;		    /* after engine_stop: when the last thread ended */
 	volatile int stop;
+	int syn_linear; /* net.ipv4.tcp_syn_linear_timeouts (0: absent) */
 	char host[300];	 /* http: the Host header, "127.0.0.1:8080" */
 	uint8_t *reqbuf; /* rr: header + payload; echo/stream: pattern; http: GET */
 	size_t reqlen;
@@ -112,6 +126,16 @@ int engine_start(struct engine *e);
 uint64_t engine_completed(const struct engine *e);
 uint64_t engine_connects(const struct engine *e);
 int engine_done(const struct engine *e); /* every thread finished its work */
+/* The generator's state now, summed over its threads (relaxed loads of
+ * what each thread publishes; counts since the warm-up's end). */
+struct engine_live {
+	uint64_t requests, bytes, connects, errors;
+	uint64_t open, connecting, syn_wait;
+	uint64_t served, starved;
+	uint64_t next_retry_ns; /* CLOCK_MONOTONIC of the earliest waiting connection's
+				 * next SYN (0: none waits) */
+};
+void engine_live(const struct engine *e, struct engine_live *out);
 /* Ask the threads to stop, join them, merge their stats into *out; the
  * connections still open go to e->left (not closed: leave.c). */
 void engine_stop(struct engine *e, struct lstats *out);

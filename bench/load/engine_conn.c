@@ -14,8 +14,9 @@
 #include "engine.h"
 #include "engine_int.h"
 
-void engine_conn_close(struct lconn *c)
+void engine_conn_close(struct lthread *t, struct lconn *c)
 {
+	engine_conn_live(t, c, LIVE_NONE);
 	if (c->fd >= 0)
 		close(c->fd); /* also leaves the epoll set */
 	c->fd = -1;
@@ -143,7 +144,7 @@ void engine_conn_failed(struct lthread *t, struct lconn *c, int err, uint64_t no
 		if (counted)
 			t->s.req_failed++;
 	}
-	engine_conn_close(c);
+	engine_conn_close(t, c);
 }
 
 /* Socket options and source address before connect(): 0 or an errno.
@@ -194,6 +195,7 @@ int engine_conn_open(struct lthread *t, struct lconn *c, uint64_t sched)
 		return -1;
 	}
 	c->st = C_CONNECTING;
+	engine_conn_live(t, c, LIVE_CONNECTING);
 	c->deadline = now + e->cfg->connect_timeout_us * 1000;
 	/* epoll_ctl(ADD) fails with ENOMEM (the kernel's epitem allocation)
 	 * or ENOSPC (the user's fs.epoll.max_user_watches reached): such a

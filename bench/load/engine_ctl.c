@@ -2,6 +2,7 @@
  * threads, read their live counters and finished intervals, stop and
  * merge them.  The loops themselves are in engine.c. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "sockbench/clock.h"
+#include "sockbench/kstat.h"
 #include "engine_int.h"
 
 /* Requests and reply patterns are made once, not per request. */
@@ -54,6 +56,7 @@ static int thread_init(struct engine *e, int i, int nt, uint64_t now, int *g)
 	t->connecting = 1; /* unknown until the first timeout check */
 	t->quota = cfg->requests / (uint64_t)nt + ((uint64_t)i < cfg->requests % (uint64_t)nt);
 	t->idle_top = t->ready_top = -1;
+	t->iv_gauged = -1;
 	t->c = calloc((size_t)t->n, sizeof *t->c);
 	t->scratch = malloc(SCRATCH);
 	/* epoll_create1: EMFILE/ENFILE (out of fds) or ENOMEM */
@@ -93,6 +96,9 @@ int engine_start(struct engine *e)
 	int r = make_request(e);
 	if (r < 0)
 		return r;
+	long lin = 0;
+	/* absent before Linux 6.5: SYN retries double from the first */
+	e->syn_linear = sysctl_read_int("net.ipv4.tcp_syn_linear_timeouts", &lin) == 0 ? (int)lin : 0;
 	uint64_t now = clock_now_ns();
 	e->t_begin = now;
 	e->t_measure = now + cfg->warmup_us * 1000;
@@ -138,12 +144,46 @@ int engine_done(const struct engine *e)
 	return 1;
 }
 
+static uint64_t live_sum(const struct engine *e, size_t off)
+{
+	uint64_t n = 0;
+	for (int i = 0; i < e->nthreads; i++)
+		n += __atomic_load_n((const uint64_t *)((const char *)&e->t[i] + off),
+				     __ATOMIC_RELAXED);
+	return n;
+}
+
+#define LIVE_SUM(e, field) live_sum(e, offsetof(struct lthread, field))
+
+void engine_live(const struct engine *e, struct engine_live *o)
+{
+	memset(o, 0, sizeof *o);
+	o->requests = LIVE_SUM(e, s.completed);
+	o->bytes = LIVE_SUM(e, s.bytes_out) + LIVE_SUM(e, s.bytes_in);
+	o->connects = LIVE_SUM(e, s.established);
+	for (int k = 0; k < LERR_KINDS; k++)
+		o->errors += live_sum(e, offsetof(struct lthread, s.err) + (size_t)k * sizeof(uint64_t));
+	o->open = LIVE_SUM(e, open_live);
+	o->connecting = LIVE_SUM(e, connecting_live);
+	o->syn_wait = LIVE_SUM(e, syn_wait_live);
+	o->served = LIVE_SUM(e, served_live);
+	o->starved = LIVE_SUM(e, starved_live);
+	for (int i = 0; i < e->nthreads; i++) {
+		uint64_t at = __atomic_load_n(&e->t[i].next_retry_live, __ATOMIC_RELAXED);
+		if (at && (!o->next_retry_ns || at < o->next_retry_ns))
+			o->next_retry_ns = at;
+	}
+}
+
 int engine_interval(struct engine *e, int i, struct ival *out)
 {
 	uint64_t end = e->t_measure + (uint64_t)(i + 1) * e->cfg->interval_us * 1000;
+	/* the run's last interval gets each thread's final gauges when the
+	 * thread ends (gauge_final): it is complete only then */
+	bool last = e->t_end && end >= e->t_end;
 	for (int k = 0; k < e->nthreads; k++)
 		if (!__atomic_load_n(&e->t[k].done, __ATOMIC_ACQUIRE) &&
-		    __atomic_load_n(&e->t[k].loop_now, __ATOMIC_ACQUIRE) < end)
+		    (last || __atomic_load_n(&e->t[k].loop_now, __ATOMIC_ACQUIRE) < end))
 			return 0;
 	memset(out, 0, sizeof *out);
 	for (int k = 0; k < e->nthreads; k++) {

@@ -26,7 +26,7 @@ int engine_http_done(struct lthread *t, struct lconn *c, uint64_t now)
 		/* HTTP/1.0 without keep-alive, Connection: close, a body the
 		 * close ended (RFC 9112 section 9.3): no error, the slot opens
 		 * a new connection for its next request (open_due) */
-		engine_conn_close(c);
+		engine_conn_close(t, c);
 		c->reopen = true;
 		return 1;
 	}

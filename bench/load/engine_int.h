@@ -35,6 +35,7 @@ struct lconn {
 	bool blocking;	     /* one-connection thread: waits in send/recv itself */
 	bool epoll_only;     /* its blocking set-up failed: stays on epoll_wait */
 	bool reserved;	     /* crr --requests: holds the request it opened for */
+	uint8_t live;	     /* what the thread's live counts hold it as: LIVE_* */
 	bool acked_base_set; /* stream: acked_base is known */
 	uint64_t acked_base; /* stream: tcpi_bytes_acked when measuring began (1: the SYN) */
 	/* The client slot this lconn is (one of --conns): it keeps these
@@ -67,11 +68,35 @@ struct lthread {
 	int done;	   /* atomic: the thread has left its loop */
 	uint64_t loop_now; /* atomic: the loop's clock, published each round */
 	uint64_t completed_live, connects_live;
+	/* The live view's counts (engine_live), written by this thread only:
+	 * open and connecting as connections change (engine_conn_live), the
+	 * rest each timeout check (every TICK_NS) */
+	uint64_t open_live, connecting_live;
+	uint64_t syn_wait_live, next_retry_live, served_live, starved_live;
+	int iv_gauged; /* the last interval whose gauges were written (-1) */
 	uint64_t t_done; /* when the loop ended */
 	uint64_t t_want; /* when its first slot began to wait (slots.c) */
 };
 
 #define LIVE_INC(x) __atomic_store_n(&(x), (x) + 1, __ATOMIC_RELAXED)
+#define LIVE_DEC(x) __atomic_store_n(&(x), (x) - 1, __ATOMIC_RELAXED)
+
+/* A connection as the live counts see it. */
+enum { LIVE_NONE, LIVE_CONNECTING, LIVE_OPEN };
+static inline void engine_conn_live(struct lthread *t, struct lconn *c, uint8_t to)
+{
+	if (c->live == to)
+		return;
+	if (c->live == LIVE_CONNECTING)
+		LIVE_DEC(t->connecting_live);
+	else if (c->live == LIVE_OPEN)
+		LIVE_DEC(t->open_live);
+	if (to == LIVE_CONNECTING)
+		LIVE_INC(t->connecting_live);
+	else if (to == LIVE_OPEN)
+		LIVE_INC(t->open_live);
+	c->live = to;
+}
 
 /* One thread's loop (pthread start routine; arg: its struct lthread). */
 void *engine_thread(void *arg);
@@ -96,8 +121,10 @@ static inline void count_error(struct lthread *t, int kind, uint64_t now)
 		return;
 	t->s.err[kind < LERR_KINDS ? kind : STATS_MAX_ERRNO - 1]++;
 	struct ival *iv = ival_at(t, now);
-	if (iv)
+	if (iv) {
 		iv->errors++;
+		iv->errk[ek_of(kind)]++;
+	}
 }
 
 /* A slot begins to wait for service (a connect, a request) at `when`;
@@ -119,12 +146,14 @@ static inline void slot_wait(struct lthread *t, struct lconn *c, uint64_t when)
 void slots_rest(struct lthread *t, struct lconn *c, uint64_t now);
 void slots_timeout(struct lthread *t, struct lconn *c, uint64_t now);
 void slots_finish(struct lthread *t);
+/* The part of [from, to) inside the measured run. */
+uint64_t slots_span(const struct lthread *t, uint64_t from, uint64_t to);
 
 /* engine_conn.c: open a connection (0, or -1 when it failed and was
  * counted), fail one (err: an errno or LERR_*), close one. */
 int engine_conn_open(struct lthread *t, struct lconn *c, uint64_t sched);
 void engine_conn_failed(struct lthread *t, struct lconn *c, int err, uint64_t now);
-void engine_conn_close(struct lconn *c);
+void engine_conn_close(struct lthread *t, struct lconn *c);
 /* stream over TCP: note what the peer acknowledged of this connection
  * (before it is closed); for other modes and unix sockets nothing. */
 void engine_conn_acked(struct lthread *t, struct lconn *c);

@@ -61,7 +61,7 @@ void engine_request_fail(struct lthread *t, struct lconn *c, int kind, uint64_t 
 	if (measuring(t, c->t_sched))
 		t->s.req_failed++;
 	engine_conn_acked(t, c);
-	engine_conn_close(c);
+	engine_conn_close(t, c);
 }
 
 void engine_request_done(struct lthread *t, struct lconn *c, uint64_t now)
@@ -111,7 +111,7 @@ void engine_next_unit(struct lthread *t, struct lconn *c, uint64_t now)
 		/* --close reset: each connection aborted, no TIME_WAIT (leave.h) */
 		if (t->e->cfg->close_how == CLOSE_RESET)
 			leave_linger0(c->fd);
-		engine_conn_close(c); /* one request per connection; the loop reopens */
+		engine_conn_close(t, c); /* one request per connection; the loop reopens */
 		return;
 	}
 	if (engine_take_request(t, c, now)) {
@@ -126,7 +126,7 @@ void engine_next_unit(struct lthread *t, struct lconn *c, uint64_t now)
 		 * refused with --requests: load_opts.c). */
 		if (t->e->cfg->close_how == CLOSE_RESET)
 			leave_linger0(c->fd);
-		engine_conn_close(c);
+		engine_conn_close(t, c);
 		c->st = C_DONE;
 	} else if (t->e->cfg->rate > 0 && !t->e->stop) {
 		engine_idle_push(t, c);

@@ -15,30 +15,15 @@
 #include "engine.h"
 #include "sockbench/hist.h"
 #include "sockbench/kstat.h"
+#include "sockbench/live.h"
 #include "ending.h"
 #include "report.h"
 #include "sockbench/jsonio.h"
 #include "sockbench/spawn.h"
 #include "sockbench/stopsig.h"
+#include "watch.h"
 
 #define interrupted stopsig_caught()
-
-/* Where the human lines go: stdout, unless the JSON or the interval
- * stream goes there (--json -): then stdout holds JSON alone. */
-static FILE *load_human(const struct load_config *c)
-{
-	return json_named_fd(c->json_path) == STDOUT_FILENO ||
-		       json_named_fd(c->jsonl_path) == STDOUT_FILENO
-		   ? stderr
-		   : stdout;
-}
-
-static void sleep_ns(uint64_t ns)
-{
-	struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000ull),
-			      .tv_nsec = (long)(ns % 1000000000ull)};
-	nanosleep(&ts, NULL);
-}
 
 /* The moment the load begins, in the wall clock generators share: with
  * --start-at, the runs of several generators line up by it. */
@@ -117,110 +102,16 @@ static void honesty_checks(struct run *r, const struct net_addr *target)
 	}
 }
 
-/* The accept queue can be watched when the listen socket lives in this
- * network namespace: a server we started, or a loopback target. */
-static int queue_port(const struct net_addr *a, bool started)
+/* {"kind":"end", ...}: the stream's last line (docs/live.md). */
+static void end_line(struct run *r, json_t *j)
 {
-	if (a->family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)&a->ss;
-		if (started || (ntohl(in->sin_addr.s_addr) >> 24) == 127)
-			return ntohs(in->sin_port);
-	} else if (a->family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&a->ss;
-		if (started || IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr))
-			return ntohs(in6->sin6_port);
-	}
-	return -1;
-}
-
-static void jsonl_line(FILE *f, int i, const struct ival *v, double step)
-{
-	json_t *o = json_object();
-	json_object_set_new(o, "t_s", json_real(step * (i + 1)));
-	json_object_set_new(o, "requests", json_integer((json_int_t)v->requests));
-	json_object_set_new(o, "connects", json_integer((json_int_t)v->connects));
-	json_object_set_new(o, "bytes", json_integer((json_int_t)v->bytes));
-	json_object_set_new(o, "p99_us",
-			    v->h && v->h->count ? json_real((double)hist_percentile(v->h, 99) / 1e3)
-						: json_null());
-	json_object_set_new(o, "errors", json_integer((json_int_t)v->errors));
-	json_dumpf(o, f, JSON_COMPACT);
-	fputc('\n', f);
-	fflush(f);
-	json_decref(o);
-}
-
-/* The controller: sample the accept queue, emit intervals and the live
- * line, until the run is over. */
-static void watch(struct run *r, struct engine *e, const struct net_addr *target, bool started,
-		  struct spawn *sp, FILE *jl, int *next_ivp)
-{
-	const struct load_config *c = r->cfg;
-	int port = queue_port(target, started), nl = port > 0 ? diag_open() : -1;
-	FILE *out = load_human(c);
-	bool tty = !c->quiet && isatty(fileno(out));
-	uint64_t step = c->queue_sample_us * 1000, next_live = e->t_begin + 1000000000ull;
-	int next_iv = 0;
-	double ivs = (double)c->interval_us / 1e6;
-	for (;;) {
-		uint64_t now = clock_now_ns();
-		if (nl >= 0) {
-			int q, lim;
-			if (diag_listen_queue(nl, target->family, (uint16_t)port, &q, &lim) == 0)
-				run_aq_sample(r, (int64_t)((now - e->t_begin) / 1000000), q, lim);
-		}
-		struct ival v;
-		/* An interval is emitted once it has ended and every thread has
-		 * moved past it; none starts after the run's end. */
-		while (e->t_measure + (uint64_t)(next_iv + 1) * c->interval_us * 1000 <= now &&
-		       (!e->t_end ||
-			e->t_measure + (uint64_t)next_iv * c->interval_us * 1000 < e->t_end) &&
-		       engine_interval(e, next_iv, &v)) {
-			if (jl)
-				jsonl_line(jl, next_iv, &v, ivs);
-			free(v.h);
-			next_iv++;
-		}
-		if (tty && now >= next_live) {
-			fprintf(out, "\r  %4.0f s  %llu requests  %llu connects   ",
-				(double)(now - e->t_begin) / 1e9,
-				(unsigned long long)engine_completed(e),
-				(unsigned long long)engine_connects(e));
-			fflush(out);
-			next_live += 1000000000ull;
-		}
-		/* A server that died cannot answer again: every further
-		 * connect is refused, and a --requests count is never reached. */
-		if (sp && (spawn_drain(sp), spawn_exited(sp))) {
-			/* the threads end (and with --requests close their
-			 * connections) before this loop sees the end: a server
-			 * that returns once its clients are gone (the
-			 * tutorial's) ended after the run, not during it */
-			if (engine_done(e) || (e->t_end && clock_now_ns() >= e->t_end))
-				sp->run_over = true;
-			break;
-		}
-		if (interrupted || engine_done(e) || (e->t_end && now >= e->t_end))
-			break;
-		sleep_ns(step);
-	}
-	if (tty)
-		fprintf(out, "\r%60s\r", "");
-	if (nl >= 0)
-		close(nl);
-	*next_ivp = next_iv;
-}
-
-/* --jsonl: the intervals the live stream had not reached when the run
- * ended (a thread still inside its last tick), from the merged stats, so
- * that the stream holds exactly the JSON's load.intervals. */
-static void jsonl_rest(FILE *jl, struct run *r, int next_iv)
-{
-	double ivs = (double)r->cfg->interval_us / 1e6;
-	for (int i = next_iv; i < r->ls.niv; i++) {
-		struct ival *v = lstats_ival(&r->ls, i, false), none = {0};
-		jsonl_line(jl, i, v ? v : &none, ivs);
-	}
+	if (!livefd_on(&r->live))
+		return;
+	double t = r->started_at_ms ? r->duration_s : 0;
+	json_t *o = json_pack("{s:s, s:f, s:o, s:o}", "kind", "end", "t_s", t, "error",
+			      r->error[0] ? json_string(r->error) : json_null(), "headline",
+			      livefd_headline(j));
+	livefd_put(&r->live, o, false);
 }
 
 /* Write the JSON and the summary; `never`: the run's unit of work never
@@ -241,7 +132,19 @@ static int finish(struct run *r, int rc, const char *never)
 		rc = 128 + sig;
 		never = NULL;
 	}
+	char trouble[300];
+	livefd_trouble(&r->live, "--live-fd", trouble, sizeof trouble);
+	if (trouble[0])
+		run_warn(r, "%s", trouble);
 	json_t *j = run_json(r);
+	end_line(r, j);
+	if (r->view) { /* the view ends before anything else is printed */
+		struct live_cost lc;
+		live_stop(r->view, &lc);
+		r->view = NULL;
+		r->live.fd = -1; /* live_stop closed it */
+		json_object_set_new(j, "live", live_cost_json(&lc));
+	}
 	if (c->json_path[0] && json_write_atomic(j, c->json_path, err, sizeof err) < 0) {
 		fprintf(stderr, "sockbench load: --json %s\n", err);
 		rc = 1;
@@ -341,14 +244,14 @@ static void measure(struct run *r, struct engine *e, struct spawn *sp)
 	FILE *jl = jsonl_open(cfg->jsonl_path);
 	if (cfg->jsonl_path[0] && !jl)
 		r->jsonl_errno = errno;
-	int next_iv = 0;
-	watch(r, e, &e->target, sp != NULL, sp, jl, &next_iv);
+	struct watch w;
+	watch_run(&w, r, e, sp != NULL, sp, jl);
 	if (sp && !spawn_exited(sp))
 		sp->run_over = true; /* what it does from now on is not the run's */
 	uint64_t t_stop = clock_now_ns();
 	engine_stop(e, &r->ls);
+	watch_finish(&w);
 	if (jl) {
-		jsonl_rest(jl, r, next_iv);
 		/* a stream that lost lines is a failed output: /dev/full, a
 		 * full disk, a reader that went away */
 		int bad = ferror(jl);
@@ -411,6 +314,21 @@ static int sources_misfit(const struct load_config *c, const struct serve_config
 	       -1;
 }
 
+/* --live: the view on /dev/tty, fed the --live-fd stream through a pipe;
+ * without a terminal, the per-interval lines (a warning says why). */
+static void live_view(struct run *r)
+{
+	int fd;
+	char why[256];
+	r->view = live_start(&fd, why, sizeof why);
+	if (r->view) {
+		livefd_init(&r->live, fd);
+		return;
+	}
+	run_warn(r, "--live: %s: the per-interval lines instead", why);
+	r->lines_always = true;
+}
+
 int load_main(int argc, char **argv)
 {
 	static struct load_config cfg;
@@ -430,6 +348,7 @@ int load_main(int argc, char **argv)
 		return 2;
 	}
 	run_init(&r, &cfg);
+	livefd_init(&r.live, cfg.live_fd);
 	if (cfg.serve) {
 		default_proto(&cfg);
 		if (serve_options(&cfg, &scfg, err, sizeof err) < 0) {
@@ -443,7 +362,11 @@ int load_main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	stopsig_install();
+	stopsig_install(); /* before the view: ncurses then leaves SIGINT to us */
+	if (cfg.live && cfg.live_fd >= 0) {
+		fprintf(stderr, "sockbench load: --live and --live-fd: one of them\n");
+		return 2;
+	}
 
 	r.env = env_json();
 	mark_start(&r); /* again when the load begins; this one stands if it never does */
@@ -469,6 +392,10 @@ int load_main(int argc, char **argv)
 		target = sp.addr;
 	}
 	snprintf(r.target, sizeof r.target, "%s", target);
+	/* the view's thread after the server's start: a process that forks
+	 * with one thread only gets the server a PID namespace (lib/pidns.c) */
+	if (cfg.live)
+		live_view(&r);
 	e.cfg = &cfg;
 	int rc = run_load(&r, &e, target, started ? &sp : NULL);
 	/* drain, who closes first, the leave, the server's stop, --restart */

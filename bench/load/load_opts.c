@@ -234,6 +234,15 @@ static const struct optab_row load_rows[] = {
     {"jsonl", OPTK_STR, NULL, "FILE", "one JSON line per interval, as it happens",
      OPTAB_STR(C, jsonl_path), .str_bad = "expected a file name", .flags = OPTF_NOJSON,
      .no_axis = "a sweep writes each run under --out"},
+    {"live-fd", OPTK_INT, NULL, "N",
+     "the live stream: JSON lines on this open descriptor,\n"
+     "10 ticks a second and each interval (docs/live.md)",
+     OPTAB_NUM(C, live_fd), .min = 0, .max = 1 << 20, .unset = -1, .flags = OPTF_NOJSON,
+     .no_axis = "sweep --live-fd passes its own stream to each run"},
+    {"live", OPTK_FLAG, NULL, NULL,
+     "a full-screen view of the run on the terminal (/dev/tty,\n"
+     "never stdout); none there: the per-interval lines",
+     OPTAB_NUM(C, live), .flags = OPTF_NOJSON, .no_axis = "sweep --live shows every run"},
     {"interval", OPTK_TIME, "1s", "T", "time series step", OPTAB_NUM(C, interval_us), .min = 10000,
      DURATION, .axis = OPTA_LOAD},
     {"queue-sample", OPTK_TIME, "10ms", "T", "accept queue sampling step",

@@ -1,5 +1,6 @@
 /* lstats.c - the load generator's counts: error names, intervals, merging
  * the threads' stats (exact: counts add, histograms merge bucket-wise). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,26 @@ const char *lerr_name(int kind, char *buf, size_t len)
 		return n;
 	snprintf(buf, len, "errno_%d", kind);
 	return buf;
+}
+
+const char *const ek_names[] = {"refused",   "reset",    "timedout",  "addrnotavail",
+				"conn_timeout", "req_timeout", "integrity", "short",
+				"eof",	     "other"};
+
+int ek_of(int kind)
+{
+	switch (kind) {
+	case ECONNREFUSED: return EK_REFUSED;
+	case ECONNRESET: return EK_RESET;
+	case ETIMEDOUT: return EK_TIMEDOUT;
+	case EADDRNOTAVAIL: return EK_ADDRNOTAVAIL;
+	case LERR_CONNECT_TIMEOUT: return EK_CONNECT_TIMEOUT;
+	case LERR_REQUEST_TIMEOUT: return EK_REQUEST_TIMEOUT;
+	case LERR_INTEGRITY: return EK_INTEGRITY;
+	case LERR_SHORT_REPLY: return EK_SHORT;
+	case LERR_EOF: return EK_EOF;
+	default: return EK_OTHER;
+	}
 }
 
 struct ival *lstats_ival(struct lstats *s, int i, bool create)
@@ -41,6 +62,12 @@ void ival_add(struct ival *d, const struct ival *x)
 	d->connects += x->connects;
 	d->bytes += x->bytes;
 	d->errors += x->errors;
+	for (int k = 0; k < EK_KINDS; k++)
+		d->errk[k] += x->errk[k];
+	d->open += x->open;
+	d->served += x->served;
+	d->starved += x->starved;
+	d->syn_wait += x->syn_wait;
 	if (x->h) {
 		if (!d->h && (d->h = malloc(sizeof *d->h)))
 			hist_init(d->h);

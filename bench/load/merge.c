@@ -78,10 +78,22 @@ static void add_counts(json_t *dst, json_t *src, const char *path)
 	}
 }
 
-/* Intervals line up by index (each generator's t_s from its own start). */
+/* Runs of sockbench.run/1 (intervals without the live view's keys) and
+ * /2 are read; the merge is /2. */
+static bool merge_schema_ok(const char *s)
+{
+	return s && (!strcmp(s, "sockbench.run/1") || !strcmp(s, "sockbench.run/2"));
+}
+
+/* Intervals line up by index (each generator's t_s from its own start).
+ * Counts and the client-side gauges add (null when a side lacks them: a
+ * /1 run); the p50, and what each side saw of its own server (accept
+ * queue, accepted), are not the whole's. */
 static void merge_intervals(json_t *out, json_t *in)
 {
 	static const char *const f[] = {"requests", "connects", "bytes", "errors", NULL};
+	static const char *const g[] = {"established",	     "served",		 "starved",
+					"syn_retry_waiting", "listen_overflows", NULL};
 	json_t *oi = json_path(out, "load.intervals"), *ii = json_path(in, "load.intervals");
 	for (size_t i = 0; i < json_array_size(ii); i++) {
 		json_t *src = json_array_get(ii, i), *dst = json_array_get(oi, i);
@@ -91,6 +103,16 @@ static void merge_intervals(json_t *out, json_t *in)
 		}
 		for (int k = 0; f[k]; k++)
 			add_int(dst, src, f[k]);
+		for (int k = 0; g[k]; k++) {
+			json_t *a = json_object_get(dst, g[k]), *b = json_object_get(src, g[k]);
+			if (json_is_integer(a) && json_is_integer(b))
+				add_int(dst, src, g[k]);
+			else
+				json_object_set_new(dst, g[k], json_null());
+		}
+		json_object_set_new(dst, "p50_us", json_null());
+		json_object_set_new(dst, "accept_queue", json_null());
+		json_object_set_new(dst, "server_accepted", json_null());
 		/* a p99 of parts is not the p99 of the whole: no histogram
 		 * per interval is kept, so the merged interval has none */
 		json_object_set_new(dst, "p99_us", json_null());
@@ -255,9 +277,9 @@ static json_t *read_run(const char *path, struct merged_hists *h)
 	json_error_t je;
 	json_t *run = json_load_file(path, 0, &je);
 	if (!run || !json_is_object(run) ||
-	    strcmp(json_string_value(json_object_get(run, "schema")) ?: "", "sockbench.run/1")) {
+	    !merge_schema_ok(json_string_value(json_object_get(run, "schema")))) {
 		fprintf(stderr, "sockbench merge: %s: %s\n", path,
-			run ? "not a sockbench.run/1 result" : je.text);
+			run ? "not a sockbench.run/1 or /2 result" : je.text);
 		json_decref(run);
 		return NULL;
 	}

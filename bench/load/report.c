@@ -24,6 +24,7 @@ void run_init(struct run *r, const struct load_config *cfg)
 	r->warnings = json_array();
 	r->explain = json_array();
 	r->aq_limit = -1;
+	livefd_init(&r->live, -1);
 	hist_init(&r->ls.conn_lat);
 	hist_init(&r->ls.conn_fail_lat);
 	hist_init(&r->ls.req_lat);
@@ -42,6 +43,23 @@ void run_free(struct run *r)
 	json_decref(r->tcp_states);
 	json_decref(r->restart);
 	free(r->aq);
+	free(r->ivx);
+}
+
+struct ivx *run_ivx(struct run *r, int i)
+{
+	if (i < 0 || i >= IV_CHUNK * IV_CHUNKS)
+		return NULL;
+	if (i >= r->nivx) {
+		int n = i + 64;
+		struct ivx *v = realloc(r->ivx, (size_t)n * sizeof *v);
+		if (!v)
+			return NULL;
+		memset(v + r->nivx, 0, (size_t)(n - r->nivx) * sizeof *v);
+		r->ivx = v;
+		r->nivx = n;
+	}
+	return &r->ivx[i];
 }
 
 static void add_line(json_t *arr, const char *fmt, va_list ap)
@@ -168,23 +186,47 @@ static json_t *http_json(const struct lstats *s)
 	return o;
 }
 
+static json_t *pct_us(const struct ival *v, double p)
+{
+	return v && v->h && v->h->count ? json_real((double)hist_percentile(v->h, p) / 1e3)
+					: json_null();
+}
+
+json_t *run_interval_json(const struct run *r, int i, const struct ival *v)
+{
+	static const struct ival none;
+	const struct ivx *x = i < r->nivx && r->ivx[i].sampled ? &r->ivx[i] : NULL;
+	bool slots = slots_apply(r->cfg->mode);
+	v = v ? v : &none;
+	json_t *o = json_object();
+	SET(o, "t_s", json_real((double)r->cfg->interval_us / 1e6 * (i + 1)));
+	SET(o, "requests", INT(v->requests));
+	SET(o, "connects", INT(v->connects));
+	SET(o, "bytes", INT(v->bytes));
+	SET(o, "p50_us", pct_us(v, 50));
+	SET(o, "p99_us", pct_us(v, 99));
+	SET(o, "errors", INT(v->errors));
+	SET(o, "established", INT(v->open));
+	SET(o, "served", slots ? INT(v->served) : json_null());
+	SET(o, "starved", slots ? INT(v->starved) : json_null());
+	SET(o, "syn_retry_waiting", INT(v->syn_wait));
+	SET(o, "listen_overflows",
+	    x && x->listen_overflows >= 0 ? INT(x->listen_overflows) : json_null());
+	SET(o, "accept_queue",
+	    x && x->aq_len >= 0
+		? json_pack("{s:i, s:i}", "len", x->aq_len, "limit", x->aq_limit)
+		: json_null());
+	SET(o, "server_accepted",
+	    x && x->server_accepted >= 0 ? INT(x->server_accepted) : json_null());
+	return o;
+}
+
 static json_t *intervals_json(const struct run *r)
 {
 	json_t *a = json_array();
-	double step = (double)r->cfg->interval_us / 1e6;
-	for (int i = 0; i < r->ls.niv; i++) {
-		struct ival *v = lstats_ival((struct lstats *)&r->ls, i, false);
-		json_t *o = json_object();
-		SET(o, "t_s", json_real(step * (i + 1)));
-		SET(o, "requests", INT(v ? v->requests : 0));
-		SET(o, "connects", INT(v ? v->connects : 0));
-		SET(o, "bytes", INT(v ? v->bytes : 0));
-		SET(o, "p99_us",
-		    v && v->h && v->h->count ? json_real((double)hist_percentile(v->h, 99) / 1e3)
-					     : json_null());
-		SET(o, "errors", INT(v ? v->errors : 0));
-		json_array_append_new(a, o);
-	}
+	for (int i = 0; i < r->ls.niv; i++)
+		json_array_append_new(
+		    a, run_interval_json(r, i, lstats_ival((struct lstats *)&r->ls, i, false)));
 	return a;
 }
 
@@ -213,7 +255,7 @@ json_t *run_json(const struct run *r)
 {
 	const struct lstats *s = &r->ls;
 	json_t *o = json_object(), *tool = json_object(), *cfg = json_object();
-	SET(o, "schema", json_string("sockbench.run/1"));
+	SET(o, "schema", json_string("sockbench.run/2"));
 	SET(tool, "name", json_string("sockbench"));
 	SET(tool, "version", json_string(SOCKBENCH_VERSION));
 	SET(o, "tool", tool);

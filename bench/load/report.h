@@ -10,8 +10,19 @@
 #include "engine.h"
 #include "sockbench/jsonio.h"
 #include "sockbench/kstat.h"
+#include "sockbench/livefd.h"
 #include "sockbench/load.h"
 #include "sockbench/serve.h"
+
+/* What the controller saw at an interval's end (watch.c): the kernel's
+ * ListenOverflows since the last interval, the accept queue, the server's
+ * accepted count; each -1 when it could not be seen. */
+struct ivx {
+	bool sampled;
+	int64_t listen_overflows;
+	int aq_len, aq_limit;
+	int64_t server_accepted;
+};
 
 struct run {
 	const struct load_config *cfg;
@@ -37,6 +48,13 @@ struct run {
 	/* the run's end (ending.c): how the client left, the TCP states
 	 * then, --restart; NULL until then (JSON null) */
 	json_t *leave, *tcp_states, *restart;
+	struct ivx *ivx; /* per interval, as the controller sampled them */
+	int nivx;
+	struct livefd live; /* --live-fd (docs/live.md) */
+	/* --live: the view reading that stream (NULL: none), and without a
+	 * terminal the per-interval lines in its place */
+	struct live *view;
+	bool lines_always;
 	int stop_sig;	    /* SIGINT/SIGTERM that stopped the run (0: none) */
 	double stop_took_s; /* from that signal to the JSON */
 };
@@ -53,6 +71,12 @@ void run_explainf(struct run *r, const char *fmt, ...) __attribute__((format(pri
  * request in the others): `load` then exits 1 with `why` on stderr. */
 bool run_explain(struct run *r, char *why, size_t len);
 json_t *run_json(const struct run *r);
+/* load.intervals[i] (v: the interval's counts, NULL for none): the same
+ * object in the run JSON, the --jsonl lines and the live stream. */
+json_t *run_interval_json(const struct run *r, int i, const struct ival *v);
+/* The controller's sample for interval i (made on first use; NULL when
+ * out of memory). */
+struct ivx *run_ivx(struct run *r, int i);
 /* The bytes the run moved: stream over TCP, what the peer acknowledged;
  * else what was sent and received. */
 uint64_t run_bytes(const struct run *r);

@@ -31,7 +31,7 @@ bool slots_apply(enum load_mode m)
 
 /* The part of [from, to) inside the measured run (after the warm-up,
  * before the end of --duration). */
-static uint64_t measured_span(const struct lthread *t, uint64_t from, uint64_t to)
+uint64_t slots_span(const struct lthread *t, uint64_t from, uint64_t to)
 {
 	const struct engine *e = t->e;
 	if (from < e->t_measure)
@@ -45,7 +45,7 @@ void slots_rest(struct lthread *t, struct lconn *c, uint64_t now)
 {
 	if (!c->s_since)
 		return;
-	c->s_wait += measured_span(t, c->s_since, now);
+	c->s_wait += slots_span(t, c->s_since, now);
 	c->s_since = 0;
 }
 
@@ -79,7 +79,7 @@ static void censor_pending(struct lthread *t, uint64_t end)
 static void count_slots(struct lthread *t, uint64_t end)
 {
 	const struct load_config *cfg = t->e->cfg;
-	uint64_t whole = t->t_want ? measured_span(t, t->t_want, end) : 0;
+	uint64_t whole = t->t_want ? slots_span(t, t->t_want, end) : 0;
 	uint64_t need = cfg->timeout_us * 1000;
 	if (whole < need)
 		need = whole;

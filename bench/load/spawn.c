@@ -73,6 +73,8 @@ static int start(struct spawn *sp, char **argv, char *err, size_t errlen)
 		/* --stats-fd: the one descriptor of ours it keeps */
 		if (sp->stats_fd >= 0)
 			fcntl(sp->stats_fd, F_SETFD, 0);
+		if (sp->counters_fd >= 0)
+			fcntl(sp->counters_fd, F_SETFD, 0);
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
@@ -231,10 +233,20 @@ int spawn_serve(struct spawn *sp, const char *opts, char *err, size_t errlen)
 	if ((sp->stats_fd = unnamed_file("server stats", err, errlen)) < 0)
 		return -1;
 	snprintf(fdnum, sizeof fdnum, "%d", sp->stats_fd);
+	/* its counters live in a memfd of ours that it maps as its stats
+	 * block: `accepted` read while the run goes on, at no cost to it */
+	char cfdnum[16] = "";
+	sp->counters_fd = memfd_create("server counters", MFD_CLOEXEC);
+	if (sp->counters_fd >= 0 && ftruncate(sp->counters_fd, sizeof(struct stats)) == 0) {
+		void *m = mmap(NULL, sizeof(struct stats), PROT_READ, MAP_SHARED, sp->counters_fd, 0);
+		sp->counters = m == MAP_FAILED ? NULL : m;
+	}
+	if (sp->counters)
+		snprintf(cfdnum, sizeof cfdnum, "%d", sp->counters_fd);
 	if (words_split(opts, &words, &nw, err, errlen) < 0)
 		return -1;
 	/* --port 0 first, so that a --port in OPTS (later) wins. */
-	char **argv = calloc((size_t)nw + 8, sizeof *argv);
+	char **argv = calloc((size_t)nw + 10, sizeof *argv);
 	int k = 0;
 	argv[k++] = self;
 	argv[k++] = "serve";
@@ -244,6 +256,10 @@ int spawn_serve(struct spawn *sp, const char *opts, char *err, size_t errlen)
 		argv[k++] = words[i];
 	argv[k++] = "--stats-fd";
 	argv[k++] = fdnum;
+	if (cfdnum[0]) {
+		argv[k++] = "--counters-fd";
+		argv[k++] = cfdnum;
+	}
 	argv[k] = NULL;
 	int rc = start(sp, argv, err, errlen);
 	free(argv);
@@ -251,10 +267,19 @@ int spawn_serve(struct spawn *sp, const char *opts, char *err, size_t errlen)
 	return rc < 0 ? rc : wait_ready(sp, 0, err, errlen);
 }
 
+int64_t spawn_accepted(const struct spawn *sp)
+{
+	/* serve fills in nworkers before it listens; a block still zero
+	 * after READY was never used (a Python model execs python) */
+	if (!sp || !sp->counters || !__atomic_load_n(&sp->counters->nworkers, __ATOMIC_RELAXED))
+		return -1;
+	return (int64_t)__atomic_load_n(&sp->counters->accepted, __ATOMIC_RELAXED);
+}
+
 void spawn_init(struct spawn *sp)
 {
 	memset(sp, 0, sizeof *sp);
-	sp->out_fd = sp->stats_fd = sp->err_fd = -1;
+	sp->out_fd = sp->stats_fd = sp->err_fd = sp->counters_fd = -1;
 	sp->ns.sock = -1;
 }
 
@@ -444,6 +469,12 @@ int spawn_stop(struct spawn *sp, json_t **stats, char *err, size_t errlen)
 		close(sp->stats_fd);
 		sp->stats_fd = -1;
 	}
+	if (sp->counters)
+		munmap((void *)sp->counters, sizeof(struct stats));
+	sp->counters = NULL;
+	if (sp->counters_fd >= 0)
+		close(sp->counters_fd);
+	sp->counters_fd = -1;
 	if (rc < 0)
 		keep_tail(sp);
 	if (sp->err_fd >= 0)

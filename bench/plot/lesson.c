@@ -11,7 +11,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "sockbench/live.h"
 #include "sockbench/plot.h"
+#include "sockbench/stopsig.h"
 #include "sockbench/sweep.h"
 #include "plot_int.h"
 
@@ -81,14 +83,57 @@ static int lesson_dir(const char *out, const char *name, bool quick, char *dir, 
 }
 
 /* The command line: -1 to go on, else the exit status. */
+/* --live-fd N: passed on to each of the lesson's sweeps (docs/live.md);
+ * --live: the view reads it, the sweeps are quiet meanwhile */
+static const char *live_fd;
+static bool want_view;
+static struct live *view;
+
+/* --live: the view on /dev/tty for the lesson's sweeps, one after the
+ * other; no terminal: the sweeps' progress lines, as without it. */
+static void view_start(void)
+{
+	static char fdtext[16];
+	char why[256];
+	int fd;
+	if (live_fd) {
+		fprintf(stderr, "sockbench lesson: --live with --live-fd: no view\n");
+		return;
+	}
+	stopsig_install(); /* first: ncurses then leaves SIGINT and SIGTERM to us */
+	view = live_start(&fd, why, sizeof why);
+	if (!view) {
+		fprintf(stderr, "sockbench lesson: --live: %s: the progress lines instead\n", why);
+		return;
+	}
+	snprintf(fdtext, sizeof fdtext, "%d", fd);
+	live_fd = fdtext;
+}
+
+/* Before the figures and any last word: the terminal back. */
+static void view_stop(void)
+{
+	if (!view)
+		return;
+	struct live_cost c;
+	live_stop(view, &c);
+	view = NULL;
+	live_fd = NULL;
+	printf("lesson: the live view drew %lld frames in %.1f s with %.2f s of CPU (%.2f%% of "
+	       "a core)\n",
+	       c.redraws, c.wall_s, c.cpu_s, c.wall_s > 0 ? 100 * c.cpu_s / c.wall_s : 0);
+}
+
 static int lesson_args(int argc, char **argv, const char **name, const char **out, bool *quick)
 {
+	live_fd = NULL;
+	want_view = false;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--list"))
 			return list();
 		if (!strcmp(argv[i], "--help")) {
-			printf("usage: sockbench lesson NAME [--quick] [--out DIR]   (--list: the "
-			       "lessons)\n"
+			printf("usage: sockbench lesson NAME [--quick] [--out DIR] [--live] [--live-fd N]   "
+			       "(--list: the lessons)\n"
 			       "A ready sweep and its figures for one teaching topic.\n");
 			return 0;
 		}
@@ -96,6 +141,10 @@ static int lesson_args(int argc, char **argv, const char **name, const char **ou
 			*quick = true;
 		else if (!strcmp(argv[i], "--out") && i + 1 < argc)
 			*out = argv[++i];
+		else if (!strcmp(argv[i], "--live"))
+			want_view = true;
+		else if (!strcmp(argv[i], "--live-fd") && i + 1 < argc)
+			live_fd = argv[++i]; /* checked by the sweep */
 		else if (argv[i][0] != '-' && !*name)
 			*name = argv[i];
 		else {
@@ -205,6 +254,12 @@ static int lesson_sweep(json_t *j, const char *path, bool quick, json_t *c, cons
 		json_object_foreach(json_object_get(c, "quick"), k, v) largs_key(&a, k, v);
 	largs_put(&a, "--out");
 	largs_put(&a, dir);
+	if (live_fd) {
+		largs_put(&a, "--live-fd");
+		largs_put(&a, live_fd);
+	}
+	if (view)
+		largs_put(&a, "--quiet");
 	a.v[a.n] = NULL;
 	return sweep_main(a.n, a.v);
 }
@@ -234,14 +289,17 @@ static int lesson_cases(json_t *j, const char *path, bool quick, const char *dir
 		snprintf(sub[i], sizeof sub[i], "%s/%s", dir, name);
 		dirs[i] = sub[i];
 		labels[i] = name;
-		printf("lesson case %zu of %zu: %s\n", i + 1, n, name);
-		fflush(stdout);
+		if (!view) {
+			printf("lesson case %zu of %zu: %s\n", i + 1, n, name);
+			fflush(stdout);
+		}
 		int rc = lesson_sweep(j, path, quick, c, sub[i]);
 		if (rc == 2 || rc >= 128)
 			return rc;
 		if (rc > worst)
 			worst = rc;
 	}
+	view_stop();
 	char out[SB_DIR_MAX + 40];
 	snprintf(out, sizeof out, "%s/plots", dir);
 	int prc = plot_dirs(dirs, labels, (int)n, out, NULL, false) ? 1 : 0;
@@ -271,10 +329,14 @@ int lesson_main(int argc, char **argv)
 	printf("lesson %s: %s\n", name, json_string_value(json_object_get(j, "description")));
 	fflush(stdout);
 	int rc, prc = 0;
+	if (want_view)
+		view_start();
 	if (json_is_array(json_object_get(j, "cases"))) {
 		rc = lesson_cases(j, path, quick, dir);
+		view_stop(); /* a case that stopped the lesson */
 	} else {
 		rc = lesson_sweep(j, path, quick, NULL, dir);
+		view_stop();
 		/* a usage error, a stop (128 + signal), or no results directory:
 		 * there is nothing to plot */
 		if (rc == 2 || rc >= 128 || access(dir, F_OK) != 0) {

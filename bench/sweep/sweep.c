@@ -46,7 +46,7 @@ static json_t *failed_run(const char *why)
 {
 	json_t *o =
 	    json_pack("{s:s, s:n, s:n, s:n, s:n, s:n, s:n, s:n, s:n, s:n, s:[], s:[], s:b, s:s}",
-		      "schema", "sockbench.run/1", "tool", "started_at", "duration_s",
+		      "schema", "sockbench.run/2", "tool", "started_at", "duration_s",
 		      "environment", "config", "load", "server", "kernel", "accept_queue",
 		      "explain", "warnings", "generator_bound", 0, "error", why);
 	return o;
@@ -153,6 +153,7 @@ static void exec_load(const struct sweep *w, const int *idx, const char *tmp, in
 		fprintf(stderr, "sockbench sweep: the run's command line does not fit\n");
 		_exit(3);
 	}
+	sweep_live_child(w, argv);
 	execv(w->self, argv);
 	fprintf(stderr, "sockbench sweep: exec %s: %s\n", w->self, strerror(errno));
 	_exit(127);
@@ -309,6 +310,7 @@ static int run_one(struct sweep *w, uint64_t cell, const int *idx, int rep, char
 		snprintf(why, sizeof why, "%s: cannot write (%s)", f.err, strerror(errno));
 		return unwritable(w, f.tmp, f.err, why);
 	}
+	sweep_live_run(w, idx);
 	double t0 = clock_now_s();
 	struct pidns ns;
 	char why[400];
@@ -346,6 +348,7 @@ static int run_one(struct sweep *w, uint64_t cell, const int *idx, int rep, char
 	tally(w, run, wall);
 	headline(run, last, lastlen);
 	append_line(w, f.name, run, last);
+	sweep_live_run_end(w, run);
 	json_decref(run);
 	return 0;
 }
@@ -507,7 +510,7 @@ static void run_all(struct sweep *w)
 			sweep_progress(w, i, key, last, tty);
 		}
 	}
-	if (tty && !w->sp.quiet)
+	if (tty && !w->sp.quiet && !w->view)
 		fputc('\n', stderr);
 }
 
@@ -538,9 +541,9 @@ static int finish(struct sweep *w, int argc, char **argv)
 				w->overhead_sum / w->overhead_n, w->overhead_max);
 	}
 	spec_free(&w->sp);
+	json_decref(w->live_cost);
 	return rc;
 }
-
 static int sweep_once(struct sweep *w, int argc, char **argv)
 {
 	int rc = setup(w, argc, argv);
@@ -553,7 +556,9 @@ static int sweep_once(struct sweep *w, int argc, char **argv)
 	stopsig_install();
 	signal(SIGPIPE, SIG_IGN);
 	w->t0 = clock_now_s();
+	sweep_live_init(w);
 	run_all(w);
+	sweep_live_stop(w);
 	if (w->unwritable[0]) {
 		/* one message: summaries would fail the same way */
 		fprintf(stderr,
@@ -576,7 +581,6 @@ int sweep_main(int argc, char **argv)
 	int rc = sweep_once(&w, argc, argv);
 	if (w.lockfd >= 0)
 		close(w.lockfd);
-	w.lockfd = -1;
 	return rc;
 }
 

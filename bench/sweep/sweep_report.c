@@ -191,6 +191,8 @@ int sweep_write_sweep_json(struct sweep *w, int argc, char **argv, bool finished
 						      w->overhead_sum / w->overhead_n, "max",
 						      w->overhead_max, "runs", w->overhead_n)
 					  : json_null());
+	if (w->live_cost) /* --live: the view's own CPU and redraws */
+		json_object_set(o, "live", w->live_cost);
 	char path[700];
 	snprintf(path, sizeof path, "%s/sweep.json", w->dir);
 	int rc = json_write_atomic(o, path, err, errlen);
@@ -202,7 +204,7 @@ int sweep_write_sweep_json(struct sweep *w, int argc, char **argv, bool finished
 
 void sweep_progress(struct sweep *w, int i, const char *cell, const char *last, bool tty)
 {
-	if (w->sp.quiet)
+	if (w->sp.quiet || w->view) /* the view shows the progress */
 		return;
 	double el = clock_now_s() - w->t0;
 	int ran = w->done - w->skipped;

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "sockbench/livefd.h"
 #include "sweep_spec.h"
 
 struct sweep {
@@ -22,7 +23,23 @@ struct sweep {
 	int lockfd;	   /* flock on the results directory while the sweep runs */
 	char sweep_id[17]; /* json_digest of the spec's identity */
 	double t0;
+	struct livefd live; /* --live-fd (sweep_live.c) */
+	struct live *view;  /* --live: the view reading that stream, or NULL */
+	json_t *live_cost;  /* what the view cost (sweep.json "live"), or NULL */
+	bool live_warned;
 };
+
+/* sweep_live.c: the live stream of a sweep (docs/live.md).  Init: the
+ * descriptor made ready (close-on-exec; 0-2 moved up, as a run's child
+ * has its own stdio); run and run_end: the lines around a run; child: in
+ * the run's child, the descriptor kept across exec and `--live-fd N`
+ * added to load's argv (which has room: sweep_cell_argv). */
+void sweep_live_init(struct sweep *w);
+void sweep_live_run(struct sweep *w, const int *idx);
+void sweep_live_run_end(struct sweep *w, json_t *run);
+void sweep_live_child(const struct sweep *w, char **argv);
+/* --live: the view ends (the terminal restored) before the last words. */
+void sweep_live_stop(struct sweep *w);
 
 /* {"backlog": "8", ...}: the cell's value of every axis. */
 json_t *sweep_values_json(const struct sweep *w, const int *idx);

@@ -158,6 +158,15 @@ static int own_option(struct sweep_spec *sp, const char *name, const char *val, 
 			return -1;
 		}
 		sp->repeat = (int)r;
+	} else if (!strcmp(name, "live-fd")) {
+		char *e;
+		long fd = strtol(val, &e, 10);
+		if (!*val || *e || fd < 0 || fd > (1 << 20)) {
+			snprintf(err, errlen, "--live-fd: expected an open descriptor's number, got '%s'",
+				 val);
+			return -1;
+		}
+		sp->live_fd = (int)fd;
 	} else if (!strcmp(name, "server-cmd") || !strcmp(name, "server_cmd")) {
 		return spec_add_server_cmd(sp, val, err, errlen);
 	} else {
@@ -176,6 +185,8 @@ static int flag_option(struct sweep_spec *sp, const char *name)
 		sp->host_netns = true;
 	else if (!strcmp(name, "quiet"))
 		sp->quiet = true;
+	else if (!strcmp(name, "live"))
+		sp->live = true;
 	else if (!strcmp(name, "help"))
 		sp->help = true;
 	else
@@ -349,6 +360,7 @@ int spec_parse(struct sweep_spec *sp, int argc, char **argv, char *err, size_t e
 {
 	memset(sp, 0, sizeof *sp);
 	sp->repeat = 1;
+	sp->live_fd = -1;
 	err[0] = '\0';
 	/* --config first, whatever its place: the command line overrides it. */
 	for (int i = 1; i < argc; i++)
@@ -474,5 +486,8 @@ void spec_usage(FILE *f)
 	    "  --resume          skip runs whose file exists\n"
 	    "  --dry-run         print the run list and an estimated duration\n"
 	    "  --host-netns      run on the host's network namespace (no sysctl axes)\n"
-	    "  --quiet           no progress output\n");
+	    "  --quiet           no progress output\n"
+	    "  --live            a full-screen view of the runs on the terminal (/dev/tty)\n"
+	    "  --live-fd N       the live stream on this open descriptor: each run's\n"
+	    "                    load stream between run and run_end lines (docs/live.md)\n");
 }

@@ -40,7 +40,9 @@ struct sweep_spec {
 	const struct knob *knob[SWEEP_MAX_AXES];
 	char **canon[SWEEP_MAX_AXES]; /* each value's canonical text (sweep_ident.c) */
 	int repeat;
+	int live_fd; /* --live-fd: the live stream's descriptor, -1 unless given */
 	bool resume, dry_run, host_netns, quiet, help;
+	bool live; /* --live: the full-screen view (bench/live) of the runs */
 	char out[512];
 	char config[512];
 	char server_cmd[2048]; /* the unnamed --server-cmd CMD */

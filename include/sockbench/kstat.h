@@ -30,6 +30,17 @@ extern const char *const kstat_names[];
  * after the histogram's 1% bucket error. */
 #define TCP_SYN_RETRY_NS 900000000ull
 
+/* When the next SYN of a connect() that has waited `waited_ns` since its
+ * first SYN leaves, in ns since that first SYN.  The retransmission
+ * timer starts at TCP_TIMEOUT_INIT (1 s) and doubles after each
+ * retransmission (tcp_retransmit_timer, net/ipv4/tcp_timer.c), except
+ * that with net.ipv4.tcp_syn_linear_timeouts = L (Linux >= 6.5; `linear`
+ * L, 0 where absent) a SYN_SENT socket keeps 1 s while it has sent at
+ * most L retransmissions: L = 4 gives 1, 2, 3, 4, 5, 7, 11, 19, 35 s
+ * (measured: KERNEL-NOTES), L = 0 gives 1, 3, 7, 15, 31, 63 s.  Pure: the
+ * count of tcp_syn_retries is not applied (the connect times out then). */
+uint64_t kstat_syn_retry_next(int linear, uint64_t waited_ns);
+
 #define KSTAT_MAX 40 /* room for kstat_names, which must stay shorter */
 
 /* v[i] is the value of kstat_names[i]; have[i] is false when this kernel

@@ -57,6 +57,8 @@ struct load_config {
 	char sources_text[256];
 	char json_path[1024];
 	char jsonl_path[1024];
+	int live_fd; /* --live-fd: the live stream's descriptor, -1 unless given */
+	bool live;   /* --live: the full-screen view (bench/live) */
 	bool quiet;
 	enum load_close close_how; /* --close */
 	bool unread;		   /* --unread: leave with a reply unread */

@@ -50,6 +50,7 @@ struct serve_config {
 	uint32_t http_body;
 	char stats_path[1024];
 	int stats_fd; /* --stats-fd: -1 unless given */
+	int counters_fd; /* --counters-fd: the counter block's file; -1 unless given */
 };
 
 /* The options of `serve`, one row each (serve_opts.c). */

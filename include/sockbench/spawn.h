@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "sockbench/pidns.h"
+#include "sockbench/stats.h"
 #include "sockbench/words.h"
 
 struct spawn {
@@ -19,6 +20,8 @@ struct spawn {
 	int port;
 	bool ready_line;   /* READY seen (else: found its LISTEN socket) */
 	int stats_fd;	   /* --serve: the server writes its stats here (--stats-fd) */
+	int counters_fd;   /* --serve: the server's counter block (--counters-fd) */
+	const struct stats *counters; /* that block, mapped read-only (NULL: none) */
 	int err_fd;	   /* its stderr: a file without a name (O_TMPFILE, memfd) */
 	char *err_tail;	   /* after a failed spawn_stop: the end of its stderr (free) */
 	bool died;	   /* exited during the run (reaped; status below) */
@@ -44,6 +47,10 @@ int spawn_cmd(struct spawn *sp, const char *cmd, int backlog, unsigned recv_size
  * again where it listened. */
 int spawn_cmd_at(struct spawn *sp, const char *cmd, int port, int backlog, unsigned recv_size,
 		 char *err, size_t errlen);
+/* The server's `accepted` so far, read live from its counter block (a
+ * --serve server of ours: sockbench's own models keep their counters
+ * there); -1 when unknown (--server-cmd, a Python model, no block). */
+int64_t spawn_accepted(const struct spawn *sp);
 /* Read and discard what the child printed (call now and then). */
 void spawn_drain(struct spawn *sp);
 /* Has the server exited by itself (killed, crashed)?  Reaps it and keeps

@@ -50,6 +50,10 @@ struct stats {
 
 /* Allocate a zeroed shared block; NULL on failure (errno set). */
 struct stats *stats_new(void);
+/* The block in the file fd (a memfd of load's, --counters-fd), which is
+ * sized to it: the process that made the file reads the counters live
+ * (spawn_accepted).  NULL on failure (errno set). */
+struct stats *stats_map(int fd);
 void stats_free(struct stats *st);
 void stats_error(struct stats *st, int errnum);
 /* One more connection being served (accepted and not refused), unless

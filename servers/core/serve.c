@@ -204,6 +204,19 @@ static int prepare(const struct serve_config *c)
 	return 0;
 }
 
+/* The shared counter block.  --counters-fd: it lives in load's file, so
+ * that load reads `accepted` while the run goes on (no pipe, no system
+ * call on our side); the mapping stays, the descriptor goes (no child
+ * needs it). */
+static struct stats *stats_block(const struct serve_config *c)
+{
+	if (c->counters_fd < 0)
+		return stats_new();
+	struct stats *st = stats_map(c->counters_fd);
+	close(c->counters_fd);
+	return st;
+}
+
 int serve_main(int argc, char **argv)
 {
 	static struct serve_config cfg;
@@ -244,7 +257,7 @@ int serve_main(int argc, char **argv)
 	s.stop_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	net_raise_nofile();
 	s.reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	s.st = stats_new();
+	s.st = stats_block(&cfg);
 	if (s.stop_fd < 0 || !s.st) {
 		fprintf(stderr, "sockbench serve: setup: %s\n", strerror(errno));
 		return 1;

@@ -135,6 +135,12 @@ static const struct optab_row serve_rows[] = {
      OPTAB_NUM(C, stats_fd), .min = 0, .max = 1 << 20, .unset = -1, .flags = OPTF_NOJSON,
      .no_axis = "a descriptor load passes to the server it starts, whose stats are merged "
 		"into the run JSON"},
+    {"counters-fd", OPTK_INT, NULL, "N",
+     "keep the live counters in this open file (shared memory):\n"
+     "the load that started the server reads `accepted` there",
+     OPTAB_NUM(C, counters_fd), .min = 0, .max = 1 << 20, .unset = -1, .flags = OPTF_NOJSON,
+     .no_axis = "a descriptor load passes to the server it starts (the live stream's "
+		"server_accepted)"},
     {NULL},
 };
 
@@ -171,7 +177,7 @@ void serve_usage(FILE *f)
 }
 
 /* Options every model takes: which model, and where its stats go. */
-static const char *const always[] = {"model", "stats", "stats-fd", NULL};
+static const char *const always[] = {"model", "stats", "stats-fd", "counters-fd", NULL};
 
 static bool listed(const char *const *v, const char *name)
 {

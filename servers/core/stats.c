@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "sockbench/stats.h"
 
@@ -12,6 +13,17 @@ struct stats *stats_new(void)
 	void *p = mmap(NULL, sizeof(struct stats), PROT_READ | PROT_WRITE,
 		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	return p == MAP_FAILED ? NULL : p;
+}
+
+struct stats *stats_map(int fd)
+{
+	if (ftruncate(fd, (off_t)sizeof(struct stats)) < 0)
+		return NULL;
+	void *p = mmap(NULL, sizeof(struct stats), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	memset(p, 0, sizeof(struct stats));
+	return p;
 }
 
 void stats_free(struct stats *st)

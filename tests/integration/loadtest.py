@@ -52,7 +52,10 @@ SYSCTLS = {
 }
 
 LATENCY_KEYS = ["min", "p50", "p90", "p99", "p999", "max", "mean"]
-INTERVAL_KEYS = {"t_s", "requests", "connects", "bytes", "p99_us", "errors"}
+INTERVAL_KEYS = {"t_s", "requests", "connects", "bytes", "p50_us", "p99_us",
+                 "errors", "established", "served", "starved",
+                 "syn_retry_waiting", "listen_overflows", "accept_queue",
+                 "server_accepted"}
 
 SERVE_CONFIG_KEYS = [
     "model", "proto", "bind", "port", "backlog", "recv_size", "send",
@@ -356,7 +359,7 @@ def check_run_shape(t, j, started_server=None, failed=False):
            "warnings", "generator_bound", "error"]
     missing = [k for k in top if k not in j]
     t.eq("JSON top-level keys missing", [], missing)
-    t.eq("JSON schema", "sockbench.run/1", j.get("schema"))
+    t.eq("JSON schema", "sockbench.run/2", j.get("schema"))
     t.eq("JSON tool.name", "sockbench", dig(j, "tool.name"))
     _type_check(t, "tool.version", dig(j, "tool.version"), "str")
     sa = j.get("started_at")
@@ -483,7 +486,15 @@ def check_run_shape(t, j, started_server=None, failed=False):
                 break
             ok = (is_num(iv["t_s"]) and all(is_int(iv[k]) for k in (
                 "requests", "connects", "bytes", "errors")) and
-                (iv["p99_us"] is None or is_num(iv["p99_us"])))
+                (iv["p99_us"] is None or is_num(iv["p99_us"])) and
+                (iv["p50_us"] is None or is_num(iv["p50_us"])) and
+                all(is_int(iv[k]) for k in ("established",
+                                            "syn_retry_waiting")) and
+                all(iv[k] is None or is_int(iv[k]) for k in (
+                    "served", "starved", "listen_overflows",
+                    "server_accepted")) and
+                (iv["accept_queue"] is None or
+                 set(iv["accept_queue"]) == {"len", "limit"}))
             if not t.check(ok, f"JSON load.intervals[{i}] types",
                            "t_s number, counts integers, p99_us number or "
                            "null", iv):

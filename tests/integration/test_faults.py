@@ -237,8 +237,8 @@ def check_out_dir(t, out, what, tmp_must_be_empty):
                       f" bytes: a partial file)")
             continue
         if not (isinstance(run, dict) and run.get("schema") ==
-                "sockbench.run/1" and isinstance(run.get("sweep"), dict)):
-            t._record(f"{what}: runs/{n}: expected a sockbench.run/1 object "
+                "sockbench.run/2" and isinstance(run.get("sweep"), dict)):
+            t._record(f"{what}: runs/{n}: expected a sockbench.run/2 object "
                       f"with a 'sweep' key, actual {str(run)[:200]}")
             continue
         runs[n] = run

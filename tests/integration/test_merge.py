@@ -181,7 +181,7 @@ def test_merge_two(t):
     r = merge(t, [INPUTS["a"], INPUTS["b"]])
     m = r.json
     t.require(m is not None, f"merge wrote no JSON: {r.describe()}")
-    t.eq("merged schema", "sockbench.run/1", m.get("schema"))
+    t.eq("merged schema", "sockbench.run/2", m.get("schema"))
     lt.check_run_shape(t, m, started_server=None)
     if INPUTS["requests_ok"]:
         t.eq("merged load.requests.completed", 2000,

@@ -93,9 +93,9 @@ def test_help_is_config(t):
                   "--conns", "1", "--threads", "1", "--quiet"], timeout=30)
     j = require_run(t, r)
     for cmd, part, outputs in (("serve", "server",
-                                {"stats", "stats-fd", "help"}),
+                                {"stats", "stats-fd", "counters-fd", "help"}),
                                ("load", "load",
-                                {"json", "jsonl", "quiet", "help"})):
+                                {"json", "jsonl", "live-fd", "quiet", "help"})):
         rc, opts = help_options(cmd)
         t.eq(f"{cmd} --help exit status", 0, rc)
         names = {o.replace("-", "_") for o in opts - outputs}

@@ -114,6 +114,8 @@ static const char *sample(const struct optab_row *r)
 	    {"jsonl", "/tmp/x.jsonl"},
 	    {"stats", "/tmp/x.stats"},
 	    {"stats-fd", "3"},
+	    {"counters-fd", "3"},
+	    {"live-fd", "3"},
 	};
 	for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++)
 		if (!strcmp(samples[i].name, r->name))
