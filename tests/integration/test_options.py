@@ -95,7 +95,7 @@ def test_help_is_config(t):
     for cmd, part, outputs in (("serve", "server",
                                 {"stats", "stats-fd", "counters-fd", "help"}),
                                ("load", "load",
-                                {"json", "jsonl", "live-fd", "quiet", "help"})):
+                                {"json", "jsonl", "live-fd", "live", "quiet", "help"})):
         rc, opts = help_options(cmd)
         t.eq(f"{cmd} --help exit status", 0, rc)
         names = {o.replace("-", "_") for o in opts - outputs}
