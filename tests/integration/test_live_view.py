@@ -63,11 +63,26 @@ def pane():
     return tmux("capture-pane", "-p", "-t", "live")
 
 
+def exited(p):
+    """The command's exit status printed (not the typed `echo EXIT=$?`)."""
+    return re.search(r"^EXIT=\d+", p, re.M)
+
+
 def new_session(lang):
     tmux("kill-session", "-t", "live", check=False)
-    tmux("new-session", "-d", "-x", "120", "-y", "36", "-s", "live",
-         f"env -i PATH={os.environ.get('PATH', '/usr/bin:/bin')} TERM=screen "
-         f"LANG={lang} PS1='{PROMPT}' bash --norc --noprofile")
+    # the last session gone, the tmux server exits: a new-session that
+    # reaches it while it does says "server exited unexpectedly"; again
+    for attempt in range(20):
+        r = subprocess.run(
+            ["tmux", "-L", SOCK, "new-session", "-d", "-x", "120", "-y", "36", "-s",
+             "live", f"env -i PATH={os.environ.get('PATH', '/usr/bin:/bin')} TERM=screen "
+             f"LANG={lang} PS1='{PROMPT}' bash --norc --noprofile"],
+            capture_output=True, text=True, timeout=10)
+        if r.returncode == 0:
+            break
+        time.sleep(0.1)
+    else:
+        fail(f"tmux new-session: {r.stderr.strip()}")
     wait_for(lambda p: PROMPT.rstrip() in p, 5, "the shell's prompt")
 
 
@@ -130,7 +145,7 @@ def test_view(t):
     sf = len(re.findall(r"[\u2581-\u2588]", first.split("connects/s")[-1]))
     ss = len(re.findall(r"[\u2581-\u2588]", second.split("connects/s")[-1]))
     t.check(ss > sf, "the sparkline grows", f"> {sf} marks", ss)
-    p = wait_for(lambda s: "EXIT=" in s, 8, "the end of the replay")
+    p = wait_for(exited, 8, "the end of the replay")
     check_restored(t, p, 0)
 
 
@@ -138,7 +153,7 @@ def test_fast(t):
     new_session("C.UTF-8")
     start = time.monotonic()
     replay("--speed 4")
-    p = wait_for(lambda s: "EXIT=" in s, 6, "the end of the replay")
+    p = wait_for(exited, 6, "the end of the replay")
     took = time.monotonic() - start
     # 3 s of run at x4, and the last frame held 1 s
     t.check(took < 3.0, "--speed 4 takes a quarter of the run (+1 s)",
@@ -154,7 +169,7 @@ def test_interrupt(t):
     wait_for(lambda p: re.search(r"t 0\.[5-9] s of", p), 5,
              "the view, 0.5 s into the run")
     tmux("send-keys", "-t", "live", "C-c")
-    p = wait_for(lambda s: "EXIT=" in s, 3, "the replay to stop")
+    p = wait_for(exited, 3, "the replay to stop")
     check_restored(t, p, 130)
     t.check("stopped by SIGINT" in p, "the stop named", "stopped by SIGINT", p)
 
@@ -166,7 +181,7 @@ def test_ascii(t):
     t.check(re.search(r"\[#+\]", p), "the queue bar in ASCII", "[####]", p)
     t.check(not re.search(r"[\u2581-\u2588]", p), "no block characters",
             "none", p)
-    p = wait_for(lambda s: "EXIT=" in s, 6, "the end of the replay")
+    p = wait_for(exited, 6, "the end of the replay")
     check_restored(t, p, 0)
 
 
@@ -240,7 +255,7 @@ def test_load_live(t):
         t.check(re.search(r"dropped SYNs/ACKs \(ListenOverflows\): [1-9]", p),
                 f"{name} capture: dropped SYNs counted", "> 0", p)
     t.check(first != second, "the two captures differ", "a change", "none")
-    p = wait_for(lambda s: "EXIT=" in s, 8, "the end of the run")
+    p = wait_for(exited, 8, "the end of the run")
     check_restored(t, p, 0)
     t.check("explain:" in p, "the summary after the view", "explain lines", p)
     run = json.load(open(LIVE_RUN))
@@ -258,7 +273,7 @@ def test_load_live_interrupt(t):
     live_load()
     wait_for(lambda p: re.search(r"t 0\.[5-9] s of", p), 6, "the live view")
     tmux("send-keys", "-t", "live", "C-c")
-    p = wait_for(lambda s: "EXIT=" in s, 3, "load to stop")
+    p = wait_for(exited, 3, "load to stop")
     check_restored(t, p, 130)
     run = json.load(open(LIVE_RUN))
     t.eq("the run JSON names the stop", "interrupted by SIGINT", run.get("error"))
@@ -280,7 +295,7 @@ def test_lesson_live(t):
             "backlog=1", p1)
     t.check(re.search(r"most waiting this run: 33", p2) or
             re.search(r"\d+ waiting of 33", p2), "run 2: a queue of 33", "33", p2)
-    p = wait_for(lambda s: "EXIT=" in s, 15, "the lesson's end")
+    p = wait_for(exited, 15, "the lesson's end")
     check_restored(t, p, 0)
     t.check("open " in p and "index.html" in p, "the lesson's last line after the view",
             "open …/index.html", p)
