@@ -3,6 +3,24 @@ size from its IHDR header, a results directory's run files."""
 import glob, json, os, struct
 
 
+class Checks:
+    """Counted checks: `check(ok, what, expected, actual)` prints a FAIL
+    line with both values; passed and failed for the last line."""
+
+    def __init__(self, verbose=False):
+        self.passed = self.failed = 0
+        self.verbose = verbose
+
+    def check(self, ok, what, expected, actual):
+        if ok:
+            self.passed += 1
+            if self.verbose:
+                print(f"  ok   {what}")
+        else:
+            self.failed += 1
+            print(f"    FAIL: {what}: expected {expected}, actual {actual}")
+
+
 def png_size(path):
     with open(path, "rb") as f:
         head = f.read(24)

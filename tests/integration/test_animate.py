@@ -18,20 +18,13 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--bin", default=os.environ.get("SOCKBENCH_BIN", "build/sockbench"))
 args = ap.parse_args()
 BIN = os.path.abspath(args.bin)
-passed = failed = 0
-
-
-def check(ok, what, expected, actual):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print(f"    FAIL: {what}: expected {expected}, actual {actual}")
 
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from figlib import gif_frames, runs_of  # noqa: E402
+from figlib import Checks, gif_frames, runs_of  # noqa: E402
+
+CK = Checks()
+check = CK.check
 
 RETRY_NS = 900_000_000  # TCP_SYN_RETRY_NS: under it, connected at once
 
@@ -139,5 +132,5 @@ finally:
 
 took = time.monotonic() - t0
 check(took < 20, "test duration", "< 20 s", f"{took:.1f} s")
-print(f"{passed} passed, {failed} failed ({took:.1f} s)")
-sys.exit(1 if failed else 0)
+print(f"{CK.passed} passed, {CK.failed} failed ({took:.1f} s)")
+sys.exit(1 if CK.failed else 0)

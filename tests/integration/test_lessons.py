@@ -13,21 +13,13 @@ ap.add_argument("--lesson", required=True)
 args = ap.parse_args()
 BIN = os.path.abspath(args.bin)
 SRC = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-passed = failed = 0
-
-
-def check(ok, what, expected, actual):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"  ok   {what}")
-    else:
-        failed += 1
-        print(f"  FAIL {what}: expected {expected}, actual {actual}")
 
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from figlib import png_size, runs_of  # noqa: E402
+from figlib import Checks, png_size, runs_of  # noqa: E402
+
+CK = Checks(verbose=True)
+check = CK.check
 
 
 def caption(stdout, fig):
@@ -236,5 +228,5 @@ try:
 finally:
     shutil.rmtree(tmp, ignore_errors=True)
 
-print(f"{args.lesson}: {passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+print(f"{args.lesson}: {CK.passed} passed, {CK.failed} failed")
+sys.exit(1 if CK.failed else 0)

@@ -14,20 +14,13 @@ ap.add_argument("--bin", default=os.environ.get("SOCKBENCH_BIN", "build/sockbenc
 ap.add_argument("--lessons", default="backlog,somaxconn,models,recv-size,send,thundering-herd,ports")
 args = ap.parse_args()
 BIN = os.path.abspath(args.bin)
-passed = failed = 0
-
-
-def check(ok, what, expected, actual):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print(f"    FAIL: {what}: expected {expected}, actual {actual}")
 
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from figlib import png_size, runs_of  # noqa: E402
+from figlib import Checks, png_size, runs_of  # noqa: E402
+
+CK = Checks()
+check = CK.check
 
 
 # What each lesson must draw (SPEC section 8 figures that fit its axes).
@@ -232,7 +225,7 @@ try:
                 e = r["load"]["errors"].get("EADDRNOTAVAIL", 0)
                 check((e > 0) == (n > 1000), f"{n} conns over 1000 ports: EADDRNOTAVAIL",
                       "> 0" if n > 1000 else 0, e)
-        print(f"{'PASS' if not failed else 'DONE'} lesson {lesson} ({took:.1f}s)")
+        print(f"{'PASS' if not CK.failed else 'DONE'} lesson {lesson} ({took:.1f}s)")
 
     # gnuplot missing: a clear message, exit 1, data files still there.
     print("RUN  plot without gnuplot")
@@ -253,5 +246,5 @@ try:
 finally:
     shutil.rmtree(tmp, ignore_errors=True)
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+print(f"{CK.passed} passed, {CK.failed} failed")
+sys.exit(1 if CK.failed else 0)
