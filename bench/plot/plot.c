@@ -184,13 +184,31 @@ static int xy_series(struct plot *p, const char *fig, const char *x, yfn y, yfn 
 	return ns;
 }
 
-/* The last (largest x) point of each series, as "name V at X" phrases. */
+/* The caption's numbers, as "name V at X" phrases: each series' last
+ * (largest x) point; a figure of one series gives all of its points (the
+ * trend is what it shows: "2 at backlog 1, 9 at backlog 8, ..."). */
 static void last_points(json_t *rows, const char *xname, const char *fmt, char *out, size_t len)
 {
 	const char *k;
 	json_t *v;
 	size_t n = 0;
 	out[0] = '\0';
+	if (json_object_size(rows) == 1) { /* one series: every point, the trend */
+		json_object_foreach(rows, k, v)
+		{
+			size_t i;
+			json_t *pt;
+			n = sb_appendf(out, len, n, "%s:", k);
+			json_array_foreach(v, i, pt)
+			{
+				char num[64];
+				snprintf(num, sizeof num, fmt, json_number_value(json_array_get(pt, 1)));
+				n = sb_appendf(out, len, n, "%s %s at %s %.0f", i ? "," : "", num, xname,
+					       json_number_value(json_array_get(pt, 0)));
+			}
+		}
+		return;
+	}
 	json_object_foreach(rows, k, v)
 	{
 		json_t *last = json_array_get(v, json_array_size(v) - 1);
