@@ -36,6 +36,9 @@ set xlabel "reply size (bytes)"
 set ylabel "replies that arrived whole (%)  (filled points)"
 set y2label "replies lost  (open points, where > 0)"
 
+# many series (the C servers and Python's): the key goes under the plot,
+# which keeps the whole width
+if (N > 4) { set key at screen 0.5, screen 0.15 center top horizontal maxrows 3 Left reverse noenhanced font ",13" width 1 samplen 2; set bmargin 10 }
 WAIT_KEY = WAITED ? ", keyentry with points pt 6 ps 4 lw 2.5 lc rgb '#404040' title \"got nothing: served one at a time\"" : ""
 @BEGIN_PNG
 plot for [i=1:N] f(i) using ($1 * 2**dx(i)):2:3:4 axes x1y1 with yerrorbars lw LW pt pt(i) ps 1.4*PS lc rgb col(i) title ttl(i), \
