@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "sockbench/kstat.h"
 #include "sockbench/net.h"
 #include "sockbench/optab.h"
 
@@ -78,5 +79,12 @@ json_t *load_config_json(const struct load_config *c);
 int load_main(int argc, char **argv);
 /* `sockbench merge RUN.json...` */
 int merge_main(int argc, char **argv);
+/* `sockbench probe --port N` (bench/load/probe.c): on a server's host,
+ * accept-queue samples and counter snapshots as JSON lines. */
+int probe_main(int argc, char **argv);
+/* {"ListenOverflows": 12, ...}: the counters present, absolute values. */
+json_t *probe_counters_json(const struct kstat *k);
+/* Back from such an object (0; -1 when it is not one). */
+int probe_counters_parse(const json_t *o, struct kstat *k);
 
 #endif
