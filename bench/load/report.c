@@ -37,6 +37,7 @@ void run_free(struct run *r)
 	lstats_free(&r->ls);
 	json_decref(r->server);
 	json_decref(r->env);
+	json_decref(r->server_env);
 	json_decref(r->warnings);
 	json_decref(r->explain);
 	json_decref(r->leave);
@@ -263,6 +264,9 @@ json_t *run_json(const struct run *r)
 	SET(o, "started_at_ms", INT(r->started_at_ms));
 	SET(o, "duration_s", json_real(r->duration_s));
 	SET(o, "environment", r->env ? json_incref(r->env) : json_null());
+	/* --server-host: the server's host has its own (from probe's hello) */
+	if (r->cfg->server_host[0])
+		SET(o, "server_environment", r->server_env ? json_incref(r->server_env) : json_null());
 	SET(cfg, "server", r->scfg ? serve_config_json(r->scfg) : json_null());
 	SET(cfg, "load", load_config_json(r->cfg));
 	SET(cfg, "target", json_string(r->target));
@@ -308,6 +312,9 @@ json_t *run_json(const struct run *r)
 
 	json_t *k = json_object();
 	SET(k, "delta", r->have_k ? kstat_delta_json(&r->k0, &r->k1) : json_null());
+	/* where the counters were read: "server" is --server-host's host,
+	 * "local" this one (the generator's, and the server's when local) */
+	SET(k, "host", json_string(r->cfg->server_host[0] ? "server" : "local"));
 	SET(o, "kernel", k);
 	if (r->have_aq) {
 		json_t *aq = json_object(), *smp = json_array();
@@ -320,6 +327,7 @@ json_t *run_json(const struct run *r)
 			json_array_append_new(smp, p);
 		}
 		SET(aq, "samples", smp);
+		SET(aq, "host", json_string(r->cfg->server_host[0] ? "server" : "local"));
 		SET(o, "accept_queue", aq);
 	} else {
 		SET(o, "accept_queue", json_null());

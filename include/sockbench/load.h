@@ -30,6 +30,7 @@ enum load_restart { RESTART_OFF, RESTART_SAME, RESTART_REUSEADDR, RESTART_NO_REU
 extern const char *const load_restart_names[];
 
 #define LOAD_MAX_SOURCES 256
+#define LOAD_MAX_SSH_OPTS 16
 
 struct load_config {
 	enum load_mode mode;
@@ -37,6 +38,10 @@ struct load_config {
 	char serve_opts[2048]; /* --serve "..." */
 	bool serve;	       /* --serve given ("" = a default epoll server) */
 	char server_cmd[2048]; /* --server-cmd '...' */
+	char server_host[256]; /* --server-host [USER@]HOST: serve there over ssh */
+	char ssh_opt[LOAD_MAX_SSH_OPTS][256]; /* --ssh-opt, each passed as -o OPT */
+	int nssh_opt;
+	char remote_bin[512]; /* --remote-bin: sockbench on the server's host */
 	int conns;
 	int threads;
 	uint64_t duration_us;
