@@ -352,6 +352,33 @@ static void remote_probe(struct run *r, struct spawn *sp)
 		     "(sock_diag)", sp->remote->host);
 }
 
+/* --serve, --server-cmd or --server-host: start it; -1 with r->error. */
+static int start_server(struct run *r, struct spawn *sp)
+{
+	const struct load_config *c = r->cfg;
+	char err[512];
+	/* {backlog} and {recv_size} of a --server-cmd: serve's defaults,
+	 * from its option table (a sweep fills in its own values first) */
+	struct serve_config d;
+	serve_defaults(&d);
+	int s = c->server_host[0] ? remote_serve(sp, c, c->serve_opts, err, sizeof err)
+		: c->serve	  ? spawn_serve(sp, c->serve_opts, err, sizeof err)
+				  : spawn_cmd(sp, c->server_cmd, d.backlog, d.recv_size, err,
+					      sizeof err);
+	if (sp->warning[0]) /* no PID namespace for it: it could outlive us */
+		run_warn(r, "%s", sp->warning);
+	if (s < 0) {
+		snprintf(r->error, sizeof r->error, "server did not start: %s", err);
+		spawn_stop(sp, NULL, err, sizeof err);
+		remote_free(sp->remote);
+		sp->remote = NULL;
+		return -1;
+	}
+	if (sp->remote)
+		remote_probe(r, sp);
+	return 0;
+}
+
 int load_main(int argc, char **argv)
 {
 	static struct load_config cfg;
@@ -394,29 +421,12 @@ int load_main(int argc, char **argv)
 	r.env = env_json();
 	mark_start(&r); /* again when the load begins; this one stands if it never does */
 
-	bool started = false;
+	bool started = cfg.serve || cfg.server_cmd[0];
 	const char *target = cfg.target;
-	if (cfg.serve || cfg.server_cmd[0]) {
-		/* {backlog} and {recv_size} of a --server-cmd: serve's defaults,
-		 * from its option table (a sweep fills in its own values first) */
-		struct serve_config d;
-		serve_defaults(&d);
-		int s = cfg.server_host[0] ? remote_serve(&sp, &cfg, cfg.serve_opts, err, sizeof err)
-			: cfg.serve ? spawn_serve(&sp, cfg.serve_opts, err, sizeof err)
-				  : spawn_cmd(&sp, cfg.server_cmd, d.backlog, d.recv_size, err,
-					      sizeof err);
-		if (sp.warning[0]) /* no PID namespace for it: it could outlive us */
-			run_warn(&r, "%s", sp.warning);
-		if (s < 0) {
-			snprintf(r.error, sizeof r.error, "server did not start: %s", err);
-			spawn_stop(&sp, NULL, err, sizeof err);
-			remote_free(sp.remote);
+	if (started) {
+		if (start_server(&r, &sp) < 0)
 			return finish(&r, 1, NULL);
-		}
-		started = true;
 		target = sp.addr;
-		if (sp.remote)
-			remote_probe(&r, &sp);
 	}
 	snprintf(r.target, sizeof r.target, "%s", target);
 	/* the view's thread after the server's start: a process that forks

@@ -44,8 +44,8 @@ struct probe_config {
 
 #define P struct probe_config
 static const struct optab_row probe_rows[] = {
-    {"port", OPTK_INT, NULL, "N", "the TCP listen port to watch (any address)",
-     OPTAB_NUM(P, port), .min = 1, .max = 65535, .unset = 0},
+    {"port", OPTK_INT, NULL, "N", "the TCP listen port to watch (any address)", OPTAB_NUM(P, port),
+     .min = 1, .max = 65535, .unset = 0},
     {"interval", OPTK_TIME, "10ms", "T", "accept queue sampling step", OPTAB_NUM(P, interval_us),
      .min = 1000, .time_bare_us = 1000, .time_store_us = 1, .time_json_us = 1000},
     {"duration", OPTK_TIME, NULL, "T", "end after this long (else: when stdin closes)",
@@ -83,10 +83,10 @@ int probe_counters_parse(const json_t *o, struct kstat *k)
 /* One line, flushed; -1 when stdout is gone (the channel closed). */
 static int put(json_t *o)
 {
-	int rc = json_dumpf(o, stdout, JSON_COMPACT) < 0 || putchar('\n') == EOF ||
-			 fflush(stdout) == EOF
-		     ? -1
-		     : 0;
+	int rc =
+	    json_dumpf(o, stdout, JSON_COMPACT) < 0 || putchar('\n') == EOF || fflush(stdout) == EOF
+		? -1
+		: 0;
 	json_decref(o);
 	return rc;
 }
@@ -182,9 +182,9 @@ int probe_main(int argc, char **argv)
 	json_t *env = env_json();
 	json_t *kern = json_object_get(env, "kernel");
 	uint64_t t0 = clock_now_ms();
-	int rc = put(json_pack("{s:s, s:s, s:O?, s:i, s:o}", "kind", "hello", "version",
-			       SOCKBENCH_VERSION, "kernel", kern, "port", c.port, "environment",
-			       env));
+	int rc =
+	    put(json_pack("{s:s, s:s, s:O?, s:i, s:o}", "kind", "hello", "version",
+			  SOCKBENCH_VERSION, "kernel", kern, "port", c.port, "environment", env));
 	if (nl < 0)
 		fprintf(stderr, "sockbench probe: sock_diag: %s: no queue lines\n", strerror(-nl));
 	if (rc == 0)

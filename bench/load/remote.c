@@ -120,14 +120,16 @@ static void ended_why(const struct load_config *c, int status, int err_fd, const
 	last_line(err_fd, said, sizeof said);
 	int st = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 	if (st == 127)
-		snprintf(err, errlen, "--server-host %s: %s not found there (--remote-bin; exit 127)%s%s",
+		snprintf(err, errlen,
+			 "--server-host %s: %s not found there (--remote-bin; exit 127)%s%s",
 			 c->server_host, c->remote_bin, said[0] ? ": " : "", said);
 	else if (st == 255)
-		snprintf(err, errlen, "--server-host %s: ssh failed or the channel dropped (%s; exit 255)%s%s",
+		snprintf(err, errlen,
+			 "--server-host %s: ssh failed or the channel dropped (%s; exit 255)%s%s",
 			 c->server_host, what, said[0] ? ": " : "", said);
 	else
-		snprintf(err, errlen, "--server-host %s: %s ended (%s %d)%s%s", c->server_host, what,
-			 WIFSIGNALED(status) ? "signal" : "status",
+		snprintf(err, errlen, "--server-host %s: %s ended (%s %d)%s%s", c->server_host,
+			 what, WIFSIGNALED(status) ? "signal" : "status",
 			 WIFSIGNALED(status) ? WTERMSIG(status) : st, said[0] ? ": " : "", said);
 }
 
@@ -170,6 +172,8 @@ int remote_serve(struct spawn *sp, const struct load_config *c, const char *opts
 	struct remote *rm = calloc(1, sizeof *rm);
 	spawn_init(sp);
 	sp->remote = rm;
+	sp->on_drain = remote_drain;
+	sp->on_stop = remote_stop;
 	rm->cfg = c;
 	rm->serve_in = rm->probe_in = rm->probe_out = rm->probe_err = -1;
 	rm->q = rm->lim = -1;
@@ -254,7 +258,8 @@ int remote_stop(struct spawn *sp, json_t **stats, char *err, size_t errlen)
 	if (stats)
 		*stats = NULL;
 	if (sp->pid > 0 && spawn_exited(sp)) {
-		ended_why(c, sp->died_status, sp->err_fd, "the server, during the run", err, errlen);
+		ended_why(c, sp->died_status, sp->err_fd, "the server, during the run", err,
+			  errlen);
 		rc = -1;
 	} else if (sp->pid > 0) {
 		close_fd(&rm->serve_in); /* EOF: serve --stop-on-eof stops */
@@ -277,7 +282,8 @@ int remote_stop(struct spawn *sp, json_t **stats, char *err, size_t errlen)
 		else
 			json_decref(j);
 		if (!j && rc == 0) {
-			snprintf(err, errlen, "--server-host %s: no stats came back from the server",
+			snprintf(err, errlen,
+				 "--server-host %s: no stats came back from the server",
 				 c->server_host);
 			rc = -1;
 		}
@@ -320,7 +326,8 @@ static void probe_line(struct remote *rm, const char *line, remote_queue_fn on_q
 static void probe_read(struct remote *rm, remote_queue_fn on_q, void *arg)
 {
 	while (rm->probe_out >= 0 && !rm->probe_eof) {
-		ssize_t n = read(rm->probe_out, rm->pbuf + rm->plen, sizeof rm->pbuf - 1 - rm->plen);
+		ssize_t n =
+		    read(rm->probe_out, rm->pbuf + rm->plen, sizeof rm->pbuf - 1 - rm->plen);
 		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
 			rm->probe_eof = true;
 		if (n <= 0)

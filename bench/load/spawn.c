@@ -16,7 +16,6 @@
 #include "sockbench/clock.h"
 #include "sockbench/diag.h"
 #include "sockbench/proc.h"
-#include "sockbench/remote.h"
 #include "sockbench/spawn.h"
 #include "sockbench/stopsig.h"
 
@@ -347,8 +346,8 @@ int spawn_cmd_at(struct spawn *sp, const char *cmd, int port, int backlog, unsig
 void spawn_drain(struct spawn *sp)
 {
 	char buf[4096];
-	if (sp->remote) {
-		remote_drain(sp); /* its stats come this way at the end */
+	if (sp->on_drain) {
+		sp->on_drain(sp); /* its stats come this way at the end */
 		return;
 	}
 	if (sp->out_fd >= 0)
@@ -441,8 +440,8 @@ static int stop_running(struct spawn *sp, char *err, size_t errlen)
 int spawn_stop(struct spawn *sp, json_t **stats, char *err, size_t errlen)
 {
 	int rc = 0;
-	if (sp->remote)
-		return remote_stop(sp, stats, err, errlen);
+	if (sp->on_stop)
+		return sp->on_stop(sp, stats, err, errlen);
 	if (stats)
 		*stats = NULL;
 	if (sp->pid > 0) {

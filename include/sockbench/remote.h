@@ -25,23 +25,23 @@ struct spawn;
 
 struct remote {
 	const struct load_config *cfg;
-	char host[160];		/* HOST without USER@ (an address literal) */
-	int serve_in;		/* the serve channel's stdin (our end; -1 closed) */
-	char *out;		/* what the serve channel printed after READY */
+	char host[160]; /* HOST without USER@ (an address literal) */
+	int serve_in;	/* the serve channel's stdin (our end; -1 closed) */
+	char *out;	/* what the serve channel printed after READY */
 	size_t olen, ocap;
-	pid_t probe_pid;	/* the probe's ssh (0: none) */
+	pid_t probe_pid; /* the probe's ssh (0: none) */
 	int probe_in, probe_out, probe_err;
-	char pbuf[8192];	/* a partial line from the probe */
+	char pbuf[8192]; /* a partial line from the probe */
 	size_t plen;
 	bool probe_eof;
-	json_t *hello;		/* probe's hello line (NULL: none) */
-	uint64_t hello_ns;	/* our clock when it came: probe's t_ms 0 */
-	struct kstat last;	/* the latest counter snapshot */
+	json_t *hello;	   /* probe's hello line (NULL: none) */
+	uint64_t hello_ns; /* our clock when it came: probe's t_ms 0 */
+	struct kstat last; /* the latest counter snapshot */
 	bool have_last;
-	int64_t snap_t;		/* its t_ms */
-	unsigned nsnap;		/* snapshots read so far */
-	int q, lim;		/* the latest queue sample (-1: none) */
-	int64_t q_t;		/* its t_ms (-1: none) */
+	int64_t snap_t; /* its t_ms */
+	unsigned nsnap; /* snapshots read so far */
+	int q, lim;	/* the latest queue sample (-1: none) */
+	int64_t q_t;	/* its t_ms (-1: none) */
 };
 
 /* Start the server on cfg->server_host with `opts` and wait for READY;

@@ -28,7 +28,11 @@ struct spawn {
 	int died_status;   /* the server's own wait status */
 	bool run_over;	   /* alive when the load ended (load.c sets it) */
 	char warning[320]; /* for the run's warnings: no PID namespace, or no /proc */
-	struct remote *remote; /* --server-host: pid is ssh's (bench/load/remote.c) */
+	/* --server-host: pid is ssh's; remote.c's own drain and stop
+	 * (spawn_drain and spawn_stop call them: no file cycle) */
+	struct remote *remote;
+	void (*on_drain)(struct spawn *sp);
+	int (*on_stop)(struct spawn *sp, json_t **stats, char *err, size_t errlen);
 };
 
 /* Nothing started, every descriptor -1 (spawn_serve and spawn_cmd begin

@@ -250,6 +250,17 @@ static int stop_on_eof(void)
 	return 0;
 }
 
+/* The READY line (SPEC section 2), then --stop-on-eof's watch. */
+static int ready(const struct srv *s)
+{
+	const struct serve_config *c = s->cfg;
+	printf("READY model=%s proto=%s addr=%s port=%d backlog=%d pid=%d\n", c->model->name,
+	       proto_names[c->proto], s->addr.text, net_local_port(s->lfd[0]), c->backlog,
+	       (int)getpid());
+	fflush(stdout);
+	return c->stop_on_eof ? stop_on_eof() : 0;
+}
+
 int serve_main(int argc, char **argv)
 {
 	static struct serve_config cfg;
@@ -307,11 +318,7 @@ int serve_main(int argc, char **argv)
 	}
 	int limit = -1, queued;
 	net_listen_queue(s.lfd[0], &s.addr, &limit, &queued);
-	printf("READY model=%s proto=%s addr=%s port=%d backlog=%d pid=%d\n", cfg.model->name,
-	       proto_names[cfg.proto], s.addr.text, net_local_port(s.lfd[0]), cfg.backlog,
-	       (int)getpid());
-	fflush(stdout);
-	if (cfg.stop_on_eof && stop_on_eof() < 0)
+	if (ready(&s) < 0)
 		return 1;
 
 	int rc = 0;
