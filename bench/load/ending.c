@@ -57,6 +57,8 @@ static int tcp_port(struct ending *x)
 	const char *why = NULL;
 	if (!x->r->ran)
 		why = "the load did not run";
+	else if (x->r->remote)
+		why = "--server-host: the server's sockets are on its own host";
 	else if (a->family == AF_UNIX)
 		why = "a unix socket target: no TCP states";
 	else if (a->family != AF_INET && a->family != AF_INET6)
@@ -139,7 +141,8 @@ static void client_end(struct ending *x)
 	}
 	leave_close(x->e, &lc);
 	if (r->have_k)
-		r->have_k = kstat_read(&r->k1) == 0;
+		r->have_k = r->remote ? remote_probe_end(r->remote, &r->k1) == 0
+				      : kstat_read(&r->k1) == 0;
 	sample(x, "after_leave");
 	r->leave = leave_json(c, &lc);
 }

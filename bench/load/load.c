@@ -280,7 +280,8 @@ static int run_load(struct run *r, struct engine *e, const char *target, struct 
 	if (r->cfg->start_at_ms && wait_start_at(r, r->cfg->start_at_ms) < 0)
 		return 1;
 	mark_start(r);
-	r->have_k = kstat_read(&r->k0) == 0;
+	r->have_k = r->remote ? r->remote->hello && remote_counters_now(r->remote, &r->k0) == 0
+			      : kstat_read(&r->k0) == 0;
 	int s = engine_start(e);
 	if (s < 0) {
 		snprintf(r->error, sizeof r->error, "engine: %s", strerror(-s));
@@ -329,6 +330,55 @@ static void live_view(struct run *r)
 	r->lines_always = true;
 }
 
+/* --server-host: probe on the server's host, for its accept queue and
+ * counters; its hello gives that host's environment and version. */
+static void remote_probe(struct run *r, struct spawn *sp)
+{
+	char err[512];
+	r->remote = sp->remote;
+	if (remote_probe_start(sp->remote, sp->port, err, sizeof err) < 0) {
+		run_warn(r, "%s: no accept_queue and no kernel counters from the server's host",
+			 err);
+		return;
+	}
+	json_t *h = sp->remote->hello;
+	r->server_env = json_incref(json_object_get(h, "environment"));
+	const char *v = json_string_value(json_object_get(h, "version"));
+	if (!v || strcmp(v, SOCKBENCH_VERSION))
+		run_warn(r, "version mismatch: the server's host runs sockbench %s, this is %s",
+			 v ? v : "?", SOCKBENCH_VERSION);
+	run_explainf(r, "kernel.delta comes from the server's host (%s): it counts all TCP "
+		     "traffic there, ssh's own included; accept_queue is its listen socket's "
+		     "(sock_diag)", sp->remote->host);
+}
+
+/* --serve, --server-cmd or --server-host: start it; -1 with r->error. */
+static int start_server(struct run *r, struct spawn *sp)
+{
+	const struct load_config *c = r->cfg;
+	char err[512];
+	/* {backlog} and {recv_size} of a --server-cmd: serve's defaults,
+	 * from its option table (a sweep fills in its own values first) */
+	struct serve_config d;
+	serve_defaults(&d);
+	int s = c->server_host[0] ? remote_serve(sp, c, c->serve_opts, err, sizeof err)
+		: c->serve	  ? spawn_serve(sp, c->serve_opts, err, sizeof err)
+				  : spawn_cmd(sp, c->server_cmd, d.backlog, d.recv_size, err,
+					      sizeof err);
+	if (sp->warning[0]) /* no PID namespace for it: it could outlive us */
+		run_warn(r, "%s", sp->warning);
+	if (s < 0) {
+		snprintf(r->error, sizeof r->error, "server did not start: %s", err);
+		spawn_stop(sp, NULL, err, sizeof err);
+		remote_free(sp->remote);
+		sp->remote = NULL;
+		return -1;
+	}
+	if (sp->remote)
+		remote_probe(r, sp);
+	return 0;
+}
+
 int load_main(int argc, char **argv)
 {
 	static struct load_config cfg;
@@ -371,24 +421,11 @@ int load_main(int argc, char **argv)
 	r.env = env_json();
 	mark_start(&r); /* again when the load begins; this one stands if it never does */
 
-	bool started = false;
+	bool started = cfg.serve || cfg.server_cmd[0];
 	const char *target = cfg.target;
-	if (cfg.serve || cfg.server_cmd[0]) {
-		/* {backlog} and {recv_size} of a --server-cmd: serve's defaults,
-		 * from its option table (a sweep fills in its own values first) */
-		struct serve_config d;
-		serve_defaults(&d);
-		int s = cfg.serve ? spawn_serve(&sp, cfg.serve_opts, err, sizeof err)
-				  : spawn_cmd(&sp, cfg.server_cmd, d.backlog, d.recv_size, err,
-					      sizeof err);
-		if (sp.warning[0]) /* no PID namespace for it: it could outlive us */
-			run_warn(&r, "%s", sp.warning);
-		if (s < 0) {
-			snprintf(r.error, sizeof r.error, "server did not start: %s", err);
-			spawn_stop(&sp, NULL, err, sizeof err);
+	if (started) {
+		if (start_server(&r, &sp) < 0)
 			return finish(&r, 1, NULL);
-		}
-		started = true;
 		target = sp.addr;
 	}
 	snprintf(r.target, sizeof r.target, "%s", target);
@@ -404,5 +441,7 @@ int load_main(int argc, char **argv)
 	/* a measurement, not a crash: error stays null; SPEC 1's "target
 	 * refused" exit status, and the reason on stderr (finish) */
 	bool never = r.ran && run_explain(&r, why, sizeof why) && rc == 0 && !r.error[0];
+	remote_free(sp.remote);
+	r.remote = NULL;
 	return finish(&r, rc, never ? why : NULL);
 }

@@ -109,6 +109,53 @@ static int set_server_cmd(void *cfg, const struct optab_row *r, const char *arg,
 	return 0;
 }
 
+/* [USER@]HOST: what ssh is given as its destination.  Never an option
+ * to ssh (it is passed after "--" too), never empty, no spaces. */
+static int set_server_host(void *cfg, const struct optab_row *r, const char *arg, char *err,
+			   size_t errlen)
+{
+	C *c = cfg;
+	const char *host = strrchr(arg, '@') ? strrchr(arg, '@') + 1 : arg;
+	bool ok = *host && arg[0] != '-' && strlen(arg) < sizeof c->server_host;
+	for (const char *p = arg; ok && *p; p++)
+		ok = (unsigned char)*p > 0x20 && (unsigned char)*p < 0x7f;
+	if (!ok)
+		return opt_errf(err, errlen, r->name, "expected [USER@]HOST, got '%s'", arg);
+	/* the load connects to HOST itself: an address, not a name to resolve */
+	struct net_addr a;
+	char e[256];
+	if (net_parse_host(host, 0, &a, e, sizeof e) < 0 || a.family == AF_UNIX)
+		return opt_errf(err, errlen, r->name,
+				"HOST must be an IP address (the load connects to it), got '%s'",
+				host);
+	strcpy(c->server_host, arg);
+	return 0;
+}
+
+/* Repeatable: each one more `-o OPT` for ssh (Port=2222, IdentityFile=..). */
+static int set_ssh_opt(void *cfg, const struct optab_row *r, const char *arg, char *err,
+		       size_t errlen)
+{
+	C *c = cfg;
+	if (!strchr(arg, '=') || arg[0] == '-' || strlen(arg) >= sizeof c->ssh_opt[0])
+		return opt_errf(err, errlen, r->name, "expected an ssh option KEY=VALUE, got '%s'",
+				arg);
+	if (c->nssh_opt == LOAD_MAX_SSH_OPTS)
+		return opt_errf(err, errlen, r->name, "at most %d", LOAD_MAX_SSH_OPTS);
+	strcpy(c->ssh_opt[c->nssh_opt++], arg);
+	return 0;
+}
+
+static json_t *json_ssh_opt(const void *cfg, const struct optab_row *r)
+{
+	(void)r;
+	const C *c = cfg;
+	json_t *a = json_array();
+	for (int i = 0; i < c->nssh_opt; i++)
+		json_array_append_new(a, json_string(c->ssh_opt[i]));
+	return a;
+}
+
 static int set_http_path(void *cfg, const struct optab_row *r, const char *arg, char *err,
 			 size_t errlen)
 {
@@ -157,6 +204,18 @@ static const struct optab_row load_rows[] = {
      "are filled in; ready at a READY line or a LISTEN socket",
      OPTAB_STR(C, server_cmd), .set = set_server_cmd, .flags = OPTF_UNSET_NULL,
      .no_axis = "sweep --server-cmd is an option of the sweep"},
+    {"server-host", OPTK_CUSTOM, NULL, "[USER@]HOST",
+     "run the server (--serve) on HOST over ssh -o BatchMode=yes;\n"
+     "HOST is the address the load connects to; probe reads its\n"
+     "accept queue and counters there",
+     OPTAB_STR(C, server_host), .set = set_server_host, .flags = OPTF_UNSET_NULL,
+     .no_axis = "sweep --server-host is an option of the sweep"},
+    {"ssh-opt", OPTK_CUSTOM, NULL, "KEY=VALUE",
+     "one more ssh -o option (repeatable): Port=2222, IdentityFile=F", .set = set_ssh_opt,
+     .json = json_ssh_opt, .no_axis = "how to reach the host, not a setting of the run"},
+    {"remote-bin", OPTK_STR, "sockbench", "PATH", "sockbench on the server's host",
+     OPTAB_STR(C, remote_bin), .str_bad = "expected a program name or path",
+     .no_axis = "how to reach the host, not a setting of the run"},
     {"mode", OPTK_CHOICE, "rr", "M", "rr, crr, connect, stream, echo, http", OPTAB_NUM(C, mode),
      .choices = load_mode_names, .section = "load:", .axis = OPTA_LOAD},
     {"conns", OPTK_INT, "10", "N", "concurrent connections", OPTAB_NUM(C, conns), .min = 1,
@@ -310,7 +369,15 @@ static int end_check(const struct load_config *c, char *err, size_t errlen)
 /* The checks across options, once every option is read. */
 static int load_check(const struct load_config *c, char *err, size_t errlen)
 {
-	int targets = !!c->target[0] + c->serve + !!c->server_cmd[0];
+	int targets = !!c->target[0] + (c->serve || c->server_host[0]) + !!c->server_cmd[0];
+	if (c->server_host[0] && (c->target[0] || c->server_cmd[0]))
+		return snprintf(err, errlen,
+				"--server-host: it runs sockbench serve there (--serve); not with "
+				"--target or --server-cmd"),
+		       -1;
+	if (c->server_host[0] && c->restart != RESTART_OFF)
+		return snprintf(err, errlen, "--restart: not with --server-host (not supported yet)"),
+		       -1;
 	if (targets != 1)
 		return snprintf(err, errlen,
 				"--target, --serve or --server-cmd: give exactly one (got %d)",
@@ -371,6 +438,8 @@ int load_parse(struct load_config *c, int argc, char **argv, char *err, size_t e
 	 * there are connections, and records that */
 	if (c->threads > c->conns)
 		c->threads = c->conns;
+	if (c->server_host[0])
+		c->serve = true; /* no --serve: a default server, as --serve "" */
 	return 0;
 }
 

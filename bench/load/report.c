@@ -37,6 +37,7 @@ void run_free(struct run *r)
 	lstats_free(&r->ls);
 	json_decref(r->server);
 	json_decref(r->env);
+	json_decref(r->server_env);
 	json_decref(r->warnings);
 	json_decref(r->explain);
 	json_decref(r->leave);
@@ -251,6 +252,33 @@ static void end_json(json_t *o, const struct run *r)
 			: json_null());
 }
 
+/* kernel and accept_queue, each saying on which host it was read:
+ * "server" is --server-host's, "local" this one (the generator's, and the
+ * server's when it runs here). */
+static void kernel_json(json_t *o, const struct run *r)
+{
+	json_t *k = json_object();
+	SET(k, "delta", r->have_k ? kstat_delta_json(&r->k0, &r->k1) : json_null());
+	SET(k, "host", json_string(r->cfg->server_host[0] ? "server" : "local"));
+	SET(o, "kernel", k);
+	if (r->have_aq) {
+		json_t *aq = json_object(), *smp = json_array();
+		SET(aq, "max_seen", INT(r->aq_max));
+		SET(aq, "limit", INT(r->aq_limit));
+		for (int i = 0; i < r->naq; i++) {
+			json_t *p = json_array();
+			json_array_append_new(p, INT(r->aq[i][0]));
+			json_array_append_new(p, INT(r->aq[i][1]));
+			json_array_append_new(smp, p);
+		}
+		SET(aq, "samples", smp);
+		SET(aq, "host", json_string(r->cfg->server_host[0] ? "server" : "local"));
+		SET(o, "accept_queue", aq);
+	} else {
+		SET(o, "accept_queue", json_null());
+	}
+}
+
 json_t *run_json(const struct run *r)
 {
 	const struct lstats *s = &r->ls;
@@ -263,6 +291,9 @@ json_t *run_json(const struct run *r)
 	SET(o, "started_at_ms", INT(r->started_at_ms));
 	SET(o, "duration_s", json_real(r->duration_s));
 	SET(o, "environment", r->env ? json_incref(r->env) : json_null());
+	/* --server-host: the server's host has its own (from probe's hello) */
+	if (r->cfg->server_host[0])
+		SET(o, "server_environment", r->server_env ? json_incref(r->server_env) : json_null());
 	SET(cfg, "server", r->scfg ? serve_config_json(r->scfg) : json_null());
 	SET(cfg, "load", load_config_json(r->cfg));
 	SET(cfg, "target", json_string(r->target));
@@ -306,24 +337,7 @@ json_t *run_json(const struct run *r)
 	SET(o, "server", r->server ? json_incref(r->server) : json_null());
 	end_json(o, r);
 
-	json_t *k = json_object();
-	SET(k, "delta", r->have_k ? kstat_delta_json(&r->k0, &r->k1) : json_null());
-	SET(o, "kernel", k);
-	if (r->have_aq) {
-		json_t *aq = json_object(), *smp = json_array();
-		SET(aq, "max_seen", INT(r->aq_max));
-		SET(aq, "limit", INT(r->aq_limit));
-		for (int i = 0; i < r->naq; i++) {
-			json_t *p = json_array();
-			json_array_append_new(p, INT(r->aq[i][0]));
-			json_array_append_new(p, INT(r->aq[i][1]));
-			json_array_append_new(smp, p);
-		}
-		SET(aq, "samples", smp);
-		SET(o, "accept_queue", aq);
-	} else {
-		SET(o, "accept_queue", json_null());
-	}
+	kernel_json(o, r);
 	SET(o, "explain", json_incref(r->explain));
 	SET(o, "warnings", json_incref(r->warnings));
 	SET(o, "generator_bound", json_boolean(r->generator_bound));

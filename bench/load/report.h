@@ -12,6 +12,7 @@
 #include "sockbench/kstat.h"
 #include "sockbench/livefd.h"
 #include "sockbench/load.h"
+#include "sockbench/remote.h"
 #include "sockbench/serve.h"
 
 /* What the controller saw at an interval's end (watch.c): the kernel's
@@ -37,6 +38,8 @@ struct run {
 	bool have_k;
 	json_t *server; /* the server's stats (NULL unless we started it) */
 	json_t *env;
+	struct remote *remote; /* --server-host: the server's host (NULL: this one) */
+	json_t *server_env;    /* --server-host: its environment, from probe's hello */
 	int64_t (*aq)[2]; /* accept queue samples: [t_ms, length] */
 	int naq, aq_cap;
 	int aq_max, aq_limit;

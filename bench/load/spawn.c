@@ -187,7 +187,9 @@ static int wait_ready(struct spawn *sp, int port, char *err, size_t errlen)
 		if (waitpid(sp->pid, &status, WNOHANG) == sp->pid) {
 			char how[64];
 			char said[300];
-			status_text(pidns_status(&sp->ns, status), how, sizeof how);
+			sp->died_status = pidns_status(&sp->ns, status);
+			sp->died = true;
+			status_text(sp->died_status, how, sizeof how);
 			last_words(sp, said, sizeof said);
 			snprintf(err, errlen, "server exited before it was ready (%s)%s", how,
 				 said);
@@ -214,6 +216,11 @@ out:
 	if (nl >= 0)
 		close(nl);
 	return rc;
+}
+
+int spawn_wait_ready(struct spawn *sp, char *err, size_t errlen)
+{
+	return wait_ready(sp, 0, err, errlen);
 }
 
 int spawn_serve(struct spawn *sp, const char *opts, char *err, size_t errlen)
@@ -339,6 +346,10 @@ int spawn_cmd_at(struct spawn *sp, const char *cmd, int port, int backlog, unsig
 void spawn_drain(struct spawn *sp)
 {
 	char buf[4096];
+	if (sp->on_drain) {
+		sp->on_drain(sp); /* its stats come this way at the end */
+		return;
+	}
 	if (sp->out_fd >= 0)
 		while (read(sp->out_fd, buf, sizeof buf) > 0)
 			;
@@ -429,6 +440,8 @@ static int stop_running(struct spawn *sp, char *err, size_t errlen)
 int spawn_stop(struct spawn *sp, json_t **stats, char *err, size_t errlen)
 {
 	int rc = 0;
+	if (sp->on_stop)
+		return sp->on_stop(sp, stats, err, errlen);
 	if (stats)
 		*stats = NULL;
 	if (sp->pid > 0) {

@@ -55,15 +55,36 @@ static void sleep_ns(uint64_t ns)
 static bool overflows(const struct watch *w, uint64_t *out)
 {
 	struct kstat k;
+	struct remote *rm = w->r->remote;
+	if (rm) { /* the server's host: probe's latest snapshot */
+		if (w->lo_idx < 0 || !rm->have_last || !rm->last.have[w->lo_idx])
+			return false;
+		*out = rm->last.v[w->lo_idx];
+		return true;
+	}
 	if (w->lo_idx < 0 || kstat_read(&k) < 0 || !k.have[w->lo_idx])
 		return false;
 	*out = k.v[w->lo_idx];
 	return true;
 }
 
+/* A queue sample probe took on the server's host. */
+static void remote_queue(void *arg, uint64_t at_ns, int len, int limit)
+{
+	struct watch *w = arg;
+	w->q = len;
+	w->lim = limit;
+	if (at_ns >= w->e->t_begin)
+		run_aq_sample(w->r, (int64_t)((at_ns - w->e->t_begin) / 1000000), len, limit);
+}
+
 static void sample_queue(struct watch *w, uint64_t now)
 {
 	int q, lim;
+	if (w->r->remote) {
+		remote_probe_poll(w->r->remote, remote_queue, w);
+		return;
+	}
 	if (w->nl < 0 ||
 	    diag_listen_queue(w->nl, w->e->target.family, (uint16_t)w->port, &q, &lim) != 0)
 		return;
@@ -85,7 +106,7 @@ static void sample_interval(struct watch *w, int i)
 		x->listen_overflows = lo > w->lo_prev ? (int64_t)(lo - w->lo_prev) : 0;
 		w->lo_prev = lo;
 	}
-	x->aq_len = w->nl >= 0 && w->q >= 0 ? w->q : -1;
+	x->aq_len = (w->nl >= 0 || w->r->remote) && w->q >= 0 ? w->q : -1;
 	x->aq_limit = w->lim;
 	x->server_accepted = spawn_accepted(w->sp);
 }
@@ -206,6 +227,8 @@ static void watch_init(struct watch *w, struct run *r, struct engine *e, bool st
 	w->sp = sp;
 	w->jl = jl;
 	w->port = queue_port(&e->target, started);
+	if (r->remote) /* the listen socket is on the server's host: probe's */
+		w->port = -1;
 	w->nl = w->port > 0 ? diag_open() : -1;
 	w->q = w->lim = -1;
 	w->out = load_human(c);

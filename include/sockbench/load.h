@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "sockbench/kstat.h"
 #include "sockbench/net.h"
 #include "sockbench/optab.h"
 
@@ -29,6 +30,7 @@ enum load_restart { RESTART_OFF, RESTART_SAME, RESTART_REUSEADDR, RESTART_NO_REU
 extern const char *const load_restart_names[];
 
 #define LOAD_MAX_SOURCES 256
+#define LOAD_MAX_SSH_OPTS 16
 
 struct load_config {
 	enum load_mode mode;
@@ -36,6 +38,10 @@ struct load_config {
 	char serve_opts[2048]; /* --serve "..." */
 	bool serve;	       /* --serve given ("" = a default epoll server) */
 	char server_cmd[2048]; /* --server-cmd '...' */
+	char server_host[256]; /* --server-host [USER@]HOST: serve there over ssh */
+	char ssh_opt[LOAD_MAX_SSH_OPTS][256]; /* --ssh-opt, each passed as -o OPT */
+	int nssh_opt;
+	char remote_bin[512]; /* --remote-bin: sockbench on the server's host */
 	int conns;
 	int threads;
 	uint64_t duration_us;
@@ -78,5 +84,12 @@ json_t *load_config_json(const struct load_config *c);
 int load_main(int argc, char **argv);
 /* `sockbench merge RUN.json...` */
 int merge_main(int argc, char **argv);
+/* `sockbench probe --port N` (bench/load/probe.c): on a server's host,
+ * accept-queue samples and counter snapshots as JSON lines. */
+int probe_main(int argc, char **argv);
+/* {"ListenOverflows": 12, ...}: the counters present, absolute values. */
+json_t *probe_counters_json(const struct kstat *k);
+/* Back from such an object (0; -1 when it is not one). */
+int probe_counters_parse(const json_t *o, struct kstat *k);
 
 #endif

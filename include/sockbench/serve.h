@@ -51,6 +51,7 @@ struct serve_config {
 	char stats_path[1024];
 	int stats_fd; /* --stats-fd: -1 unless given */
 	int counters_fd; /* --counters-fd: the counter block's file; -1 unless given */
+	bool stop_on_eof; /* --stop-on-eof: stdin's EOF is a SIGTERM */
 };
 
 /* The options of `serve`, one row each (serve_opts.c). */

@@ -28,6 +28,11 @@ struct spawn {
 	int died_status;   /* the server's own wait status */
 	bool run_over;	   /* alive when the load ended (load.c sets it) */
 	char warning[320]; /* for the run's warnings: no PID namespace, or no /proc */
+	/* --server-host: pid is ssh's; remote.c's own drain and stop
+	 * (spawn_drain and spawn_stop call them: no file cycle) */
+	struct remote *remote;
+	void (*on_drain)(struct spawn *sp);
+	int (*on_stop)(struct spawn *sp, json_t **stats, char *err, size_t errlen);
 };
 
 /* Nothing started, every descriptor -1 (spawn_serve and spawn_cmd begin
@@ -51,6 +56,9 @@ int spawn_cmd_at(struct spawn *sp, const char *cmd, int port, int backlog, unsig
  * --serve server of ours: sockbench's own models keep their counters
  * there); -1 when unknown (--server-cmd, a Python model, no block). */
 int64_t spawn_accepted(const struct spawn *sp);
+/* Wait for the READY line on out_fd (remote.c's ssh channel): 0, or -1
+ * with err; died/died_status say when the child ended first. */
+int spawn_wait_ready(struct spawn *sp, char *err, size_t errlen);
 /* Read and discard what the child printed (call now and then). */
 void spawn_drain(struct spawn *sp);
 /* Has the server exited by itself (killed, crashed)?  Reaps it and keeps

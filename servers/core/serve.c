@@ -1,5 +1,6 @@
 /* serve.c - `sockbench serve`: listen, announce READY, run a model, report. */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <arpa/inet.h>
 #include <jansson.h>
@@ -217,6 +218,49 @@ static struct stats *stats_block(const struct serve_config *c)
 	return st;
 }
 
+/* --stop-on-eof: a thread that waits for stdin to close, then stops the
+ * server as SIGTERM does.  Over ssh (load --server-host) the channel's
+ * end is that EOF: no pty and no signal need to cross the wire, and a
+ * local side that dies (its ssh with it) stops the server all the same.
+ * The thread has every stop signal blocked (the mask is set before it
+ * starts), so the signal goes to the signalfd or the blocking models'
+ * handler, as one sent from outside. */
+static void *eof_watch(void *arg)
+{
+	char buf[256];
+	(void)arg;
+	for (;;) {
+		ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
+		if (n == 0 || (n < 0 && errno != EINTR))
+			break;
+	}
+	kill(getpid(), SIGTERM);
+	return NULL;
+}
+
+static int stop_on_eof(void)
+{
+	pthread_t t;
+	int e = pthread_create(&t, NULL, eof_watch, NULL);
+	if (e) {
+		fprintf(stderr, "sockbench serve: --stop-on-eof: %s\n", strerror(e));
+		return -1;
+	}
+	pthread_detach(t);
+	return 0;
+}
+
+/* The READY line (SPEC section 2), then --stop-on-eof's watch. */
+static int ready(const struct srv *s)
+{
+	const struct serve_config *c = s->cfg;
+	printf("READY model=%s proto=%s addr=%s port=%d backlog=%d pid=%d\n", c->model->name,
+	       proto_names[c->proto], s->addr.text, net_local_port(s->lfd[0]), c->backlog,
+	       (int)getpid());
+	fflush(stdout);
+	return c->stop_on_eof ? stop_on_eof() : 0;
+}
+
 int serve_main(int argc, char **argv)
 {
 	static struct serve_config cfg;
@@ -274,10 +318,8 @@ int serve_main(int argc, char **argv)
 	}
 	int limit = -1, queued;
 	net_listen_queue(s.lfd[0], &s.addr, &limit, &queued);
-	printf("READY model=%s proto=%s addr=%s port=%d backlog=%d pid=%d\n", cfg.model->name,
-	       proto_names[cfg.proto], s.addr.text, net_local_port(s.lfd[0]), cfg.backlog,
-	       (int)getpid());
-	fflush(stdout);
+	if (ready(&s) < 0)
+		return 1;
 
 	int rc = 0;
 	if (!cfg.pause_accept || srv_wait_resume(&s)) {

@@ -141,6 +141,11 @@ static const struct optab_row serve_rows[] = {
      OPTAB_NUM(C, counters_fd), .min = 0, .max = 1 << 20, .unset = -1, .flags = OPTF_NOJSON,
      .no_axis = "a descriptor load passes to the server it starts (the live stream's "
 		"server_accepted)"},
+    {"stop-on-eof", OPTK_FLAG, NULL, NULL,
+     "stop (as on SIGTERM) when stdin closes: load --server-host\n"
+     "stops its server over ssh by closing the channel",
+     OPTAB_NUM(C, stop_on_eof), .flags = OPTF_NOJSON,
+     .no_axis = "load --server-host passes it to the server it starts over ssh"},
     {NULL},
 };
 
@@ -177,7 +182,8 @@ void serve_usage(FILE *f)
 }
 
 /* Options every model takes: which model, and where its stats go. */
-static const char *const always[] = {"model", "stats", "stats-fd", "counters-fd", NULL};
+static const char *const always[] = {"model",	"stats", "stats-fd", "counters-fd",
+				     "stop-on-eof", NULL};
 
 static bool listed(const char *const *v, const char *name)
 {

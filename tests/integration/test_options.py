@@ -46,6 +46,8 @@ ADDED = {"config.server.http_body", "load.stream", "stop",
      ("min", "p50", "p90", "p99", "p999", "max", "mean", "histogram")} | \
     {"config.load.close", "config.load.unread", "config.load.first",
      "config.load.restart", "leave", "tcp_states", "restart",
+     "config.load.server_host", "config.load.ssh_opt", "config.load.remote_bin",
+     "kernel.host", "accept_queue.host",
      "load.connections.local_ports"} | \
     {f"load.connections.local_ports.{k}" for k in ("min", "max", "distinct")} | \
     {"load.connections.failed_latency_us"} | \
@@ -93,7 +95,8 @@ def test_help_is_config(t):
                   "--conns", "1", "--threads", "1", "--quiet"], timeout=30)
     j = require_run(t, r)
     for cmd, part, outputs in (("serve", "server",
-                                {"stats", "stats-fd", "counters-fd", "help"}),
+                                {"stats", "stats-fd", "counters-fd", "stop-on-eof",
+                                 "help"}),
                                ("load", "load",
                                 {"json", "jsonl", "live-fd", "live", "quiet", "help"})):
         rc, opts = help_options(cmd)

@@ -100,6 +100,8 @@ static const char *sample(const struct optab_row *r)
 		const char *name, *value;
 	} samples[] = {
 	    {"target", "127.0.0.1:9"},
+	    {"server-host", "root@10.0.0.2"},
+	    {"ssh-opt", "Port=2222"},
 	    {"serve", "--model poll"},
 	    {"server-cmd", "true {port}"},
 	    {"requests", "5"},

@@ -1,0 +1,219 @@
+#!/usr/bin/env python3
+"""load --server-host and probe, through a real sshd (issue 19).
+
+Everything runs inside one `unshare -n` (a private network namespace
+with only lo): our own sshd on 127.0.0.1:2222 (a host key and an
+authorized key generated here, no PAM, nothing listening outside the
+namespace), load on the same loopback, the "remote" server started by
+that sshd.  Checks:
+  - a run: server.accepted/requests match the client's counts;
+    kernel.host and accept_queue.host say "server", server_environment set;
+  - probe locally: hello, counters, queue lines; ends when stdin closes;
+  - failures, one line and a recorded run (exit 1): no sshd on the port,
+    a --remote-bin that does not exist, the server killed mid-run.
+
+    python3 tests/integration/test_remote.py --bin build/sockbench
+Needs root (unshare -n).  Under 30 s.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+PORT = 2222
+FAILS = []
+
+
+def check(cond, what, expected, actual):
+    if not cond:
+        FAILS.append(f"{what}: expected {expected}, got {actual}")
+        print(f"FAIL {what}: expected {expected}, got {actual}")
+    else:
+        print(f"ok   {what}")
+
+
+def sshd(d):
+    for name in ("host", "id"):
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f",
+                        os.path.join(d, name)], check=True)
+    shutil.copy(os.path.join(d, "id.pub"), os.path.join(d, "auth"))
+    conf = os.path.join(d, "sshd_config")
+    with open(conf, "w") as f:
+        f.write(f"HostKey {d}/host\nAuthorizedKeysFile {d}/auth\nStrictModes no\n"
+                "PermitRootLogin prohibit-password\nUsePAM no\n"
+                "PasswordAuthentication no\nKbdInteractiveAuthentication no\n"
+                "PidFile none\nLogLevel ERROR\n")
+    os.makedirs("/run/sshd", exist_ok=True)  # sshd's privilege separation dir
+    p = subprocess.Popen(["/usr/sbin/sshd", "-D", "-e", "-f", conf, "-o",
+                          f"ListenAddress=127.0.0.1:{PORT}"])
+    for _ in range(50):
+        if subprocess.run(["ss", "-lnt", f"sport = :{PORT}"], capture_output=True,
+                          text=True).stdout.count("LISTEN"):
+            break
+        time.sleep(0.05)
+    return p
+
+
+def ssh_opts(d, port=PORT):
+    o = []
+    for kv in ("StrictHostKeyChecking=no", "UserKnownHostsFile=/dev/null",
+               f"IdentityFile={d}/id", f"Port={port}", "LogLevel=ERROR",
+               "ConnectTimeout=3"):
+        o += ["--ssh-opt", kv]
+    return o
+
+
+def load(b, d, extra, name, timeout=20, port=PORT, remote_bin=None):
+    js = os.path.join(d, name + ".json")
+    cmd = [b, "load", "--server-host", "root@127.0.0.1", *ssh_opts(d, port),
+           "--remote-bin", remote_bin or b, "--quiet", "--json", js, *extra]
+    t0 = time.monotonic()
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    j = json.load(open(js)) if os.path.exists(js) else None
+    return r, j, time.monotonic() - t0
+
+
+def test_run(b, d):
+    r, j, _ = load(b, d, ["--requests", "5000", "--conns", "4"], "run")
+    check(r.returncode == 0, "run: exit status", 0, (r.returncode, r.stderr))
+    if not j:
+        return
+    q = j["load"]["requests"]
+    check(j["error"] is None, "run: error", None, j["error"])
+    check(j["server"] and j["server"]["accepted"] == j["load"]["connections"]["established"],
+          "run: server.accepted = established", j["load"]["connections"]["established"],
+          j["server"] and j["server"]["accepted"])
+    check(j["server"] and j["server"]["requests"] == q["completed"] + q["in_flight_at_end"],
+          "run: server.requests = completed + in flight", q["completed"] + q["in_flight_at_end"],
+          j["server"] and j["server"]["requests"])
+    check(j["kernel"]["host"] == "server", "run: kernel.host", "server", j["kernel"]["host"])
+    check(j["kernel"]["delta"] and j["kernel"]["delta"].get("PassiveOpens", 0) >= 4,
+          "run: kernel.delta.PassiveOpens >= 4", ">= 4", j["kernel"]["delta"])
+    check(j["accept_queue"] and j["accept_queue"]["host"] == "server",
+          "run: accept_queue.host", "server", j["accept_queue"])
+    check(j["accept_queue"] and j["accept_queue"]["limit"] == 128,
+          "run: accept_queue.limit", 128, j["accept_queue"] and j["accept_queue"]["limit"])
+    env = j.get("server_environment") or {}
+    check(env.get("kernel") == j["environment"]["kernel"], "run: server_environment.kernel",
+          j["environment"]["kernel"], env.get("kernel"))
+    check(not any("version" in w for w in j["warnings"]), "run: no version warning", [],
+          j["warnings"])
+
+
+def test_probe(b):
+    srv = subprocess.Popen([b, "serve", "--port", "0"], stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, text=True)
+    port = int(srv.stdout.readline().split(" port=")[1].split()[0])
+    p = subprocess.Popen([b, "probe", "--port", str(port)], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, text=True)
+    time.sleep(0.3)
+    t0 = time.monotonic()
+    p.stdin.close()  # the channel hangs up
+    out = p.stdout.read()
+    rc = p.wait(5)
+    took = time.monotonic() - t0
+    srv.send_signal(signal.SIGTERM)
+    srv.wait(5)
+    lines = [json.loads(x) for x in out.splitlines()]
+    kinds = [x["kind"] for x in lines]
+    check(rc == 0 and took < 0.5, "probe: ends at stdin EOF, exit 0", "< 0.5 s, 0",
+          (took, rc))
+    check(kinds[:2] == ["hello", "counters"] and kinds[-1] == "counters",
+          "probe: hello, counters ... counters", "hello first, counters last", kinds[:3])
+    check(lines[0].get("environment", {}).get("sysctl") is not None,
+          "probe: hello.environment", "sysctl object", lines[0].keys())
+    qs = [x for x in lines if x["kind"] == "queue"]
+    check(len(qs) >= 10 and qs[0]["limit"] == 128, "probe: queue lines (limit 128)",
+          ">= 10", (len(qs), qs[:1]))
+
+
+def one_line_fail(r, j, what, needle):
+    err = (j or {}).get("error") or ""
+    check(r.returncode == 1, f"{what}: exit 1", 1, (r.returncode, r.stderr))
+    check(needle in err, f"{what}: error names it", needle, err)
+    lines = [x for x in r.stderr.splitlines() if x.strip()]
+    check(len(lines) == 1, f"{what}: one line on stderr", 1, lines)
+
+
+def test_fail_nosshd(b, d):
+    r, j, took = load(b, d, ["--duration", "1"], "nosshd", port=PORT + 1)
+    one_line_fail(r, j, "no sshd", "ssh failed")
+    check(took < 5, "no sshd: fast", "< 5 s", took)
+
+
+def test_fail_nobin(b, d):
+    r, j, _ = load(b, d, ["--duration", "1"], "nobin", remote_bin="/nonexistent/sockbench")
+    one_line_fail(r, j, "missing --remote-bin", "not found there")
+
+
+def serve_pids(b):
+    out = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                argv = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
+            except OSError:
+                continue
+            if argv[0] == b.encode() and b"serve" in argv and b"--stop-on-eof" in argv:
+                out.append(int(pid))
+    return out
+
+
+def test_fail_killed(b, d):
+    js = os.path.join(d, "killed.json")
+    cmd = [b, "load", "--server-host", "root@127.0.0.1", *ssh_opts(d), "--remote-bin", b,
+           "--quiet", "--json", js, "--duration", "3", "--conns", "2"]
+    p = subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    time.sleep(1.2)
+    pids = serve_pids(b)
+    check(len(pids) == 1, "killed: one remote server to kill", 1, pids)
+    for pid in pids:
+        os.kill(pid, signal.SIGKILL)
+    t0 = time.monotonic()
+    err = p.stderr.read()
+    rc = p.wait(10)
+    took = time.monotonic() - t0
+    j = json.load(open(js)) if os.path.exists(js) else {}
+    check(rc == 1, "killed: exit 1", 1, (rc, err))
+    check("during the run" in (j.get("error") or ""), "killed: error says so",
+          "during the run", j.get("error"))
+    check(took < 1.5, "killed: load notices", "< 1.5 s", took)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    a = ap.parse_args()
+    b = os.path.abspath(a.bin)
+    if os.environ.get("SB_REMOTE_NETNS") != "1":
+        env = dict(os.environ, SB_REMOTE_NETNS="1")
+        return subprocess.run(["unshare", "-n", sys.executable, os.path.abspath(__file__),
+                               "--bin", b], env=env).returncode
+    subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+    d = tempfile.mkdtemp(prefix="sb-remote-")
+    os.chmod(d, 0o755)
+    sd = sshd(d)
+    try:
+        test_probe(b)
+        test_run(b, d)
+        test_fail_nosshd(b, d)
+        test_fail_nobin(b, d)
+        test_fail_killed(b, d)
+    finally:
+        sd.terminate()
+        sd.wait(5)
+        shutil.rmtree(d, ignore_errors=True)
+    left = serve_pids(b)
+    check(not left, "nothing left running", [], left)
+    print(f"{len(FAILS)} failed" if FAILS else "all passed")
+    return 1 if FAILS else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
