@@ -139,6 +139,31 @@ static json_t *json_source(const void *cfg, const struct optab_row *r)
 	return c->nsources ? json_string(c->sources_text) : json_null();
 }
 
+/* --ssh-opt: repeatable, each value one more entry of the list (split
+ * into words when ssh is run: "-F bed/ssh_config" is two). */
+static int set_ssh_opt(void *cfg, const struct optab_row *r, const char *arg, char *err,
+		       size_t errlen)
+{
+	C *c = cfg;
+	if (c->nssh_opt == LOAD_MAX_SSH_OPTS)
+		return opt_errf(err, errlen, r->name, "at most %d", LOAD_MAX_SSH_OPTS);
+	if (!arg[0] || strlen(arg) >= sizeof c->ssh_opt[0])
+		return opt_errf(err, errlen, r->name, "expected ssh options, at most %zu bytes",
+				sizeof c->ssh_opt[0] - 1);
+	strcpy(c->ssh_opt[c->nssh_opt++], arg);
+	return 0;
+}
+
+static json_t *json_ssh_opt(const void *cfg, const struct optab_row *r)
+{
+	(void)r;
+	const C *c = cfg;
+	json_t *a = json_array();
+	for (int i = 0; i < c->nssh_opt; i++)
+		json_array_append_new(a, json_string(c->ssh_opt[i]));
+	return a;
+}
+
 /* Durations: a bare number is seconds, kept in microseconds, seconds in
  * the JSON.  Timeouts: a bare number is milliseconds, ms in the JSON. */
 #define DURATION .time_bare_us = 1000000, .time_store_us = 1, .time_json_us = 1000000
@@ -249,6 +274,18 @@ static const struct optab_row load_rows[] = {
      OPTAB_NUM(C, queue_sample_us), .min = 1000, TIMEOUT, .axis = OPTA_LOAD},
     {"quiet", OPTK_FLAG, NULL, NULL, "no summary on stdout", OPTAB_NUM(C, quiet),
      .flags = OPTF_NOJSON, .no_axis = "sweep --quiet is an option of the sweep"},
+    {"generators", OPTK_STR, NULL, "H1,H2,..",
+     "run this load on each [USER@]HOST at once over ssh\n"
+     "(--target: the server they all reach); merged",
+     OPTAB_STR(C, generators), .str_bad = "expected [USER@]HOST,[USER@]HOST,...",
+     .flags = OPTF_UNSET_NULL, .section = "other hosts:",
+     .no_axis = "the hosts are the same for every run"},
+    {"ssh-opt", OPTK_CUSTOM, NULL, "OPT",
+     "more ssh options, repeatable: --ssh-opt '-F bed/ssh_config'", .set = set_ssh_opt,
+     .json = json_ssh_opt, .no_axis = "the hosts are the same for every run"},
+    {"remote-bin", OPTK_STR, "sockbench", "PATH", "sockbench on the other hosts",
+     OPTAB_STR(C, remote_bin), .str_bad = "expected a path",
+     .no_axis = "the hosts are the same for every run"},
     {NULL},
 };
 

@@ -29,6 +29,7 @@ enum load_restart { RESTART_OFF, RESTART_SAME, RESTART_REUSEADDR, RESTART_NO_REU
 extern const char *const load_restart_names[];
 
 #define LOAD_MAX_SOURCES 256
+#define LOAD_MAX_SSH_OPTS 16
 
 struct load_config {
 	enum load_mode mode;
@@ -64,6 +65,13 @@ struct load_config {
 	bool unread;		   /* --unread: leave with a reply unread */
 	enum load_first first;	   /* --first */
 	enum load_restart restart; /* --restart */
+	/* Other hosts (bench/load/gens.c): --generators H1,H2,... runs this
+	 * load on each over ssh; --ssh-opt words go to every ssh; the binary
+	 * there is --remote-bin. */
+	char generators[1024];
+	char ssh_opt[LOAD_MAX_SSH_OPTS][512];
+	int nssh_opt;
+	char remote_bin[512];
 };
 
 /* The options of `load`, one row each (load_opts.c). */
