@@ -17,6 +17,7 @@
 #include "sockbench/kstat.h"
 #include "sockbench/live.h"
 #include "ending.h"
+#include "gens.h"
 #include "report.h"
 #include "sockbench/jsonio.h"
 #include "sockbench/spawn.h"
@@ -397,6 +398,8 @@ int load_main(int argc, char **argv)
 		fprintf(stderr, "sockbench load: %s\n", err);
 		return 2;
 	}
+	if (cfg.generators[0]) /* the load runs on other hosts: gens.c */
+		return gens_main(&cfg, argc, argv);
 	run_init(&r, &cfg);
 	livefd_init(&r.live, cfg.live_fd);
 	if (cfg.serve) {

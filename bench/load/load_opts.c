@@ -132,29 +132,6 @@ static int set_server_host(void *cfg, const struct optab_row *r, const char *arg
 	return 0;
 }
 
-/* Repeatable: each one more `-o OPT` for ssh (Port=2222, IdentityFile=..). */
-static int set_ssh_opt(void *cfg, const struct optab_row *r, const char *arg, char *err,
-		       size_t errlen)
-{
-	C *c = cfg;
-	if (!strchr(arg, '=') || arg[0] == '-' || strlen(arg) >= sizeof c->ssh_opt[0])
-		return opt_errf(err, errlen, r->name, "expected an ssh option KEY=VALUE, got '%s'",
-				arg);
-	if (c->nssh_opt == LOAD_MAX_SSH_OPTS)
-		return opt_errf(err, errlen, r->name, "at most %d", LOAD_MAX_SSH_OPTS);
-	strcpy(c->ssh_opt[c->nssh_opt++], arg);
-	return 0;
-}
-
-static json_t *json_ssh_opt(const void *cfg, const struct optab_row *r)
-{
-	(void)r;
-	const C *c = cfg;
-	json_t *a = json_array();
-	for (int i = 0; i < c->nssh_opt; i++)
-		json_array_append_new(a, json_string(c->ssh_opt[i]));
-	return a;
-}
 
 static int set_http_path(void *cfg, const struct optab_row *r, const char *arg, char *err,
 			 size_t errlen)
@@ -186,6 +163,37 @@ static json_t *json_source(const void *cfg, const struct optab_row *r)
 	return c->nsources ? json_string(c->sources_text) : json_null();
 }
 
+/* --ssh-opt: repeatable, each value one more entry of the list: KEY=VALUE
+ * goes to ssh as -o KEY=VALUE, a value that starts with '-' as its words
+ * ("-F bed/ssh_config" is two; sshopt.c). */
+static int set_ssh_opt(void *cfg, const struct optab_row *r, const char *arg, char *err,
+		       size_t errlen)
+{
+	C *c = cfg;
+	if (c->nssh_opt == LOAD_MAX_SSH_OPTS)
+		return opt_errf(err, errlen, r->name, "at most %d", LOAD_MAX_SSH_OPTS);
+	if (arg[0] != '-' && !strchr(arg, '='))
+		return opt_errf(err, errlen, r->name,
+				"expected KEY=VALUE (ssh -o) or ssh's own options ('-F FILE'), "
+				"got '%s'",
+				arg);
+	if (!arg[0] || strlen(arg) >= sizeof c->ssh_opt[0])
+		return opt_errf(err, errlen, r->name, "expected ssh options, at most %zu bytes",
+				sizeof c->ssh_opt[0] - 1);
+	strcpy(c->ssh_opt[c->nssh_opt++], arg);
+	return 0;
+}
+
+static json_t *json_ssh_opt(const void *cfg, const struct optab_row *r)
+{
+	(void)r;
+	const C *c = cfg;
+	json_t *a = json_array();
+	for (int i = 0; i < c->nssh_opt; i++)
+		json_array_append_new(a, json_string(c->ssh_opt[i]));
+	return a;
+}
+
 /* Durations: a bare number is seconds, kept in microseconds, seconds in
  * the JSON.  Timeouts: a bare number is milliseconds, ms in the JSON. */
 #define DURATION .time_bare_us = 1000000, .time_store_us = 1, .time_json_us = 1000000
@@ -210,12 +218,6 @@ static const struct optab_row load_rows[] = {
      "accept queue and counters there",
      OPTAB_STR(C, server_host), .set = set_server_host, .flags = OPTF_UNSET_NULL,
      .no_axis = "sweep --server-host is an option of the sweep"},
-    {"ssh-opt", OPTK_CUSTOM, NULL, "KEY=VALUE",
-     "one more ssh -o option (repeatable): Port=2222, IdentityFile=F", .set = set_ssh_opt,
-     .json = json_ssh_opt, .no_axis = "how to reach the host, not a setting of the run"},
-    {"remote-bin", OPTK_STR, "sockbench", "PATH", "sockbench on the server's host",
-     OPTAB_STR(C, remote_bin), .str_bad = "expected a program name or path",
-     .no_axis = "how to reach the host, not a setting of the run"},
     {"mode", OPTK_CHOICE, "rr", "M", "rr, crr, connect, stream, echo, http", OPTAB_NUM(C, mode),
      .choices = load_mode_names, .section = "load:", .axis = OPTA_LOAD},
     {"conns", OPTK_INT, "10", "N", "concurrent connections", OPTAB_NUM(C, conns), .min = 1,
@@ -308,6 +310,21 @@ static const struct optab_row load_rows[] = {
      OPTAB_NUM(C, queue_sample_us), .min = 1000, TIMEOUT, .axis = OPTA_LOAD},
     {"quiet", OPTK_FLAG, NULL, NULL, "no summary on stdout", OPTAB_NUM(C, quiet),
      .flags = OPTF_NOJSON, .no_axis = "sweep --quiet is an option of the sweep"},
+    {"generators", OPTK_STR, NULL, "H1,H2,..",
+     "run this load on each [USER@]HOST at once over ssh\n"
+     "(--target: the server they all reach); merged",
+     OPTAB_STR(C, generators), .str_bad = "expected [USER@]HOST,[USER@]HOST,...",
+     .flags = OPTF_UNSET_NULL, .section = "other hosts:",
+     .no_axis = "the hosts are the same for every run"},
+    {"ssh-opt", OPTK_CUSTOM, NULL, "OPT",
+     "one more ssh option (repeatable), for --server-host and\n"
+     "--generators: KEY=VALUE as ssh -o (Port=2222), or ssh's\n"
+     "own words ('-F bed/ssh_config')",
+     .set = set_ssh_opt, .json = json_ssh_opt,
+     .no_axis = "how to reach the hosts, not a setting of the run"},
+    {"remote-bin", OPTK_STR, "sockbench", "PATH", "sockbench on the other hosts",
+     OPTAB_STR(C, remote_bin), .str_bad = "expected a program name or path",
+     .no_axis = "how to reach the hosts, not a setting of the run"},
     {NULL},
 };
 

@@ -270,6 +270,27 @@ static void merged_hists_init(struct merged_hists *h)
 	h->have_censored = false;
 }
 
+/* Every histogram of one run merged into h; -1 with err on a bad one. */
+static int take_all(json_t *run, const char *name, struct merged_hists *h, char *err,
+		    size_t errlen)
+{
+	if (take_hist(run, "load.connections.latency_us", &h->conn, name, err, errlen) ||
+	    take_hist(run, "load.connections.failed_latency_us", &h->fail, name, err, errlen) ||
+	    take_hist(run, "load.requests.latency_us", &h->req, name, err, errlen) ||
+	    take_hist(run, "load.requests.latency_uncorrected_us", &h->unc, name, err, errlen) ||
+	    take_hist(run, "load.requests.latency_completed_us", &h->done, name, err, errlen))
+		return -1;
+	json_t *c = json_path(run, "load.requests.latency_us.censored");
+	if (json_is_integer(c)) {
+		h->have_censored = true;
+		h->censored = sum_sat(h->censored, json_integer_value(c));
+		h->omitted =
+		    sum_sat(h->omitted,
+			    json_integer_value(json_path(run, "load.requests.latency_us.omitted")));
+	}
+	return 0;
+}
+
 /* One result file, its histograms merged into h; NULL after saying why. */
 static json_t *read_run(const char *path, struct merged_hists *h)
 {
@@ -283,32 +304,16 @@ static json_t *read_run(const char *path, struct merged_hists *h)
 		json_decref(run);
 		return NULL;
 	}
-	if (take_hist(run, "load.connections.latency_us", &h->conn, path, err, sizeof err) ||
-	    take_hist(run, "load.connections.failed_latency_us", &h->fail, path, err,
-		      sizeof err) ||
-	    take_hist(run, "load.requests.latency_us", &h->req, path, err, sizeof err) ||
-	    take_hist(run, "load.requests.latency_uncorrected_us", &h->unc, path, err,
-		      sizeof err) ||
-	    take_hist(run, "load.requests.latency_completed_us", &h->done, path, err, sizeof err)) {
+	if (take_all(run, path, h, err, sizeof err) < 0) {
 		fprintf(stderr, "sockbench merge: %s\n", err);
 		json_decref(run);
 		return NULL;
 	}
-	json_t *c = json_path(run, "load.requests.latency_us.censored");
-	if (json_is_integer(c)) {
-		h->have_censored = true;
-		h->censored = sum_sat(h->censored, json_integer_value(c));
-		h->omitted =
-		    sum_sat(h->omitted,
-			    json_integer_value(json_path(run, "load.requests.latency_us.omitted")));
-	}
 	return run;
 }
 
-/* The merged histograms in place of the first file's, then out to
- * outpath (or stdout); 0 or 1. */
-static int write_merged(json_t *out, json_t *files, const struct merged_hists *h,
-			const char *outpath)
+/* The merged histograms in place of the first run's. */
+static void apply_hists(json_t *out, const struct merged_hists *h)
 {
 	json_object_set_new(json_path(out, "load.connections"), "latency_us",
 			    hist_latency_json(&h->conn));
@@ -327,6 +332,13 @@ static int write_merged(json_t *out, json_t *files, const struct merged_hists *h
 	if (!json_is_null(json_path(out, "load.requests.latency_uncorrected_us")))
 		json_object_set_new(json_path(out, "load.requests"), "latency_uncorrected_us",
 				    hist_latency_json(&h->unc));
+}
+
+/* The merged run out to outpath (or stdout); 0 or 1. */
+static int write_merged(json_t *out, json_t *files, const struct merged_hists *h,
+			const char *outpath)
+{
+	apply_hists(out, h);
 	json_object_set(out, "merged_from", files);
 	if (outpath) {
 		char err[512];
@@ -403,6 +415,47 @@ int merge_main(int argc, char **argv)
 	rc = write_merged(in[0].run, files, &h, outpath);
 done:
 	for (int i = 0; in && i < n; i++)
+		json_decref(in[i].run);
+	free(in);
+	json_decref(files);
+	json_decref(info);
+	return rc;
+}
+
+int merge_runs(json_t *const *runs, const char *const *names, int n, bool allow_seq,
+	       json_t **out, char *err, size_t errlen)
+{
+	struct merged_hists h;
+	merged_hists_init(&h);
+	struct merge_in *in = calloc((size_t)n, sizeof *in);
+	json_t *info = NULL, *files = json_array();
+	int rc = -1, k = 0;
+	*out = NULL;
+	if (!in || !files) {
+		snprintf(err, errlen, "out of memory");
+		goto done;
+	}
+	for (; k < n; k++) {
+		if (!merge_schema_ok(json_string_value(json_object_get(runs[k], "schema")))) {
+			snprintf(err, errlen, "%s: not a sockbench.run/1 or /2 result", names[k]);
+			goto done;
+		}
+		if (take_all(runs[k], names[k], &h, err, errlen) < 0)
+			goto done;
+		in[k] = (struct merge_in){names[k], json_deep_copy(runs[k])};
+		json_array_append_new(files, json_string(names[k]));
+	}
+	if (merge_check(in, n, allow_seq, &info, err, errlen) < 0)
+		goto done;
+	for (int i = 1; i < n; i++)
+		merge_counts(in[0].run, in[i].run);
+	json_object_set(in[0].run, "merge", info);
+	apply_hists(in[0].run, &h);
+	json_object_set(in[0].run, "merged_from", files);
+	*out = json_incref(in[0].run);
+	rc = 0;
+done:
+	for (int i = 0; in && i < k; i++)
 		json_decref(in[i].run);
 	free(in);
 	json_decref(files);

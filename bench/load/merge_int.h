@@ -18,4 +18,10 @@ struct merge_in {
 int merge_check(struct merge_in *in, int n, bool allow_sequential, json_t **info, char *err,
 		size_t errlen);
 
+/* The merge of n runs already read (names: how the merged run's
+ * merged_from and any error call them), as `sockbench merge` makes it:
+ * 0 and a new *out, or -1 with err.  The runs are not changed. */
+int merge_runs(json_t *const *runs, const char *const *names, int n, bool allow_seq,
+	       json_t **out, char *err, size_t errlen);
+
 #endif

@@ -21,25 +21,29 @@
 #include "sockbench/spawn.h"
 #include "sockbench/stopsig.h"
 #include "sockbench/words.h"
+#include "sshopt.h"
 
 #define REMOTE_WAIT_MS 15000
 #define PROBE_WAIT_MS  5000
 #define OUT_MAX	       (4u << 20)
 
-/* ssh -o BatchMode=yes -o OPT.. -- HOST 'w0' 'w1' ..: argv in av (room
- * for 8 + 2 * LOAD_MAX_SSH_OPTS), the remote command in cmd. */
+/* ssh -o BatchMode=yes [--ssh-opt ..] -- HOST 'w0' 'w1' ..: argv in av
+ * (room for AV_MAX), the remote command in cmd; the options' words held
+ * in a list of this file's until the next call (ssh has started by then). */
+#define AV_MAX (8 + 8 * LOAD_MAX_SSH_OPTS)
 static int ssh_argv(const struct load_config *c, char **words, char *cmd, size_t cap,
 		    const char **av)
 {
+	static char **held[LOAD_MAX_SSH_OPTS];
+	char e[200];
 	int k = 0;
 	size_t n = 0;
+	ssh_opts_free(held);
 	av[k++] = "ssh";
 	av[k++] = "-o";
 	av[k++] = "BatchMode=yes";
-	for (int i = 0; i < c->nssh_opt; i++) {
-		av[k++] = "-o";
-		av[k++] = c->ssh_opt[i];
-	}
+	if ((k = ssh_opts_argv(c, av, k, AV_MAX - 4, held, e, sizeof e)) < 0)
+		return -1;
 	av[k++] = "--";
 	av[k++] = c->server_host;
 	cmd[0] = '\0';
@@ -168,7 +172,7 @@ int remote_serve(struct spawn *sp, const struct load_config *c, const char *opts
 		 size_t errlen)
 {
 	static char cmd[8192];
-	const char *av[8 + 2 * LOAD_MAX_SSH_OPTS];
+	const char *av[AV_MAX];
 	struct remote *rm = calloc(1, sizeof *rm);
 	spawn_init(sp);
 	sp->remote = rm;
@@ -377,7 +381,7 @@ static bool new_snap(const struct remote *rm, unsigned base)
 int remote_probe_start(struct remote *rm, int port, char *err, size_t errlen)
 {
 	static char cmd[2048];
-	const char *av[8 + 2 * LOAD_MAX_SSH_OPTS];
+	const char *av[AV_MAX];
 	char pnum[16];
 	snprintf(pnum, sizeof pnum, "%d", port);
 	char *w[] = {(char *)rm->cfg->remote_bin, "probe", "--port", pnum, NULL};

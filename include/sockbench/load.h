@@ -39,9 +39,6 @@ struct load_config {
 	bool serve;	       /* --serve given ("" = a default epoll server) */
 	char server_cmd[2048]; /* --server-cmd '...' */
 	char server_host[256]; /* --server-host [USER@]HOST: serve there over ssh */
-	char ssh_opt[LOAD_MAX_SSH_OPTS][256]; /* --ssh-opt, each passed as -o OPT */
-	int nssh_opt;
-	char remote_bin[512]; /* --remote-bin: sockbench on the server's host */
 	int conns;
 	int threads;
 	uint64_t duration_us;
@@ -70,6 +67,14 @@ struct load_config {
 	bool unread;		   /* --unread: leave with a reply unread */
 	enum load_first first;	   /* --first */
 	enum load_restart restart; /* --restart */
+	/* Other hosts: --server-host (remote.c) starts the server there,
+	 * --generators H1,H2,... (gens.c) runs this load on each; both over
+	 * ssh, with the --ssh-opt options (sshopt.c) and sockbench there at
+	 * --remote-bin. */
+	char generators[1024];
+	char ssh_opt[LOAD_MAX_SSH_OPTS][512];
+	int nssh_opt;
+	char remote_bin[512];
 };
 
 /* The options of `load`, one row each (load_opts.c). */

@@ -118,6 +118,8 @@ static const char *sample(const struct optab_row *r)
 	    {"stats-fd", "3"},
 	    {"counters-fd", "3"},
 	    {"live-fd", "3"},
+	    {"generators", "h1,h2"},
+	    {"ssh-opt", "-F bed/ssh_config"},
 	};
 	for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++)
 		if (!strcmp(samples[i].name, r->name))

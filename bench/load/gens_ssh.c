@@ -1,0 +1,225 @@
+/* gens_ssh.c - ssh channels to other hosts for `load --generators`: one
+ * command run there, its stdout and stderr back.  ssh is exec'd with an
+ * argv (no local shell); the remote command is one string that the remote
+ * user's shell splits, so every word is quoted (words_quote).  Every wait
+ * ends by a deadline or a stop signal, and no ssh outlives it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sockbench/clock.h"
+#include "sockbench/proc.h"
+#include "sockbench/stopsig.h"
+#include "sockbench/words.h"
+#include "gens.h"
+#include "sshopt.h"
+
+uint64_t gens_wall_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+/* ssh -o BatchMode=yes [--ssh-opt words] HOST -- 'w0' 'w1' ...: the
+ * first value ssh reads for an option stands, so --ssh-opt cannot turn
+ * BatchMode (no prompt ever) off. */
+static int ssh_argv(const struct load_config *c, const char *host, char *const *words, int n,
+		    char **argv, int max, char ***split, char *cmd, size_t cmdlen, char *err,
+		    size_t errlen)
+{
+	int k = 0;
+	argv[k++] = "ssh";
+	argv[k++] = "-o";
+	argv[k++] = "BatchMode=yes";
+	if ((k = ssh_opts_argv(c, (const char **)argv, k, max - 4, split, err, errlen)) < 0)
+		return -1;
+	argv[k++] = (char *)host;
+	argv[k++] = "--";
+	size_t len = 0;
+	for (int i = 0; i < n; i++)
+		if ((i && len + 1 < cmdlen && (cmd[len++] = ' ', 0)) ||
+		    words_quote(cmd, cmdlen, &len, words[i]) < 0)
+			return snprintf(err, errlen, "the remote command is too long"), -1;
+	cmd[len] = '\0';
+	argv[k++] = cmd;
+	argv[k] = NULL;
+	return 0;
+}
+
+static void child(char **argv, int out[2], int errp[2])
+{
+	int nul = open("/dev/null", O_RDONLY);
+	if (nul < 0 || dup2(nul, 0) < 0 || dup2(out[1], 1) < 0 || dup2(errp[1], 2) < 0)
+		_exit(126);
+	/* own process group: a Ctrl-C at the terminal reaches us, and we stop
+	 * ssh ourselves (it would otherwise die before its run's JSON came) */
+	setpgid(0, 0);
+	signal(SIGPIPE, SIG_DFL);
+	execvp(argv[0], argv);
+	dprintf(2, "cannot run ssh: %s\n", strerror(errno));
+	_exit(127);
+}
+
+int gchan_start(struct gen_chan *ch, const struct load_config *c, const char *host,
+		char *const *words, int n, char *err, size_t errlen)
+{
+	char *argv[8 + 8 * LOAD_MAX_SSH_OPTS], **split[LOAD_MAX_SSH_OPTS] = {0};
+	static char cmd[16384];
+	int out[2] = {-1, -1}, e[2] = {-1, -1}, rc = -1;
+	memset(ch, 0, sizeof *ch);
+	ch->out = ch->err = -1;
+	if (ssh_argv(c, host, words, n, argv, (int)(sizeof argv / sizeof *argv) - 1, split, cmd,
+		     sizeof cmd, err, errlen) < 0)
+		goto done;
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(e, O_CLOEXEC) < 0) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		goto done;
+	}
+	ch->t_start_ns = gens_wall_ns();
+	ch->pid = fork();
+	if (ch->pid < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		ch->pid = 0;
+		goto done;
+	}
+	if (ch->pid == 0)
+		child(argv, out, e);
+	ch->out = out[0];
+	ch->err = e[0];
+	out[0] = e[0] = -1;
+	rc = 0;
+done:
+	for (int i = 0; i < 2; i++) {
+		if (out[i] >= 0)
+			close(out[i]);
+		if (e[i] >= 0)
+			close(e[i]);
+	}
+	ssh_opts_free(split);
+	return rc;
+}
+
+/* Read what one descriptor has; 0 at EOF (then closed). */
+static int drain(struct gen_chan *ch, bool is_out)
+{
+	char buf[65536];
+	ssize_t r = read(is_out ? ch->out : ch->err, buf, sizeof buf);
+	if (r < 0 && (errno == EINTR || errno == EAGAIN))
+		return 1;
+	if (r <= 0) {
+		close(is_out ? ch->out : ch->err);
+		*(is_out ? &ch->out : &ch->err) = -1;
+		return 0;
+	}
+	size_t n = (size_t)r;
+	if (is_out) {
+		if (!ch->t_first_ns)
+			ch->t_first_ns = gens_wall_ns();
+		if (ch->olen + n + 1 > ch->ocap) {
+			size_t cap = (ch->olen + n + 1) * 2;
+			char *p = realloc(ch->obuf, cap);
+			if (!p)
+				return 1; /* dropped: the JSON will not parse, and says so */
+			ch->obuf = p;
+			ch->ocap = cap;
+		}
+		memcpy(ch->obuf + ch->olen, buf, n);
+		ch->olen += n;
+		ch->obuf[ch->olen] = '\0';
+		return 1;
+	}
+	/* stderr: the last bytes are the ones that say what went wrong */
+	if (n >= sizeof ch->ebuf)
+		n = sizeof ch->ebuf - 1;
+	if (ch->elen + n >= sizeof ch->ebuf) {
+		size_t keep = sizeof ch->ebuf - 1 - n;
+		memmove(ch->ebuf, ch->ebuf + ch->elen - keep, keep);
+		ch->elen = keep;
+	}
+	memcpy(ch->ebuf + ch->elen, buf + (size_t)r - n, n);
+	ch->elen += n;
+	ch->ebuf[ch->elen] = '\0';
+	return 1;
+}
+
+/* One turn: poll the open pipes (at most 100 ms, so a stop is seen
+ * within that), reap what has exited. */
+static int turn(struct gen_chan *ch, int n)
+{
+	struct pollfd p[2 * GENS_MAX];
+	struct gen_chan *who[2 * GENS_MAX];
+	bool is_out[2 * GENS_MAX];
+	int k = 0, live = 0;
+	for (int i = 0; i < n; i++) {
+		if (ch[i].out >= 0)
+			p[k] = (struct pollfd){ch[i].out, POLLIN, 0}, who[k] = &ch[i], is_out[k++] = true;
+		if (ch[i].err >= 0)
+			p[k] = (struct pollfd){ch[i].err, POLLIN, 0}, who[k] = &ch[i], is_out[k++] = false;
+	}
+	if (k && poll(p, (nfds_t)k, 100) > 0)
+		for (int j = 0; j < k; j++)
+			if (p[j].revents)
+				drain(who[j], is_out[j]);
+	for (int i = 0; i < n; i++) {
+		if (ch[i].pid > 0 && ch[i].out < 0 && ch[i].err < 0 &&
+		    waitpid(ch[i].pid, &ch[i].status, k ? WNOHANG : 0) == ch[i].pid)
+			ch[i].pid = 0, ch[i].reaped = true;
+		live += ch[i].pid > 0;
+	}
+	if (!k && live)
+		usleep(10000);
+	return live;
+}
+
+int gchan_wait(struct gen_chan *ch, int n, uint64_t deadline_ns, char *why, size_t whylen)
+{
+	why[0] = '\0';
+	while (turn(ch, n)) {
+		if (stopsig_caught())
+			snprintf(why, whylen, "interrupted by %s", stopsig_name(stopsig_caught()));
+		else if (gens_wall_ns() > deadline_ns)
+			snprintf(why, whylen, "no answer by the deadline");
+		if (!why[0])
+			continue;
+		pid_t pid[GENS_MAX];
+		for (int i = 0; i < n; i++)
+			pid[i] = ch[i].pid;
+		struct proc_stop how = {.grace_ms = 1000, .group = true};
+		proc_stop(pid, n, &how);
+		for (int i = 0; i < n; i++)
+			if (ch[i].pid && !pid[i])
+				ch[i].pid = 0, ch[i].killed = true;
+		return -1;
+	}
+	return 0;
+}
+
+void gchan_free(struct gen_chan *ch)
+{
+	if (ch->out >= 0)
+		close(ch->out);
+	if (ch->err >= 0)
+		close(ch->err);
+	free(ch->obuf);
+	ch->obuf = NULL;
+	ch->out = ch->err = -1;
+}
+
+void gchan_last_line(const struct gen_chan *ch, char *out, size_t len)
+{
+	const char *e = ch->ebuf + ch->elen;
+	while (e > ch->ebuf && (e[-1] == '\n' || e[-1] == '\r' || e[-1] == ' '))
+		e--;
+	const char *b = e;
+	while (b > ch->ebuf && b[-1] != '\n')
+		b--;
+	snprintf(out, len, "%.*s", (int)(e - b), b);
+}
