@@ -87,6 +87,9 @@ static int lesson_dir(const char *out, const char *name, bool quick, char *dir, 
  * --live: the view reads it, the sweeps are quiet meanwhile */
 static const char *live_fd;
 static bool want_view;
+/* --server-host, --ssh-opt, --remote-bin: passed on to each sweep */
+static const char *remote_args[40];
+static int nremote;
 static struct live *view;
 
 /* --live: the view on /dev/tty for the lesson's sweeps, one after the
@@ -128,11 +131,13 @@ static int lesson_args(int argc, char **argv, const char **name, const char **ou
 {
 	live_fd = NULL;
 	want_view = false;
+	nremote = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--list"))
 			return list();
 		if (!strcmp(argv[i], "--help")) {
-			printf("usage: sockbench lesson NAME [--quick] [--out DIR] [--live] [--live-fd N]   "
+			printf("usage: sockbench lesson NAME [--quick] [--out DIR] [--live] [--live-fd N]\n"
+			       "       [--server-host [USER@]HOST [--ssh-opt OPT]... [--remote-bin P]]   "
 			       "(--list: the lessons)\n"
 			       "A ready sweep and its figures for one teaching topic.\n");
 			return 0;
@@ -143,6 +148,12 @@ static int lesson_args(int argc, char **argv, const char **name, const char **ou
 			*out = argv[++i];
 		else if (!strcmp(argv[i], "--live"))
 			want_view = true;
+		else if ((!strcmp(argv[i], "--server-host") || !strcmp(argv[i], "--ssh-opt") ||
+			  !strcmp(argv[i], "--remote-bin")) &&
+			 i + 1 < argc && nremote + 2 <= 40) {
+			remote_args[nremote++] = argv[i]; /* checked by the sweep */
+			remote_args[nremote++] = argv[++i];
+		}
 		else if (!strcmp(argv[i], "--live-fd") && i + 1 < argc)
 			live_fd = argv[++i]; /* checked by the sweep */
 		else if (argv[i][0] != '-' && !*name)
@@ -260,6 +271,8 @@ static int lesson_sweep(json_t *j, const char *path, bool quick, json_t *c, cons
 	}
 	if (view)
 		largs_put(&a, "--quiet");
+	for (int i = 0; i < nremote; i++)
+		largs_put(&a, remote_args[i]);
 	a.v[a.n] = NULL;
 	return sweep_main(a.n, a.v);
 }

@@ -243,9 +243,11 @@ json_t *spec_identity(const struct sweep_spec *sp)
 	}
 	/* the server axis is among the axes; what each named server runs is
 	 * in server_cmd ({name: cmd}) */
-	return json_pack("{s:s, s:o, s:o?, s:b}", "schema", "sockbench.sweep-identity/1", "axes",
-			 axes, "server_cmd", spec_server_cmd_json(sp), "host_netns",
-			 sp->host_netns);
+	/* --server-host: another host's server is another sweep */
+	return json_pack("{s:s, s:o, s:o?, s:b, s:s?}", "schema", "sockbench.sweep-identity/1",
+			 "axes", axes, "server_cmd", spec_server_cmd_json(sp), "host_netns",
+			 sp->host_netns, "server_host",
+			 sp->server_host[0] ? sp->server_host : NULL);
 }
 
 /* "--conns: sweep.json has 4, this sweep 100" */

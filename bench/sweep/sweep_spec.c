@@ -138,6 +138,9 @@ static int spec_set(struct sweep_spec *sp, const struct knob *k, struct axis *a)
 static int own_option(struct sweep_spec *sp, const char *name, const char *val, char *err,
 		      size_t errlen)
 {
+	int remote = spec_remote_option(sp, name, val, err, errlen);
+	if (remote <= 0)
+		return remote;
 	if (!strcmp(name, "out")) {
 		/* the results directory's files must fit their paths: refused,
 		 * never cut (a cut path wrote the results somewhere else) */
@@ -326,6 +329,8 @@ static const struct knob *cmd_refused_axis(const struct sweep_spec *sp)
 /* What no single option can say: axes that the run's setting refuses. */
 static int spec_check(const struct sweep_spec *sp, char *err, size_t errlen)
 {
+	if (spec_remote_check(sp, err, errlen) < 0)
+		return -1;
 	if (sp->host_netns)
 		for (int i = 0; i < sp->naxes; i++)
 			if (sp->knob[i]->kind == K_SYSCTL) {
@@ -488,6 +493,9 @@ void spec_usage(FILE *f)
 	    "  --host-netns      run on the host's network namespace (no sysctl axes)\n"
 	    "  --quiet           no progress output\n"
 	    "  --live            a full-screen view of the runs on the terminal (/dev/tty)\n"
+	    "  --server-host [USER@]HOST  each run's server on HOST over ssh (load's option;\n"
+	    "                    the runs then use this host's network namespace)\n"
+	    "  --ssh-opt OPT, --remote-bin PATH  load's, for --server-host\n"
 	    "  --live-fd N       the live stream on this open descriptor: each run's\n"
 	    "                    load stream between run and run_end lines (docs/live.md)\n");
 }

@@ -33,6 +33,7 @@ const struct knob *knob_at(int i);
  * fit the sweep's path buffers (800 bytes). */
 #define SWEEP_OUT_MAX  400
 #define SWEEP_MAX_CMDS 16
+#define SWEEP_MAX_SSH_OPTS 16
 
 struct sweep_spec {
 	int naxes;
@@ -49,6 +50,11 @@ struct sweep_spec {
 	int ncmds;	       /* --server-cmd NAME=CMD, each a value of the server axis */
 	char cmd_name[SWEEP_MAX_CMDS][64];
 	char cmd[SWEEP_MAX_CMDS][2048];
+	/* --server-host (sweep_remote.c): load's, passed to every run */
+	char server_host[256];
+	char ssh_opt[SWEEP_MAX_SSH_OPTS][512];
+	int nssh_opt;
+	char remote_bin[512];
 };
 
 /* Command line (argv[0] = "sweep") over an optional --config file. */
@@ -76,6 +82,13 @@ const char *spec_named_cmd(const struct sweep_spec *sp, const char *name);
 /* The server commands as sweep.json records them: the unnamed one as a
  * string, named ones as {name: cmd}, none as NULL (new reference). */
 json_t *spec_server_cmd_json(const struct sweep_spec *sp);
+/* sweep_remote.c: --server-host, --ssh-opt, --remote-bin (1: not one of
+ * them); the axes they refuse; their words on a run's load command line
+ * (v[n..], at most max entries in all; the new n). */
+int spec_remote_option(struct sweep_spec *sp, const char *name, const char *val, char *err,
+		       size_t errlen);
+int spec_remote_check(const struct sweep_spec *sp, char *err, size_t errlen);
+int spec_remote_args(const struct sweep_spec *sp, const char **v, int n, int max);
 /* sweep --help: its own options and every axis, from the tables. */
 void spec_usage(FILE *f);
 /* The axis of a server flag (pause-accept) is on in every cell. */

@@ -13,6 +13,7 @@ Needs root (`ip netns add`, sshd); without it every test FAILS with the
 reason, never skips.
 """
 
+import glob
 import json
 import os
 import re
@@ -222,6 +223,50 @@ def test_host_without_sshd(t):
     t.eq("server requests", N, (s or {}).get("requests"))
 
 
+def test_sweep_server_host(t):
+    """sweep --server-host: each run's server in srv's namespace over ssh,
+    paused, backlog 1 and 8, the load from g1 with one thread (the
+    exact-count rule): established = min(backlog, somaxconn) + 1, the
+    overflows counted on the server's host."""
+    b = bed(t)
+    e = b["env"]
+    out = os.path.join(b["dir"], "sweep")
+    cmd = ["ip", "netns", "exec", e["SB_NS_G1"], sbtest.BIN, "sweep",
+           "--server-host", e["SB_SRV_SSH"], "--ssh-opt", e["SB_SSH_OPTS"],
+           "--remote-bin", sbtest.BIN, "--mode", "connect", "--threads", "1",
+           "--conns", "20", "--backlog", "1,8", "--pause-accept",
+           "--duration", "1500ms", "--connect-timeout", "1200", "--out", out,
+           "--quiet"]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=40)
+    t.eq("sweep --server-host: exit status", 0, r.returncode)
+    sw = json.load(open(os.path.join(out, "sweep.json")))
+    t.eq("sweep.json identity: server_host", e["SB_SRV_SSH"],
+         sw.get("identity", {}).get("server_host"))
+    runs = [json.load(open(p)) for p in sorted(glob.glob(os.path.join(out, "runs", "*.json")))]
+    t.eq("runs", 2, len(runs))
+    for run in runs:
+        bl = int(run["sweep"]["values"]["backlog"])
+        som = int(dig(run, "server_environment.sysctl")["net.core.somaxconn"])
+        est = dig(run, "load.connections.established")
+        t.eq(f"backlog {bl}: established = min(backlog, somaxconn {som}) + 1",
+             min(bl, som) + 1, est)
+        t.eq(f"backlog {bl}: kernel counters from the server's host", "server",
+             dig(run, "kernel.host"))
+        t.check((dig(run, "kernel.delta.ListenOverflows") or 0) > 0,
+                f"backlog {bl}: ListenOverflows counted on the server's host", "> 0",
+                dig(run, "kernel.delta.ListenOverflows"))
+        t.eq(f"backlog {bl}: the server's accept queue limit", bl,
+             dig(run, "accept_queue.limit"))
+        t.eq(f"backlog {bl}: run error", None, run.get("error"))
+    # a sysctl axis is another host's setting: refused
+    r = subprocess.run([sbtest.BIN, "sweep", "--server-host", e["SB_SRV_SSH"],
+                        "--somaxconn", "16", "--out", out + "-x", "--dry-run"],
+                       capture_output=True, text=True, timeout=10)
+    t.check(r.returncode == 2 and "--somaxconn" in r.stderr and
+            len(r.stderr.splitlines()) == 1, "a sysctl axis refused with --server-host",
+            "exit 2, one line", (r.returncode, r.stderr))
+
+
 def test_bed_down(t):
     b = bed(t)
     e = b["env"]
@@ -243,6 +288,7 @@ def main():
         runner.run("bed-up", test_bed_up, timeout=30)
         runner.run("two-generators", test_two_generators, timeout=40)
         runner.run("host-without-sshd", test_host_without_sshd, timeout=40)
+        runner.run("sweep-server-host", test_sweep_server_host, timeout=60)
         runner.run("bed-down", test_bed_down, timeout=30)
     finally:
         if BED.get("dir") and os.path.exists(os.path.join(BED["dir"], "env")):
