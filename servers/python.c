@@ -97,12 +97,14 @@ static int py_exec(const struct serve_config *c)
 			"--stats",     (char *)c->stats_path,
 			"--on-accept", (char *)on_accept_names[c->on_accept],
 			NULL, /* the flags given, below */
-			NULL,	       NULL};
-	size_t k = sizeof argv / sizeof argv[0] - 3;
+			NULL,	       NULL, NULL};
+	size_t k = sizeof argv / sizeof argv[0] - 4;
 	if (c->pause_accept)
 		argv[k++] = "--pause-accept";
 	if (c->no_reuseaddr)
 		argv[k++] = "--no-reuseaddr";
+	if (c->stop_on_eof) /* load --server-host stops it by closing the channel */
+		argv[k++] = "--stop-on-eof";
 	fflush(NULL);
 	execvp("python3", argv);
 	fprintf(stderr, "sockbench serve: model %s: cannot run python3: %s\n", c->model->name,

@@ -26,7 +26,18 @@ def parse_args():
     for name in ("port", "backlog", "recv-size", "max-msg", "stats-fd"):
         p.add_argument("--" + name, type=int, default=-1)
     p.add_argument("--pause-accept", action="store_true")
+    p.add_argument("--stop-on-eof", action="store_true")
     return p.parse_args()
+
+
+def stop_on_eof():
+    """--stop-on-eof: stdin's end (load --server-host closed the ssh
+    channel) is a SIGTERM, as serve's C models take it."""
+    def watch():
+        while os.read(0, 4096):
+            pass
+        os.kill(os.getpid(), signal.SIGTERM)
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def somaxconn():
@@ -261,6 +272,8 @@ def run(model, own_pause=False):
         # inside the try: a stop may come the moment READY is out (the
         # reader acts on it before print() has returned here)
         ready(a, sock)
+        if a.stop_on_eof:
+            stop_on_eof()
         if not own_pause:
             pause_accept(a)
         model(a, sock, stats)

@@ -186,6 +186,22 @@ def test_fail_killed(b, d):
     check(took < 1.5, "killed: load notices", "< 1.5 s", took)
 
 
+def test_run_python(b, d):
+    """A Python model over ssh: it ends when the channel closes (serve's
+    --stop-on-eof reaches sbpy.py), so the run ends at once and nothing
+    stays on the server's host."""
+    r, j, took = load(b, d, ["--serve", "--model py-selectors", "--requests", "2000",
+                             "--conns", "2"], "python")
+    check(r.returncode == 0, "python over ssh: exit status", 0, (r.returncode, r.stderr))
+    check(took < 10, "python over ssh: stopped by the channel's end, not by a kill after 15 s",
+          "< 10 s", f"{took:.1f} s")
+    check(j and j["server"] and j["server"]["model"] == "py-selectors" and
+          j["server"]["requests"] == j["load"]["requests"]["completed"] +
+          j["load"]["requests"]["in_flight_at_end"],
+          "python over ssh: the server's stats came back and match", "requests equal",
+          j and j.get("server"))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
@@ -202,6 +218,7 @@ def main():
     try:
         test_probe(b)
         test_run(b, d)
+        test_run_python(b, d)
         test_fail_nosshd(b, d)
         test_fail_nobin(b, d)
         test_fail_killed(b, d)
