@@ -145,23 +145,25 @@ static void read_clocks(const struct load_config *c, struct gen_host *h, int n)
 /* Why a host's run did not come back, in one line. */
 static void run_failure(struct gen_host *h, const struct load_config *c)
 {
-	char line[300];
+	char line[300], name[sizeof h->name];
 	gchan_last_line(&h->ch, line, sizeof line);
+	/* a copy: h->name and h->error are one struct (gcc's -Wrestrict) */
+	snprintf(name, sizeof name, "%s", h->name);
 	int st = h->ch.status;
 	int code = h->ch.reaped && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 	json_t *e = h->run ? json_object_get(h->run, "error") : NULL;
 	h->failed = true;
 	if (json_is_string(e))
-		snprintf(h->error, sizeof h->error, "run on %s: %s", h->name, json_string_value(e));
+		snprintf(h->error, sizeof h->error, "run on %s: %s", name, json_string_value(e));
 	else if (h->ch.killed)
-		snprintf(h->error, sizeof h->error, "%s: stopped (no result)", h->name);
+		snprintf(h->error, sizeof h->error, "%s: stopped (no result)", name);
 	else if (code == 255)
-		snprintf(h->error, sizeof h->error, "ssh %s: %s", h->name, line[0] ? line : "failed");
+		snprintf(h->error, sizeof h->error, "ssh %s: %s", name, line[0] ? line : "failed");
 	else if (code == 127)
 		snprintf(h->error, sizeof h->error, "%s not found on %s (--remote-bin): %s",
-			 c->remote_bin, h->name, line);
+			 c->remote_bin, name, line);
 	else
-		snprintf(h->error, sizeof h->error, "%s: no run JSON (exit %d): %s", h->name, code,
+		snprintf(h->error, sizeof h->error, "%s: no run JSON (exit %d): %s", name, code,
 			 line[0] ? line : "no message");
 }
 
@@ -213,7 +215,9 @@ static void keep_run(const struct load_config *c, struct gen_host *h)
 		return;
 	if (l > 5 && !strcmp(p + l - 5, ".json"))
 		l -= 5;
-	snprintf(h->file, sizeof h->file, "%.*s.%s.json", (int)l, p, h->name);
+	char name[sizeof h->name]; /* not from the struct written to (-Wrestrict) */
+	snprintf(name, sizeof name, "%s", h->name);
+	snprintf(h->file, sizeof h->file, "%.*s.%s.json", (int)l, p, name);
 	if (json_write_atomic(h->run, h->file, err, sizeof err) < 0) {
 		fprintf(stderr, "sockbench load: %s\n", err);
 		h->file[0] = '\0';

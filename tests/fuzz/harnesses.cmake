@@ -23,7 +23,7 @@ set(SB_FUZZ_SOURCES
     lib/proto.c lib/proto_http.c lib/http_resp.c lib/opt.c lib/optab.c lib/jsonio.c lib/strbuf.c lib/hist.c
     lib/clock.c lib/words.c lib/net.c lib/diag.c lib/errname.c lib/proc.c lib/stopsig.c
     bench/load/load_opts.c
-    bench/sweep/axis.c bench/sweep/sweep_spec.c bench/sweep/sweep_server.c bench/sweep/sweep_ident.c bench/sweep/summ.c
+    bench/sweep/axis.c bench/sweep/sweep_spec.c bench/sweep/sweep_server.c bench/sweep/sweep_remote.c bench/sweep/sweep_ident.c bench/sweep/summ.c
     bench/load/merge.c bench/load/merge_check.c bench/load/slots.c bench/load/lstats.c bench/plot/plot.c bench/plot/plot_io.c bench/plot/plot_fair.c bench/plot/plot_cli.c
     bench/plot/plot_cases.c bench/plot/plot_anim.c bench/plot/plot_send.c bench/plot/plot_herd.c bench/plot/plot_recv.c)
 # serve's option table names the models (--model: server_find), so the
