@@ -100,11 +100,12 @@ try:
             # against a 20 ms acceptor: on an idle machine 58, under the
             # suite's parallel load a slow burst lets the acceptor take
             # more at once (seen: 7 waited); the kernel's fact is that
-            # some did, and every connection is one or the other
+            # some did (and a slow acceptor leaves some for the 2 s retry:
+            # at once + after the first retry <= established)
             est = r["load"]["connections"]["established"]
-            check(first >= 1 and fast + first == est,
-                  "backlog 1: some waited for the 1 s retry; at once + after = established",
-                  f">= 1, {est} in all", (fast, first))
+            check(first >= 1 and fast + first <= est,
+                  "backlog 1: some waited for the 1 s retry; at once + after <= established",
+                  f">= 1, <= {est} in all", (fast, first))
     # the data behind frame k: the last frame's CDF is the whole CDF
     data = open(os.path.join(out, "plots", "data", "accept_queue_anim-0.dat")).read()
     blocks = [b for b in data.split("\n\n\n") if b.strip()]
