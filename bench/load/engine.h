@@ -146,6 +146,8 @@ void lstats_free(struct lstats *s);
 /* How many distinct local ports the bitmap holds. */
 uint64_t lstats_ports(const struct lstats *s);
 /* Add s's counts, histograms and intervals into o. */
+/* Every latency histogram of s empty (a new thread's, a merge's target). */
+void lstats_hists_init(struct lstats *s);
 void lstats_merge(struct lstats *o, const struct lstats *s);
 void ival_add(struct ival *d, const struct ival *x);
 /* Request latency as the clients felt it, into *out: the completed

@@ -69,11 +69,7 @@ static int thread_init(struct engine *e, int i, int nt, uint64_t now, int *g)
 		t->c[k].fd = -1;
 		t->c[k].src = cfg->nsources ? *g % cfg->nsources : 0;
 	}
-	hist_init(&t->s.conn_lat);
-	hist_init(&t->s.conn_fail_lat);
-	hist_init(&t->s.req_lat);
-	hist_init(&t->s.req_lat_unc);
-	hist_init(&t->s.req_cens);
+	lstats_hists_init(&t->s);
 	if (cfg->rate > 0) {
 		t->step = (uint64_t)((double)nt * 1e9 / cfg->rate);
 		t->next = now + (uint64_t)((double)i * 1e9 / cfg->rate);
@@ -222,11 +218,7 @@ static void hand_over(struct engine *e, const struct lthread *t)
 void engine_stop(struct engine *e, struct lstats *out)
 {
 	memset(out, 0, sizeof *out);
-	hist_init(&out->conn_lat);
-	hist_init(&out->conn_fail_lat);
-	hist_init(&out->req_lat);
-	hist_init(&out->req_lat_unc);
-	hist_init(&out->req_cens);
+	lstats_hists_init(out);
 	e->stop = 1;
 	e->nleft = 0;
 	e->left = calloc((size_t)e->cfg->conns, sizeof *e->left);

@@ -149,6 +149,15 @@ uint64_t lstats_ports(const struct lstats *s)
 	return n;
 }
 
+void lstats_hists_init(struct lstats *s)
+{
+	hist_init(&s->conn_lat);
+	hist_init(&s->conn_fail_lat);
+	hist_init(&s->req_lat);
+	hist_init(&s->req_lat_unc);
+	hist_init(&s->req_cens);
+}
+
 void lstats_merge(struct lstats *o, const struct lstats *s)
 {
 	o->attempted += s->attempted;

@@ -25,11 +25,7 @@ void run_init(struct run *r, const struct load_config *cfg)
 	r->explain = json_array();
 	r->aq_limit = -1;
 	livefd_init(&r->live, -1);
-	hist_init(&r->ls.conn_lat);
-	hist_init(&r->ls.conn_fail_lat);
-	hist_init(&r->ls.req_lat);
-	hist_init(&r->ls.req_lat_unc);
-	hist_init(&r->ls.req_cens);
+	lstats_hists_init(&r->ls);
 }
 
 void run_free(struct run *r)
