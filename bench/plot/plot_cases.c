@@ -13,7 +13,7 @@
 #include "sockbench/summ.h"
 #include "plot_int.h"
 
-#define MAX_GROUPS 32
+#define MAX_GROUPS  32
 #define MAX_METRICS 8
 
 struct metric {
@@ -34,8 +34,8 @@ static int groups_of(const struct plot *p, struct group *g)
 	int n = 0;
 	for (int i = 0; i < p->n && n < MAX_GROUPS;) {
 		int j = i;
-		while (j < p->n && (p->ndirs > 1 ? p->r[j].dir == p->r[i].dir
-						 : p->r[j].cell == p->r[i].cell))
+		while (j < p->n &&
+		       (p->ndirs > 1 ? p->r[j].dir == p->r[i].dir : p->r[j].cell == p->r[i].cell))
 			j++;
 		g[n].from = i;
 		g[n].to = j;
@@ -109,25 +109,31 @@ static int draw(struct plot *p, const char *script, const char *name, const char
 
 /* --- reject: what a client saw --------------------------------------- */
 
-static double num(json_t *run, const char *path)
-{
-	json_t *v = json_path(run, path);
-	return json_is_number(v) ? json_number_value(v) : 0;
-}
-
 /* Every outcome of a client's try: a reply, or the error it ended in. */
-static double o_served(json_t *r) { return num(r, "load.requests.completed"); }
-static double o_refused(json_t *r) { return num(r, "load.errors.ECONNREFUSED"); }
+static double o_served(json_t *r)
+{
+	return plot_num0(r, "load.requests.completed");
+}
+static double o_refused(json_t *r)
+{
+	return plot_num0(r, "load.errors.ECONNREFUSED");
+}
 static double o_ctimeout(json_t *r)
 {
-	return num(r, "load.errors.connect_timeout") + num(r, "load.errors.ETIMEDOUT");
+	return plot_num0(r, "load.errors.connect_timeout") + plot_num0(r, "load.errors.ETIMEDOUT");
 }
-static double o_eof(json_t *r) { return num(r, "load.errors.eof"); }
+static double o_eof(json_t *r)
+{
+	return plot_num0(r, "load.errors.eof");
+}
 static double o_reset(json_t *r)
 {
-	return num(r, "load.errors.ECONNRESET") + num(r, "load.errors.EPIPE");
+	return plot_num0(r, "load.errors.ECONNRESET") + plot_num0(r, "load.errors.EPIPE");
 }
-static double o_rtimeout(json_t *r) { return num(r, "load.errors.request_timeout"); }
+static double o_rtimeout(json_t *r)
+{
+	return plot_num0(r, "load.errors.request_timeout");
+}
 static double o_total(json_t *r)
 {
 	double t = o_served(r);
@@ -172,13 +178,15 @@ static const struct metric outcomes[] = {
  * that succeeded, in its time). */
 static void outcome_words(const struct plot *p, const struct group *g, char *out, size_t len)
 {
-	static const char *const word[] = {"replies",	 "refused",	"connect timed out",
-					   "EOF",	 "reset",	"no reply",
-					   "other errors"};
-	static const char *const when[] = {
-	    "load.requests.latency_us.p50",	    "load.connections.failed_latency_us.p50",
-	    "load.connections.failed_latency_us.p50", "load.connections.latency_us.p50",
-	    "load.connections.latency_us.p50",	    "load.requests.latency_us.p50", NULL};
+	static const char *const word[] = {"replies", "refused",  "connect timed out", "EOF",
+					   "reset",   "no reply", "other errors"};
+	static const char *const when[] = {"load.requests.latency_us.p50",
+					   "load.connections.failed_latency_us.p50",
+					   "load.connections.failed_latency_us.p50",
+					   "load.connections.latency_us.p50",
+					   "load.connections.latency_us.p50",
+					   "load.requests.latency_us.p50",
+					   NULL};
 	int best = 0;
 	double share[7];
 	for (int k = 0; k < 7; k++) {
@@ -221,15 +229,15 @@ static void fig_outcomes(struct plot *p)
 		cn = sb_appendf(cap, sizeof cap, cn, "%s %s", i ? ";" : "", w);
 	}
 	sb_appendf(cap, sizeof cap, cn, ".");
-	draw(p, "stack", "outcomes", "What the client sees when a server turns it away",
-	     outcomes, 7, true, cap);
+	draw(p, "stack", "outcomes", "What the client sees when a server turns it away", outcomes,
+	     7, true, cap);
 }
 
 /* --- close and restart: how connections ended, on each side ---------- */
 
 static double per_conn(json_t *r, double v)
 {
-	double c = num(r, "config.load.conns");
+	double c = plot_num0(r, "config.load.conns");
 	return c > 0 ? v / c : 0;
 }
 
@@ -246,15 +254,30 @@ static double tw(json_t *r, const char *side)
 {
 	char path[96];
 	bool stop = json_is_object(json_path(r, "tcp_states.after_stop")) && !server_first(r);
-	snprintf(path, sizeof path, "tcp_states.%s.%s.TIME_WAIT", stop ? "after_stop" : "after_leave",
-		 side);
-	return per_conn(r, num(r, path));
+	snprintf(path, sizeof path, "tcp_states.%s.%s.TIME_WAIT",
+		 stop ? "after_stop" : "after_leave", side);
+	return per_conn(r, plot_num0(r, path));
 }
-static double c_fin(json_t *r) { return per_conn(r, num(r, "server.peer_fin")); }
-static double c_rst(json_t *r) { return per_conn(r, num(r, "server.peer_reset")); }
-static double c_tw_client(json_t *r) { return tw(r, "client"); }
-static double c_tw_server(json_t *r) { return tw(r, "server"); }
-static double c_restart_ok(json_t *r) { return json_is_true(json_path(r, "restart.ok")); }
+static double c_fin(json_t *r)
+{
+	return per_conn(r, plot_num0(r, "server.peer_fin"));
+}
+static double c_rst(json_t *r)
+{
+	return per_conn(r, plot_num0(r, "server.peer_reset"));
+}
+static double c_tw_client(json_t *r)
+{
+	return tw(r, "client");
+}
+static double c_tw_server(json_t *r)
+{
+	return tw(r, "server");
+}
+static double c_restart_ok(json_t *r)
+{
+	return json_is_true(json_path(r, "restart.ok"));
+}
 
 static const struct metric closing[] = {
     {"server's recv() saw EOF (a FIN)", c_fin},
@@ -279,8 +302,9 @@ static void close_words(const struct plot *p, const struct group *g, bool restar
 			  : v[1] > v[0]	  ? "the server saw RST"
 			  : v[0] > 0	  ? "the server saw FIN"
 					  : "the server saw neither";
-	size_t n = (size_t)snprintf(out, len, "%s: %s; TIME_WAIT per connection: client %.2g, server %.2g",
-				    g->label, saw, v[2], v[3]);
+	size_t n =
+	    (size_t)snprintf(out, len, "%s: %s; TIME_WAIT per connection: client %.2g, server %.2g",
+			     g->label, saw, v[2], v[3]);
 	if (restart && n < len) {
 		/* the new server's own words, from "bind ...: " on */
 		const char *e = json_string_value(json_path(r, "restart.error")), *b;
@@ -289,8 +313,8 @@ static void close_words(const struct plot *p, const struct group *g, bool restar
 		int el = (int)strcspn(e ? e : "?", "-(");
 		while (el > 0 && e && e[el - 1] == ' ')
 			el--;
-		snprintf(out + n, len - n, "; restart %s%.*s", v[4] > 0 ? "bound the port" : "failed: ",
-			 v[4] > 0 ? 0 : el, e ? e : "?");
+		snprintf(out + n, len - n, "; restart %s%.*s",
+			 v[4] > 0 ? "bound the port" : "failed: ", v[4] > 0 ? 0 : el, e ? e : "?");
 	}
 }
 
@@ -315,15 +339,16 @@ static void fig_close(struct plot *p, bool restart)
 	int lo = 0, hi = 0;
 	if (restart && range && sscanf(range, "%d %d", &lo, &hi) == 2 &&
 	    json_is_number(json_path(r0, "load.connections.local_ports.min")))
-		sb_appendf(cap, sizeof cap, cn,
-			   " The clients' own ports were %.0f to %.0f, picked from the ephemeral range "
-			   "%d-%d (IANA's is 49152-65535); the tutorial's 65432 lies %s it%s.",
-			   json_path_num(r0, "load.connections.local_ports.min"),
-			   json_path_num(r0, "load.connections.local_ports.max"), lo, hi,
-			   65432 >= lo && 65432 <= hi ? "inside" : "outside",
-			   65432 >= lo && 65432 <= hi ? ", so a client may hold it when the server "
-							"starts"
-						      : ", so no client of this machine is given it");
+		sb_appendf(
+		    cap, sizeof cap, cn,
+		    " The clients' own ports were %.0f to %.0f, picked from the ephemeral range "
+		    "%d-%d (IANA's is 49152-65535); the tutorial's 65432 lies %s it%s.",
+		    json_path_num(r0, "load.connections.local_ports.min"),
+		    json_path_num(r0, "load.connections.local_ports.max"), lo, hi,
+		    65432 >= lo && 65432 <= hi ? "inside" : "outside",
+		    65432 >= lo && 65432 <= hi ? ", so a client may hold it when the server "
+						 "starts"
+					       : ", so no client of this machine is given it");
 	if (restart)
 		draw(p, "bars", "restart", "Restarting a server: TIME_WAIT and SO_REUSEADDR",
 		     closing + 2, 3, false, cap);
@@ -352,8 +377,8 @@ void plot_cases_figures(struct plot *p, bool (*want)(const struct plot *, const 
 		const char *m = json_string_value(json_path(p->r[i].j, "config.load.restart"));
 		restart |= m && strcmp(m, "off");
 		for (int k = 0; k < 3 && i > 0; k++)
-			leaving |= !json_equal(json_path(p->r[i].j, how[k]),
-					       json_path(p->r[0].j, how[k]));
+			leaving |=
+			    !json_equal(json_path(p->r[i].j, how[k]), json_path(p->r[0].j, how[k]));
 	}
 	if (restart && want(p, "restart"))
 		fig_close(p, true);

@@ -109,6 +109,9 @@ void plot_cases_figures(struct plot *p, bool (*want)(const struct plot *, const 
 /* Several directories of one cell each (a lesson's cases): their axes
  * differ by case, so only the figures of categories fit. */
 bool plot_cases_only(const struct plot *p);
+/* plot_io.c: a run's number at path ("load.errors.eof"), 0 where the run
+ * has none (a key absent, or null). */
+double plot_num0(json_t *run, const char *path);
 /* plot_io.c: an axis value as a number ("4M" and "4194304" alike). */
 double plot_xnum(const char *v);
 /* plot_send.c: the send figure (replies lost vs connections that waited). */

@@ -29,6 +29,12 @@ const char *plot_val(const struct prun *r, const char *axis)
 
 /* An axis value as a number: "4M" and "4194304" alike (sizes in
  * powers of 1024, as on the command line). */
+double plot_num0(json_t *run, const char *path)
+{
+	double v = json_path_num(run, path);
+	return isnan(v) ? 0 : v;
+}
+
 double plot_xnum(const char *v)
 {
 	uint64_t n;

@@ -19,12 +19,6 @@
 #include "sockbench/strbuf.h"
 #include "sockbench/summ.h"
 
-static double num0(json_t *r, const char *path)
-{
-	double v = json_path_num(r, path);
-	return isnan(v) ? 0 : v;
-}
-
 /* Client slots that got nothing because the server never had them open
  * while it served the others (it serves one client at a time). */
 static double y_waiting(json_t *r)
@@ -44,8 +38,9 @@ static double y_waiting(json_t *r)
  * times out in the run.) */
 static double y_lost(json_t *r)
 {
-	double l = num0(r, "load.errors.short_reply") + num0(r, "load.errors.integrity_error") +
-		   num0(r, "load.errors.request_timeout") - y_waiting(r);
+	double l = plot_num0(r, "load.errors.short_reply") +
+		   plot_num0(r, "load.errors.integrity_error") +
+		   plot_num0(r, "load.errors.request_timeout") - y_waiting(r);
 	return fmax(0, l);
 }
 
@@ -53,7 +48,7 @@ static double y_lost(json_t *r)
  * client) that arrived whole. */
 static double y_whole(json_t *r)
 {
-	double ok = num0(r, "load.requests.completed"), lost = y_lost(r);
+	double ok = plot_num0(r, "load.requests.completed"), lost = y_lost(r);
 	return ok + lost > 0 ? 100 * ok / (ok + lost) : NAN;
 }
 
@@ -99,7 +94,11 @@ static int series_rows(const struct plot *p, const char *s, struct srow *rows, i
 		summ_compute(l, m, &sl);
 		summ_compute(t, m, &st);
 		rows[nr++] = (struct srow){plot_xnum(plot_val(&p->r[i], "resp_size") ?: "0"),
-					   sw.median, sw.min, sw.max, sl.median, st.median,
+					   sw.median,
+					   sw.min,
+					   sw.max,
+					   sl.median,
+					   st.median,
 					   y_conns(p->r[i].j)};
 	}
 	for (int a = 1; a < nr; a++) /* insertion sort by x: a few cells */
@@ -113,8 +112,8 @@ static int series_rows(const struct plot *p, const char *s, struct srow *rows, i
 
 /* One series' share of the caption: where it lost replies, where a
  * connection waited. */
-static size_t series_caption(const char *s, const struct srow *rows, int nr, char *lost,
-			     size_t ll, size_t nl, char *wait, size_t wl, size_t *nw)
+static size_t series_caption(const char *s, const struct srow *rows, int nr, char *lost, size_t ll,
+			     size_t nl, char *wait, size_t wl, size_t *nw)
 {
 	int first = -1, nwait = 0;
 	double wmax = 0, conns = 0;
@@ -133,8 +132,9 @@ static size_t series_caption(const char *s, const struct srow *rows, int nr, cha
 		const struct srow *z = &rows[nr - 1];
 		size_str(rows[first].x, a, sizeof a);
 		size_str(z->x, b, sizeof b);
-		nl = sb_appendf(lost, ll, nl, "%s%s from %s replies on (%.0f%% arrived whole at %s)",
-				nl ? "; " : "", s, a, z->whole, b);
+		nl =
+		    sb_appendf(lost, ll, nl, "%s%s from %s replies on (%.0f%% arrived whole at %s)",
+			       nl ? "; " : "", s, a, z->whole, b);
 	}
 	if (nwait)
 		*nw = sb_appendf(wait, wl, *nw, "%s%s: %g of %g connections at %d of %d sizes",
@@ -144,8 +144,7 @@ static size_t series_caption(const char *s, const struct srow *rows, int nr, cha
 
 void plot_fig_send(struct plot *p)
 {
-	char titles[MAX_SERIES][128], lost[1200] = "", wait[1200] = "", whole[1200] = "",
-							     cap[4000];
+	char titles[MAX_SERIES][128], lost[1200] = "", wait[1200] = "", whole[1200] = "", cap[4000];
 	int ns = 0;
 	for (int i = 0; i < p->n && ns < MAX_SERIES; i++) {
 		char s[128];
@@ -165,8 +164,9 @@ void plot_fig_send(struct plot *p)
 		FILE *f = fopen(path, "w");
 		if (!f)
 			return;
-		fprintf(f, "# send: resp_size whole_pct median min max, lost replies, connections "
-			   "that waited (served one at a time), conns (series %s)\n",
+		fprintf(f,
+			"# send: resp_size whole_pct median min max, lost replies, connections "
+			"that waited (served one at a time), conns (series %s)\n",
 			titles[k]);
 		for (int r = 0; r < nr; r++)
 			fprintf(f, "%g %g %g %g %g %g %g\n", rows[r].x, rows[r].whole, rows[r].wmin,
@@ -178,8 +178,9 @@ void plot_fig_send(struct plot *p)
 		if (nl == was && nr)
 			nh = sb_appendf(whole, sizeof whole, nh, "%s%s", nh ? ", " : "", titles[k]);
 	}
-	size_t n = sb_appendf(cap, sizeof cap, 0, "Replies lost (cut short, corrupt, or never "
-						  "finished on a connection being served): %s.",
+	size_t n = sb_appendf(cap, sizeof cap, 0,
+			      "Replies lost (cut short, corrupt, or never "
+			      "finished on a connection being served): %s.",
 			      nl ? lost : "none, in any series");
 	if (nl && nh)
 		n = sb_appendf(cap, sizeof cap, n, " Every reply arrived whole with %s.", whole);
