@@ -28,6 +28,9 @@ void stopsig_install(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* the terminal or the ssh session went away: stop as for Ctrl-C,
+	 * with the results kept and the settings put back */
+	sigaction(SIGHUP, &sa, NULL);
 }
 
 int stopsig_caught(void)
@@ -47,6 +50,8 @@ const char *stopsig_name(int sig)
 		return "SIGINT";
 	if (sig == SIGTERM)
 		return "SIGTERM";
+	if (sig == SIGHUP)
+		return "SIGHUP";
 	snprintf(buf, sizeof buf, "signal %d", sig);
 	return buf;
 }

@@ -44,15 +44,17 @@ struct gen_host {
 
 static int parse_hosts(const char *list, struct gen_host *h, int *n, char *err, size_t errlen)
 {
-	char buf[sizeof ((struct load_config *)0)->generators], *save = NULL;
+	char buf[sizeof((struct load_config *)0)->generators], *save = NULL;
 	snprintf(buf, sizeof buf, "%s", list);
 	*n = 0;
 	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		if (*n == GENS_MAX)
-			return snprintf(err, errlen, "--generators: at most %d hosts", GENS_MAX), -1;
+			return snprintf(err, errlen, "--generators: at most %d hosts", GENS_MAX),
+			       -1;
 		/* a host that begins with '-' would be an ssh option */
 		if (t[0] == '-' || strlen(t) >= sizeof h->name || strpbrk(t, " \t\n'\"\\/"))
-			return snprintf(err, errlen, "--generators: '%s' is not [USER@]HOST", t), -1;
+			return snprintf(err, errlen, "--generators: '%s' is not [USER@]HOST", t),
+			       -1;
 		for (int i = 0; i < *n; i++)
 			if (!strcmp(h[i].name, t))
 				return snprintf(err, errlen, "--generators: %s twice", t), -1;
@@ -79,9 +81,11 @@ static const struct optab_row *row_of(const char *arg, size_t len)
 
 /* The user's command line for the remote load: all but the options that
  * are this side's (which hosts, how to reach them, where the JSON goes). */
-static int remote_words(const struct load_config *c, int argc, char **argv, char **w, int max)
+static int remote_words(const struct load_config *c, int argc, char **argv,
+			const struct gens_srv *srv, char **w, int max)
 {
-	static const char *const local[] = {"generators", "ssh-opt", "remote-bin", "json", NULL};
+	static const char *const local[] = {"generators",  "ssh-opt", "remote-bin",    "json",
+					    "server-host", "serve",   "remote-sysctl", NULL};
 	int k = 0;
 	w[k++] = (char *)c->remote_bin;
 	w[k++] = "load";
@@ -98,6 +102,10 @@ static int remote_words(const struct load_config *c, int argc, char **argv, char
 		if (takes && i + 1 < argc && !drop)
 			w[k++] = argv[i + 1];
 		i += takes;
+	}
+	if (srv) { /* the server load started: the generators' --target */
+		w[k++] = "--target";
+		w[k++] = (char *)srv->target;
 	}
 	return k;
 }
@@ -121,7 +129,9 @@ static void read_clocks(const struct load_config *c, struct gen_host *h, int n)
 		} else if (!ch[i].reaped || !WIFEXITED(ch[i].status) || WEXITSTATUS(ch[i].status)) {
 			h[i].failed = true;
 			snprintf(h[i].error, sizeof h[i].error, "ssh %s: %s", h[i].name,
-				 line[0] ? line : why[0] ? why : "exited with an error");
+				 line[0]  ? line
+				 : why[0] ? why
+					  : "exited with an error");
 		} else if (!ch[i].obuf || sscanf(ch[i].obuf, "%llu", &remote) != 1 ||
 			   remote < 1000000000000000000ull) {
 			h[i].failed = true;
@@ -183,9 +193,10 @@ static int run_all(const struct load_config *c, struct gen_host *h, int n, char 
 			h[i].ch = (struct gen_chan){.out = -1, .err = -1};
 			continue;
 		}
-		double fix = h[i].offset_ms > GENS_OFFSET_FIX_MS || h[i].offset_ms < -GENS_OFFSET_FIX_MS
-				 ? h[i].offset_ms
-				 : 0;
+		double fix =
+		    h[i].offset_ms > GENS_OFFSET_FIX_MS || h[i].offset_ms < -GENS_OFFSET_FIX_MS
+			? h[i].offset_ms
+			: 0;
 		h[i].start_at_ms = (uint64_t)((double)start + fix);
 		snprintf(at, sizeof at, "%" PRIu64, h[i].start_at_ms);
 		if (gchan_start(&h[i].ch, c, h[i].name, w, k, err, sizeof err) < 0) {
@@ -193,8 +204,8 @@ static int run_all(const struct load_config *c, struct gen_host *h, int n, char 
 			snprintf(h[i].error, sizeof h[i].error, "ssh: %s", err);
 		}
 	}
-	double len_s = c->requests ? GENS_REQUESTS_CAP_S
-				   : (double)(c->duration_us + c->warmup_us) / 1e6;
+	double len_s =
+	    c->requests ? GENS_REQUESTS_CAP_S : (double)(c->duration_us + c->warmup_us) / 1e6;
 	uint64_t deadline = (start + (uint64_t)(len_s * 1000) + 30000) * 1000000ull;
 	struct gen_chan ch[GENS_MAX];
 	for (int i = 0; i < n; i++)
@@ -235,7 +246,8 @@ static json_t *host_json(const struct gen_host *h)
 	json_object_set_new(o, "clock_window_ms",
 			    h->clock_read ? json_real(h->window_ms) : json_null());
 	json_object_set_new(o, "start_at_ms",
-			    h->start_at_ms ? json_integer((json_int_t)h->start_at_ms) : json_null());
+			    h->start_at_ms ? json_integer((json_int_t)h->start_at_ms)
+					   : json_null());
 	json_object_set_new(o, "exit",
 			    h->ch.reaped && WIFEXITED(h->ch.status)
 				? json_integer(WEXITSTATUS(h->ch.status))
@@ -269,8 +281,7 @@ static json_t *merged(const struct load_config *c, struct gen_host *h, int n, ch
 }
 
 /* The hosts, who is missing, and the error that names them. */
-static void record(json_t *out, struct gen_host *h, int n, const char *merge_err,
-		   const char *why)
+static void record(json_t *out, struct gen_host *h, int n, const char *merge_err, const char *why)
 {
 	json_t *hosts = json_array(), *missing = json_array();
 	char e[2048];
@@ -293,6 +304,17 @@ static void record(json_t *out, struct gen_host *h, int n, const char *merge_err
 		json_object_set_new(out, "error", json_string(e));
 }
 
+/* The server's host's keys on the merged run: "kernel" becomes that
+ * host's (where the accept queue overflows), and the generators' merged
+ * counters move to "generators_kernel". */
+static void server_keys(json_t *out, json_t *keys)
+{
+	json_t *k = json_object_get(out, "kernel");
+	json_object_set(out, "generators_kernel", k ? k : json_null());
+	json_object_update(out, keys);
+	json_decref(keys);
+}
+
 static void summary(const struct load_config *c, struct gen_host *h, int n, json_t *out)
 {
 	/* --json -: the JSON has stdout, the lines go to stderr */
@@ -304,27 +326,29 @@ static void summary(const struct load_config *c, struct gen_host *h, int n, json
 		}
 		if (c->quiet)
 			continue;
-		fprintf(f, "%-24s clock %+.1f ms (window %.1f ms)  completed %.0f  %.0f req/s  p99 %.0f us\n",
-		       h[i].name, h[i].offset_ms, h[i].window_ms,
-		       json_path_num(h[i].run, "load.requests.completed"),
-		       json_path_num(h[i].run, "load.throughput.requests_per_s"),
-		       json_path_num(h[i].run, "load.requests.latency_us.p99"));
+		fprintf(f,
+			"%-24s clock %+.1f ms (window %.1f ms)  completed %.0f  %.0f req/s  p99 "
+			"%.0f us\n",
+			h[i].name, h[i].offset_ms, h[i].window_ms,
+			json_path_num(h[i].run, "load.requests.completed"),
+			json_path_num(h[i].run, "load.throughput.requests_per_s"),
+			json_path_num(h[i].run, "load.requests.latency_us.p99"));
 	}
 	if (!c->quiet)
 		fprintf(f, "%-24s completed %.0f  %.0f req/s  p50 %.0f us  p99 %.0f us\n", "merged",
-		       json_path_num(out, "load.requests.completed"),
-		       json_path_num(out, "load.throughput.requests_per_s"),
-		       json_path_num(out, "load.requests.latency_us.p50"),
-		       json_path_num(out, "load.requests.latency_us.p99"));
+			json_path_num(out, "load.requests.completed"),
+			json_path_num(out, "load.throughput.requests_per_s"),
+			json_path_num(out, "load.requests.latency_us.p50"),
+			json_path_num(out, "load.requests.latency_us.p99"));
 }
 
 /* The options that cannot go with --generators, said before any ssh. */
 static int gens_check(const struct load_config *c, char *err, size_t errlen)
 {
-	if (!c->target[0])
+	if (!c->target[0] && !c->server_host[0])
 		return snprintf(err, errlen,
-				"--generators: needs --target, the server every host reaches "
-				"(--serve and --server-cmd start it here)"),
+				"--generators: needs --target or --server-host, the server every "
+				"host reaches (--serve and --server-cmd would start it here)"),
 		       -1;
 	if (c->start_at_ms)
 		return snprintf(err, errlen, "--generators sets --start-at itself"), -1;
@@ -336,17 +360,20 @@ static int gens_check(const struct load_config *c, char *err, size_t errlen)
 	return 0;
 }
 
-int gens_main(const struct load_config *c, int argc, char **argv)
+int gens_main(const struct load_config *c, int argc, char **argv, const struct gens_srv *srv)
 {
 	static struct gen_host h[GENS_MAX];
 	char err[600], why[200] = "", merge_err[600];
 	char *w[argc + 16];
 	int n;
-	if (gens_check(c, err, sizeof err) < 0 || parse_hosts(c->generators, h, &n, err, sizeof err) < 0) {
+	if (gens_check(c, err, sizeof err) < 0 ||
+	    parse_hosts(c->generators, h, &n, err, sizeof err) < 0) {
+		if (srv)
+			json_decref(srv->end(srv->arg)); /* the server stopped */
 		fprintf(stderr, "sockbench load: %s\n", err);
 		return 2;
 	}
-	int k = remote_words(c, argc, argv, w, argc + 16);
+	int k = remote_words(c, argc, argv, srv, w, argc + 16);
 	stopsig_install();
 	read_clocks(c, h, n);
 	if (!stopsig_caught())
@@ -363,7 +390,10 @@ int gens_main(const struct load_config *c, int argc, char **argv)
 	}
 	json_t *out = merged(c, h, n, merge_err, sizeof merge_err);
 	record(out, h, n, merge_err, why);
-	int rc = json_is_null(json_object_get(out, "error")) || !json_object_get(out, "error") ? 0 : 1;
+	if (srv) /* the generators' own counters stay, as generators_kernel */
+		server_keys(out, srv->end(srv->arg));
+	int rc =
+	    json_is_null(json_object_get(out, "error")) || !json_object_get(out, "error") ? 0 : 1;
 	if (stopsig_caught())
 		rc = 128 + stopsig_caught();
 	if (c->json_path[0] && json_write_atomic(out, c->json_path, err, sizeof err) < 0) {

@@ -8,15 +8,17 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <jansson.h>
+
 #include "sockbench/load.h"
 
 #define GENS_MAX 16
 
 /* One ssh run on one host. */
 struct gen_chan {
-	pid_t pid;     /* ssh; 0 once reaped */
-	int out, err;  /* its stdout and stderr, -1 at EOF */
-	char *obuf;    /* all of stdout */
+	pid_t pid;    /* ssh; 0 once reaped */
+	int out, err; /* its stdout and stderr, -1 at EOF */
+	char *obuf;   /* all of stdout */
 	size_t olen, ocap;
 	char ebuf[2048]; /* the end of stderr */
 	size_t elen;
@@ -38,8 +40,18 @@ void gchan_free(struct gen_chan *ch);
 /* The last non-empty line of its stderr ("" when none). */
 void gchan_last_line(const struct gen_chan *ch, char *out, size_t len);
 
-/* `load --generators`: the whole command once options are parsed; the
- * exit status. */
-int gens_main(const struct load_config *c, int argc, char **argv);
+/* With --server-host: the server load started on its host (load.c).  The
+ * generators get --target target instead of the server's options; when
+ * they are all back, end(arg) stops the server and returns the keys
+ * (server, kernel, server_environment, ...) set on the merged run. */
+struct gens_srv {
+	const char *target;
+	json_t *(*end)(void *arg);
+	void *arg;
+};
+
+/* `load --generators`: the whole command once options are parsed (srv
+ * NULL: --target names the server); the exit status. */
+int gens_main(const struct load_config *c, int argc, char **argv, const struct gens_srv *srv);
 
 #endif

@@ -1,8 +1,6 @@
 /* gens_ssh.c - ssh channels to other hosts for `load --generators`: one
- * command run there, its stdout and stderr back.  ssh is exec'd with an
- * argv (no local shell); the remote command is one string that the remote
- * user's shell splits, so every word is quoted (words_quote).  Every wait
- * ends by a deadline or a stop signal, and no ssh outlives it. */
+ * command run there (sshopt.c starts it), its stdout and stderr back.
+ * Every wait ends by a deadline or a stop signal, and no ssh outlives it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -17,7 +15,6 @@
 #include "sockbench/clock.h"
 #include "sockbench/proc.h"
 #include "sockbench/stopsig.h"
-#include "sockbench/words.h"
 #include "gens.h"
 #include "sshopt.h"
 
@@ -28,81 +25,36 @@ uint64_t gens_wall_ns(void)
 	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
 }
 
-/* ssh -o BatchMode=yes [--ssh-opt words] HOST -- 'w0' 'w1' ...: the
- * first value ssh reads for an option stands, so --ssh-opt cannot turn
- * BatchMode (no prompt ever) off. */
-static int ssh_argv(const struct load_config *c, const char *host, char *const *words, int n,
-		    char **argv, int max, char ***split, char *cmd, size_t cmdlen, char *err,
-		    size_t errlen)
-{
-	int k = 0;
-	argv[k++] = "ssh";
-	argv[k++] = "-o";
-	argv[k++] = "BatchMode=yes";
-	if ((k = ssh_opts_argv(c, (const char **)argv, k, max - 4, split, err, errlen)) < 0)
-		return -1;
-	argv[k++] = (char *)host;
-	argv[k++] = "--";
-	size_t len = 0;
-	for (int i = 0; i < n; i++)
-		if ((i && len + 1 < cmdlen && (cmd[len++] = ' ', 0)) ||
-		    words_quote(cmd, cmdlen, &len, words[i]) < 0)
-			return snprintf(err, errlen, "the remote command is too long"), -1;
-	cmd[len] = '\0';
-	argv[k++] = cmd;
-	argv[k] = NULL;
-	return 0;
-}
-
-static void child(char **argv, int out[2], int errp[2])
-{
-	int nul = open("/dev/null", O_RDONLY);
-	if (nul < 0 || dup2(nul, 0) < 0 || dup2(out[1], 1) < 0 || dup2(errp[1], 2) < 0)
-		_exit(126);
-	/* own process group: a Ctrl-C at the terminal reaches us, and we stop
-	 * ssh ourselves (it would otherwise die before its run's JSON came) */
-	setpgid(0, 0);
-	signal(SIGPIPE, SIG_DFL);
-	execvp(argv[0], argv);
-	dprintf(2, "cannot run ssh: %s\n", strerror(errno));
-	_exit(127);
-}
-
 int gchan_start(struct gen_chan *ch, const struct load_config *c, const char *host,
 		char *const *words, int n, char *err, size_t errlen)
 {
-	char *argv[8 + 8 * LOAD_MAX_SSH_OPTS], **split[LOAD_MAX_SSH_OPTS] = {0};
+	const char *argv[SSH_AV_MAX];
+	char **split[LOAD_MAX_SSH_OPTS] = {0};
 	static char cmd[16384];
-	int out[2] = {-1, -1}, e[2] = {-1, -1}, rc = -1;
+	int e[2] = {-1, -1}, rc = -1;
 	memset(ch, 0, sizeof *ch);
 	ch->out = ch->err = -1;
-	if (ssh_argv(c, host, words, n, argv, (int)(sizeof argv / sizeof *argv) - 1, split, cmd,
-		     sizeof cmd, err, errlen) < 0)
+	if (ssh_cmdline(c, host, words, n, argv, SSH_AV_MAX, split, cmd, sizeof cmd, err, errlen) <
+	    0)
 		goto done;
-	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(e, O_CLOEXEC) < 0) {
+	if (pipe2(e, O_CLOEXEC) < 0) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		goto done;
 	}
 	ch->t_start_ns = gens_wall_ns();
-	ch->pid = fork();
+	/* stdin /dev/null; stdout and stderr back to us */
+	ch->pid = ssh_spawn(argv, NULL, &ch->out, e[1], err, errlen);
 	if (ch->pid < 0) {
-		snprintf(err, errlen, "fork: %s", strerror(errno));
 		ch->pid = 0;
 		goto done;
 	}
-	if (ch->pid == 0)
-		child(argv, out, e);
-	ch->out = out[0];
 	ch->err = e[0];
-	out[0] = e[0] = -1;
+	e[0] = -1;
 	rc = 0;
 done:
-	for (int i = 0; i < 2; i++) {
-		if (out[i] >= 0)
-			close(out[i]);
+	for (int i = 0; i < 2; i++)
 		if (e[i] >= 0)
 			close(e[i]);
-	}
 	ssh_opts_free(split);
 	return rc;
 }
@@ -160,9 +112,11 @@ static int turn(struct gen_chan *ch, int n)
 	int k = 0, live = 0;
 	for (int i = 0; i < n; i++) {
 		if (ch[i].out >= 0)
-			p[k] = (struct pollfd){ch[i].out, POLLIN, 0}, who[k] = &ch[i], is_out[k++] = true;
+			p[k] = (struct pollfd){ch[i].out, POLLIN, 0}, who[k] = &ch[i],
+			is_out[k++] = true;
 		if (ch[i].err >= 0)
-			p[k] = (struct pollfd){ch[i].err, POLLIN, 0}, who[k] = &ch[i], is_out[k++] = false;
+			p[k] = (struct pollfd){ch[i].err, POLLIN, 0}, who[k] = &ch[i],
+			is_out[k++] = false;
 	}
 	if (k && poll(p, (nfds_t)k, 100) > 0)
 		for (int j = 0; j < k; j++)

@@ -348,9 +348,35 @@ static void remote_probe(struct run *r, struct spawn *sp)
 	if (!v || strcmp(v, SOCKBENCH_VERSION))
 		run_warn(r, "version mismatch: the server's host runs sockbench %s, this is %s",
 			 v ? v : "?", SOCKBENCH_VERSION);
-	run_explainf(r, "kernel.delta comes from the server's host (%s): it counts all TCP "
+	run_explainf(r,
+		     "kernel.delta comes from the server's host (%s): it counts all TCP "
 		     "traffic there, ssh's own included; accept_queue is its listen socket's "
-		     "(sock_diag)", sp->remote->host);
+		     "(sock_diag)",
+		     sp->remote->host);
+}
+
+/* --server-host: the channels closed, --remote-sysctl's values put back
+ * and recorded (a restore not confirmed is a warning: the server's host
+ * may keep the run's values). */
+static void remote_done(struct run *r, struct spawn *sp)
+{
+	if (!sp->remote)
+		return;
+	remote_sysctl_restore(sp->remote);
+	json_t *j = remote_sysctl_json(sp->remote);
+	if (json_is_object(j) && !json_is_true(json_object_get(j, "restore_confirmed")))
+		run_warn(r,
+			 "--remote-sysctl: %s did not confirm that every value was put back "
+			 "(remote_sysctl.left/failed): check it there",
+			 r->cfg->server_host);
+	else if (json_is_object(j))
+		run_explainf(r, "--remote-sysctl: the server's host ran with the values in "
+				"remote_sysctl.set; they were put back after the run");
+	json_decref(r->remote_sysctl);
+	r->remote_sysctl = j;
+	remote_free(sp->remote);
+	sp->remote = NULL;
+	r->remote = NULL;
 }
 
 /* --serve, --server-cmd or --server-host: start it; -1 with r->error. */
@@ -364,20 +390,78 @@ static int start_server(struct run *r, struct spawn *sp)
 	serve_defaults(&d);
 	int s = c->server_host[0] ? remote_serve(sp, c, c->serve_opts, err, sizeof err)
 		: c->serve	  ? spawn_serve(sp, c->serve_opts, err, sizeof err)
-				  : spawn_cmd(sp, c->server_cmd, d.backlog, d.recv_size, err,
-					      sizeof err);
+			   : spawn_cmd(sp, c->server_cmd, d.backlog, d.recv_size, err, sizeof err);
 	if (sp->warning[0]) /* no PID namespace for it: it could outlive us */
 		run_warn(r, "%s", sp->warning);
 	if (s < 0) {
 		snprintf(r->error, sizeof r->error, "server did not start: %s", err);
 		spawn_stop(sp, NULL, err, sizeof err);
-		remote_free(sp->remote);
-		sp->remote = NULL;
+		remote_done(r, sp);
 		return -1;
 	}
 	if (sp->remote)
 		remote_probe(r, sp);
 	return 0;
+}
+
+/* --generators with --server-host: the server on its host as for one
+ * generator, the generators pointed at it (gens.c); when they are all
+ * back, the server stopped, and what only its host saw goes on the
+ * merged run.  The accept queue is not sampled here (the generators'
+ * wait is gens.c's): accept_queue stays null, and the JSON says so. */
+struct gens_server {
+	struct run *r;
+	struct spawn *sp;
+};
+
+static json_t *gens_server_end(void *arg)
+{
+	struct gens_server *g = arg;
+	struct run *r = g->r;
+	char err[512];
+	json_t *stats = NULL, *warn = json_array();
+	if (r->have_k)
+		r->have_k = remote_probe_end(r->remote, &r->k1) == 0;
+	if (spawn_stop(g->sp, &stats, err, sizeof err) < 0)
+		json_array_append_new(warn, json_string(err));
+	remote_done(r, g->sp);
+	json_array_extend(warn, r->warnings);
+	json_t *o = json_pack("{s:o, s:{s:o, s:s}, s:O?, s:o, s:n, s:s}", "server",
+			      stats ? stats : json_null(), "kernel", "delta",
+			      r->have_k ? kstat_delta_json(&r->k0, &r->k1) : json_null(), "host",
+			      "server", "server_environment", r->server_env, "server_warnings",
+			      warn, "accept_queue", "accept_queue_why",
+			      "not sampled with --generators: kernel.delta.ListenOverflows "
+			      "(the server's host) counts the overflows");
+	if (r->cfg->nremote_sysctl)
+		json_object_set(o, "remote_sysctl",
+				r->remote_sysctl ? r->remote_sysctl : json_null());
+	return o;
+}
+
+static int gens_with_server(struct load_config *c, struct serve_config *sc, int argc, char **argv)
+{
+	static struct run r;
+	struct spawn sp = {.out_fd = -1};
+	char err[512];
+	run_init(&r, c);
+	default_proto(c);
+	if (serve_options(c, sc, err, sizeof err) < 0) {
+		fprintf(stderr, "sockbench load: --serve: %s\n", err);
+		return 2;
+	}
+	r.scfg = sc;
+	signal(SIGPIPE, SIG_IGN);
+	stopsig_install();
+	r.env = env_json();
+	if (start_server(&r, &sp) < 0)
+		return finish(&r, 1, NULL);
+	r.have_k = r.remote && r.remote->hello && remote_counters_now(r.remote, &r.k0) == 0;
+	struct gens_server g = {&r, &sp};
+	struct gens_srv gs = {.target = sp.addr, .end = gens_server_end, .arg = &g};
+	int rc = gens_main(c, argc, argv, &gs);
+	run_free(&r);
+	return rc;
 }
 
 int load_main(int argc, char **argv)
@@ -398,8 +482,10 @@ int load_main(int argc, char **argv)
 		fprintf(stderr, "sockbench load: %s\n", err);
 		return 2;
 	}
+	if (cfg.generators[0] && cfg.server_host[0])
+		return gens_with_server(&cfg, &scfg, argc, argv);
 	if (cfg.generators[0]) /* the load runs on other hosts: gens.c */
-		return gens_main(&cfg, argc, argv);
+		return gens_main(&cfg, argc, argv, NULL);
 	run_init(&r, &cfg);
 	livefd_init(&r.live, cfg.live_fd);
 	if (cfg.serve) {
@@ -444,7 +530,6 @@ int load_main(int argc, char **argv)
 	/* a measurement, not a crash: error stays null; SPEC 1's "target
 	 * refused" exit status, and the reason on stderr (finish) */
 	bool never = r.ran && run_explain(&r, why, sizeof why) && rc == 0 && !r.error[0];
-	remote_free(sp.remote);
-	r.remote = NULL;
+	remote_done(&r, &sp);
 	return finish(&r, rc, never ? why : NULL);
 }

@@ -132,7 +132,6 @@ static int set_server_host(void *cfg, const struct optab_row *r, const char *arg
 	return 0;
 }
 
-
 static int set_http_path(void *cfg, const struct optab_row *r, const char *arg, char *err,
 			 size_t errlen)
 {
@@ -191,6 +190,32 @@ static json_t *json_ssh_opt(const void *cfg, const struct optab_row *r)
 	json_t *a = json_array();
 	for (int i = 0; i < c->nssh_opt; i++)
 		json_array_append_new(a, json_string(c->ssh_opt[i]));
+	return a;
+}
+
+/* --remote-sysctl: repeatable, NAME=VALUE each (probe checks the name
+ * and the value there: probe_sysctl.c) */
+static int set_remote_sysctl(void *cfg, const struct optab_row *r, const char *arg, char *err,
+			     size_t errlen)
+{
+	C *c = cfg;
+	const char *eq = strchr(arg, '=');
+	if (c->nremote_sysctl == LOAD_MAX_REMOTE_SYSCTLS)
+		return opt_errf(err, errlen, r->name, "at most %d", LOAD_MAX_REMOTE_SYSCTLS);
+	if (!eq || eq == arg || !eq[1] || strlen(arg) >= sizeof c->remote_sysctl[0])
+		return opt_errf(err, errlen, r->name,
+				"expected NAME=VALUE (net.core.somaxconn=64), got '%s'", arg);
+	strcpy(c->remote_sysctl[c->nremote_sysctl++], arg);
+	return 0;
+}
+
+static json_t *json_remote_sysctl(const void *cfg, const struct optab_row *r)
+{
+	(void)r;
+	const C *c = cfg;
+	json_t *a = json_array();
+	for (int i = 0; i < c->nremote_sysctl; i++)
+		json_array_append_new(a, json_string(c->remote_sysctl[i]));
 	return a;
 }
 
@@ -275,8 +300,8 @@ static const struct optab_row load_rows[] = {
      "how the client leaves its connections (at the end; crr:\n"
      "each): fin (close), reset (SO_LINGER 0: RST), exit (the\n"
      "process holding them exits; the kernel closes them)",
-     OPTAB_NUM(C, close_how), .choices = load_close_names, .section = "the end of a run:",
-     .axis = OPTA_LOAD},
+     OPTAB_NUM(C, close_how), .choices = load_close_names,
+     .section = "the end of a run:", .axis = OPTA_LOAD},
     {"unread", OPTK_FLAG, NULL, NULL,
      "leave with one reply unread in each receive queue: the\n"
      "close then sends RST, not FIN (rr, echo, http)",
@@ -314,14 +339,20 @@ static const struct optab_row load_rows[] = {
      "run this load on each [USER@]HOST at once over ssh\n"
      "(--target: the server they all reach); merged",
      OPTAB_STR(C, generators), .str_bad = "expected [USER@]HOST,[USER@]HOST,...",
-     .flags = OPTF_UNSET_NULL, .section = "other hosts:",
-     .no_axis = "the hosts are the same for every run"},
+     .flags = OPTF_UNSET_NULL,
+     .section = "other hosts:", .no_axis = "the hosts are the same for every run"},
     {"ssh-opt", OPTK_CUSTOM, NULL, "OPT",
      "one more ssh option (repeatable), for --server-host and\n"
      "--generators: KEY=VALUE as ssh -o (Port=2222), or ssh's\n"
      "own words ('-F bed/ssh_config')",
      .set = set_ssh_opt, .json = json_ssh_opt,
      .no_axis = "how to reach the hosts, not a setting of the run"},
+    {"remote-sysctl", OPTK_CUSTOM, NULL, "NAME=V",
+     "with --server-host: set this net.* sysctl on the\n"
+     "server's host for the run, put back after it, also\n"
+     "when the channel drops (repeatable)",
+     .set = set_remote_sysctl, .json = json_remote_sysctl,
+     .no_axis = "sweep --remote-sysctl turns its sysctl axes into these"},
     {"remote-bin", OPTK_STR, "sockbench", "PATH", "sockbench on the other hosts",
      OPTAB_STR(C, remote_bin), .str_bad = "expected a program name or path",
      .no_axis = "how to reach the hosts, not a setting of the run"},
@@ -392,8 +423,14 @@ static int load_check(const struct load_config *c, char *err, size_t errlen)
 				"--server-host: it runs sockbench serve there (--serve); not with "
 				"--target or --server-cmd"),
 		       -1;
+	if (c->nremote_sysctl && !c->server_host[0])
+		return snprintf(err, errlen,
+				"--remote-sysctl: only with --server-host (here, a sweep sets "
+				"sysctls in its own network namespace)"),
+		       -1;
 	if (c->server_host[0] && c->restart != RESTART_OFF)
-		return snprintf(err, errlen, "--restart: not with --server-host (not supported yet)"),
+		return snprintf(err, errlen,
+				"--restart: not with --server-host (not supported yet)"),
 		       -1;
 	if (targets != 1)
 		return snprintf(err, errlen,

@@ -30,6 +30,7 @@
 #include "sockbench/load.h"
 #include "sockbench/optab.h"
 #include "sockbench/stopsig.h"
+#include "probe_int.h"
 
 #ifndef SOCKBENCH_VERSION
 #define SOCKBENCH_VERSION "0.0.0"
@@ -40,12 +41,24 @@
 struct probe_config {
 	int port;
 	uint64_t interval_us, duration_us;
+	struct psys sys;
 };
+
+static int set_sysctl(void *cfg, const struct optab_row *r, const char *arg, char *err,
+		      size_t errlen)
+{
+	(void)r;
+	return psys_add(&((struct probe_config *)cfg)->sys, arg, err, errlen);
+}
 
 #define P struct probe_config
 static const struct optab_row probe_rows[] = {
     {"port", OPTK_INT, NULL, "N", "the TCP listen port to watch (any address)", OPTAB_NUM(P, port),
      .min = 1, .max = 65535, .unset = 0},
+    {"sysctl", OPTK_CUSTOM, NULL, "NAME=V",
+     "set a net.* sysctl now, put it back at the end\n"
+     "(repeatable; load --remote-sysctl)",
+     .set = set_sysctl},
     {"interval", OPTK_TIME, "10ms", "T", "accept queue sampling step", OPTAB_NUM(P, interval_us),
      .min = 1000, .time_bare_us = 1000, .time_store_us = 1, .time_json_us = 1000},
     {"duration", OPTK_TIME, NULL, "T", "end after this long (else: when stdin closes)",
@@ -126,74 +139,108 @@ static int read_stdin(bool *want)
 	return 0;
 }
 
-static int probe_loop(const struct probe_config *c, int nl, uint64_t t0)
+/* Until stdin closes, a stop signal, --duration or stdout is gone (-1);
+ * *why says which.  Without --port (only --sysctl) it only waits. */
+static int probe_loop(const struct probe_config *c, int nl, uint64_t t0, const char **why)
 {
-	uint64_t step = c->interval_us / 1000, next_q = 0, next_c = PROBE_COUNTERS_MS;
+	uint64_t step = c->interval_us / 1000, next_q = 0;
+	uint64_t next_c = c->port ? PROBE_COUNTERS_MS : UINT64_MAX;
 	bool in_open = true;
 	for (;;) {
 		uint64_t t = clock_now_ms() - t0;
 		bool want = false;
 		if (c->duration_us && t * 1000 >= c->duration_us)
-			return 0;
-		if (t >= next_q) {
+			return *why = "duration", 0;
+		if (!c->port)
+			next_q = UINT64_MAX;
+		else if (t >= next_q) {
 			if (queue_line(nl, c->port, t) < 0)
 				return -1;
 			next_q = t + step;
 		}
 		uint64_t wake = next_q < next_c ? next_q : next_c;
-		int ms = wake > t ? (int)(wake - t) : 0;
+		uint64_t d = wake > t ? wake - t : 0;
+		int ms = d < 100 ? (int)d : 100;
 		struct pollfd pf = {.fd = in_open ? STDIN_FILENO : -1, .events = POLLIN};
-		if (poll(&pf, 1, ms < 100 ? ms : 100) > 0 && read_stdin(&want) < 0)
-			return 0; /* stdin closed: the caller hung up */
+		if (poll(&pf, 1, ms) > 0 && read_stdin(&want) < 0)
+			return *why = "stdin closed", 0; /* the caller hung up */
 		if (stopsig_caught())
-			return 0;
+			return *why = stopsig_name(stopsig_caught()), 0;
 		t = clock_now_ms() - t0;
 		if (want || t >= next_c) {
 			if (counters_line(t) < 0)
 				return -1;
-			next_c = t + PROBE_COUNTERS_MS;
+			next_c = c->port ? t + PROBE_COUNTERS_MS : UINT64_MAX;
 		}
 	}
 }
 
+/* hello, first counters, the loop, last counters; or (no --port) the
+ * loop alone.  -1 when stdout is gone. */
+static int probe_run(const struct probe_config *c, const char **why)
+{
+	int nl = c->port ? diag_open() : -1;
+	uint64_t t0 = clock_now_ms();
+	int rc = 0;
+	if (c->port) {
+		json_t *env = env_json();
+		json_t *kern = json_object_get(env, "kernel");
+		rc = put(json_pack("{s:s, s:s, s:O?, s:i, s:o}", "kind", "hello", "version",
+				   SOCKBENCH_VERSION, "kernel", kern, "port", c->port,
+				   "environment", env));
+		if (nl < 0)
+			fprintf(stderr, "sockbench probe: sock_diag: %s: no queue lines\n",
+				strerror(-nl));
+		if (rc == 0)
+			rc = counters_line(0);
+	}
+	if (rc == 0)
+		rc = probe_loop(c, nl, t0, why);
+	if (rc == 0 && c->port)
+		rc = counters_line(clock_now_ms() - t0);
+	if (rc < 0)
+		*why = "stdout gone";
+	if (nl >= 0)
+		close(nl);
+	return rc;
+}
+
 int probe_main(int argc, char **argv)
 {
-	struct probe_config c;
+	static struct probe_config c;
 	char err[512];
 	memset(&c, 0, sizeof c);
 	optab_defaults(&probe_optab, &c, err, sizeof err);
 	int r = optab_parse(&probe_optab, &c, argc, argv, err, sizeof err);
 	if (r == 1) {
-		printf("usage: sockbench probe --port N [options]\n\n"
+		printf("usage: sockbench probe --port N [options]\n"
+		       "       sockbench probe --sysctl NAME=VALUE [--sysctl ..]\n\n"
 		       "On a server's host: accept-queue samples of one listen port and\n"
-		       "counter snapshots as JSON lines, until stdin closes.\n\n");
+		       "counter snapshots as JSON lines, until stdin closes; with\n"
+		       "--sysctl, the sysctls set meanwhile and put back at the end.\n\n");
 		optab_usage(&probe_optab, stdout);
 		return 0;
 	}
-	if (r == 0 && !c.port)
-		r = -1, snprintf(err, sizeof err, "--port: required (the listen port to watch)");
+	if (r == 0 && !c.port && !c.sys.n)
+		r = -1, snprintf(err, sizeof err,
+				 "--port: required (the listen port to watch), unless --sysctl");
 	if (r < 0) {
 		fprintf(stderr, "sockbench probe: %s\n", err);
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	stopsig_install();
-	int nl = diag_open();
-	json_t *env = env_json();
-	json_t *kern = json_object_get(env, "kernel");
-	uint64_t t0 = clock_now_ms();
-	int rc =
-	    put(json_pack("{s:s, s:s, s:O?, s:i, s:o}", "kind", "hello", "version",
-			  SOCKBENCH_VERSION, "kernel", kern, "port", c.port, "environment", env));
-	if (nl < 0)
-		fprintf(stderr, "sockbench probe: sock_diag: %s: no queue lines\n", strerror(-nl));
-	if (rc == 0)
-		rc = counters_line(0);
-	if (rc == 0)
-		rc = probe_loop(&c, nl, t0);
-	if (rc == 0)
-		rc = counters_line(clock_now_ms() - t0);
-	if (nl >= 0)
-		close(nl);
+	if (c.sys.n) {
+		json_t *l = psys_set(&c.sys);
+		bool bad = json_object_get(l, "error") != NULL;
+		put(l);
+		if (bad)
+			return 1;
+	}
+	const char *why = "?";
+	int rc = probe_run(&c, &why);
+	/* last: whatever ended the run, the sysctls go back */
+	if (c.sys.n)
+		put(psys_restore(&c.sys, why));
 	return rc < 0 ? 1 : 0;
 }

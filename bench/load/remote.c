@@ -28,92 +28,19 @@
 #define OUT_MAX	       (4u << 20)
 
 /* ssh -o BatchMode=yes [--ssh-opt ..] -- HOST 'w0' 'w1' ..: argv in av
- * (room for AV_MAX), the remote command in cmd; the options' words held
- * in a list of this file's until the next call (ssh has started by then). */
-#define AV_MAX (8 + 8 * LOAD_MAX_SSH_OPTS)
+ * (SSH_AV_MAX), the remote command in cmd; the options' words held in a
+ * list of this file's until the next call (ssh has started by then). */
 static int ssh_argv(const struct load_config *c, char **words, char *cmd, size_t cap,
 		    const char **av)
 {
 	static char **held[LOAD_MAX_SSH_OPTS];
 	char e[200];
-	int k = 0;
-	size_t n = 0;
+	int n = 0;
+	while (words[n])
+		n++;
 	ssh_opts_free(held);
-	av[k++] = "ssh";
-	av[k++] = "-o";
-	av[k++] = "BatchMode=yes";
-	if ((k = ssh_opts_argv(c, av, k, AV_MAX - 4, held, e, sizeof e)) < 0)
-		return -1;
-	av[k++] = "--";
-	av[k++] = c->server_host;
-	cmd[0] = '\0';
-	for (int i = 0; words[i]; i++) {
-		if (i && n + 1 < cap)
-			cmd[n++] = ' ';
-		if (words_quote(cmd, cap, &n, words[i]) < 0)
-			return -1;
-	}
-	av[k++] = cmd;
-	av[k] = NULL;
-	return 0;
-}
-
-/* fork + exec ssh with its stdin and stdout our pipes, its stderr a file
- * without a name (err_fd).  In a process group of its own: a Ctrl-C on
- * the terminal is ours to handle, not ssh's. */
-static pid_t ssh_start(const char *const *av, int *in, int *out, int err_fd, char *err,
-		       size_t errlen)
-{
-	int pi[2], po[2];
-	if (pipe2(pi, O_CLOEXEC) < 0 || pipe2(po, O_CLOEXEC) < 0) {
-		snprintf(err, errlen, "pipe: %s", strerror(errno));
-		return -1;
-	}
-	pid_t pid = fork();
-	if (pid == 0) {
-		setpgid(0, 0);
-		dup2(pi[0], STDIN_FILENO);
-		dup2(po[1], STDOUT_FILENO);
-		dup2(err_fd, STDERR_FILENO);
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		signal(SIGPIPE, SIG_DFL);
-		execvp(av[0], (char *const *)av);
-		fprintf(stderr, "cannot run ssh: %s\n", strerror(errno));
-		_exit(255);
-	}
-	close(pi[0]);
-	close(po[1]);
-	if (pid < 0) {
-		snprintf(err, errlen, "fork: %s", strerror(errno));
-		close(pi[1]);
-		close(po[0]);
-		return -1;
-	}
-	*in = pi[1];
-	*out = po[0];
-	fcntl(*out, F_SETFL, O_NONBLOCK);
-	return pid;
-}
-
-/* The last line ssh (or the remote side) wrote on its stderr. */
-static void last_line(int fd, char *out, size_t len)
-{
-	char buf[1024];
-	off_t end = fd >= 0 ? lseek(fd, 0, SEEK_END) : -1;
-	out[0] = '\0';
-	if (end <= 0)
-		return;
-	off_t from = end > (off_t)sizeof buf - 1 ? end - (off_t)sizeof buf + 1 : 0;
-	ssize_t n = pread(fd, buf, (size_t)(end - from), from);
-	if (n <= 0)
-		return;
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-		n--;
-	buf[n] = '\0';
-	char *l = strrchr(buf, '\n');
-	snprintf(out, len, "%s", l ? l + 1 : buf);
+	return ssh_cmdline(c, c->server_host, words, n, av, SSH_AV_MAX, held, cmd, cap, e,
+			   sizeof e);
 }
 
 /* One line for a channel that ended: what its exit status means. */
@@ -121,7 +48,7 @@ static void ended_why(const struct load_config *c, int status, int err_fd, const
 		      char *err, size_t errlen)
 {
 	char said[400];
-	last_line(err_fd, said, sizeof said);
+	ssh_last_line(err_fd, said, sizeof said);
 	int st = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 	if (st == 127)
 		snprintf(err, errlen,
@@ -135,12 +62,6 @@ static void ended_why(const struct load_config *c, int status, int err_fd, const
 		snprintf(err, errlen, "--server-host %s: %s ended (%s %d)%s%s", c->server_host,
 			 what, WIFSIGNALED(status) ? "signal" : "status",
 			 WIFSIGNALED(status) ? WTERMSIG(status) : st, said[0] ? ": " : "", said);
-}
-
-static int unnamed(void)
-{
-	int fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	return fd >= 0 ? fd : memfd_create("ssh stderr", MFD_CLOEXEC);
 }
 
 static char **serve_words(const struct load_config *c, const char *host, const char *opts,
@@ -172,7 +93,7 @@ int remote_serve(struct spawn *sp, const struct load_config *c, const char *opts
 		 size_t errlen)
 {
 	static char cmd[8192];
-	const char *av[AV_MAX];
+	const char *av[SSH_AV_MAX];
 	struct remote *rm = calloc(1, sizeof *rm);
 	spawn_init(sp);
 	sp->remote = rm;
@@ -180,6 +101,7 @@ int remote_serve(struct spawn *sp, const struct load_config *c, const char *opts
 	sp->on_stop = remote_stop;
 	rm->cfg = c;
 	rm->serve_in = rm->probe_in = rm->probe_out = rm->probe_err = -1;
+	rm->guard_in = rm->guard_out = rm->guard_err = -1;
 	rm->q = rm->lim = -1;
 	const char *at = strrchr(c->server_host, '@');
 	snprintf(rm->host, sizeof rm->host, "%s", at ? at + 1 : c->server_host);
@@ -190,9 +112,12 @@ int remote_serve(struct spawn *sp, const struct load_config *c, const char *opts
 	words_free(w);
 	if (q < 0)
 		return snprintf(err, errlen, "--serve: too long for one ssh command"), -1;
-	if ((sp->err_fd = unnamed()) < 0)
+	if ((sp->err_fd = ssh_errfile()) < 0)
 		return snprintf(err, errlen, "ssh stderr: %s", strerror(errno)), -1;
-	sp->pid = ssh_start(av, &rm->serve_in, &sp->out_fd, sp->err_fd, err, errlen);
+	/* before serve: somaxconn caps the backlog when listen() is called */
+	if (c->nremote_sysctl && remote_sysctl_set(rm, err, errlen) < 0)
+		return -1;
+	sp->pid = ssh_spawn(av, &rm->serve_in, &sp->out_fd, sp->err_fd, err, errlen);
 	if (sp->pid < 0)
 		return sp->pid = 0, -1;
 	if (spawn_wait_ready(sp, err, errlen) < 0) {
@@ -295,6 +220,7 @@ int remote_stop(struct spawn *sp, json_t **stats, char *err, size_t errlen)
 	if (sp->pid > 0)
 		kill(-sp->pid, SIGKILL); /* only ssh's group: ours */
 	sp->pid = 0;
+	remote_sysctl_restore(rm); /* the server is gone: the sysctls go back */
 	close_fd(&rm->serve_in);
 	close_fd(&sp->out_fd);
 	close_fd(&sp->err_fd);
@@ -381,19 +307,19 @@ static bool new_snap(const struct remote *rm, unsigned base)
 int remote_probe_start(struct remote *rm, int port, char *err, size_t errlen)
 {
 	static char cmd[2048];
-	const char *av[AV_MAX];
+	const char *av[SSH_AV_MAX];
 	char pnum[16];
 	snprintf(pnum, sizeof pnum, "%d", port);
 	char *w[] = {(char *)rm->cfg->remote_bin, "probe", "--port", pnum, NULL};
-	if (ssh_argv(rm->cfg, w, cmd, sizeof cmd, av) < 0 || (rm->probe_err = unnamed()) < 0)
+	if (ssh_argv(rm->cfg, w, cmd, sizeof cmd, av) < 0 || (rm->probe_err = ssh_errfile()) < 0)
 		return snprintf(err, errlen, "probe: cannot build its command"), -1;
-	rm->probe_pid = ssh_start(av, &rm->probe_in, &rm->probe_out, rm->probe_err, err, errlen);
+	rm->probe_pid = ssh_spawn(av, &rm->probe_in, &rm->probe_out, rm->probe_err, err, errlen);
 	if (rm->probe_pid < 0)
 		return rm->probe_pid = 0, -1;
 	if (probe_until(rm, have_hello, 0, PROBE_WAIT_MS))
 		return 0;
 	char said[400];
-	last_line(rm->probe_err, said, sizeof said);
+	ssh_last_line(rm->probe_err, said, sizeof said);
 	snprintf(err, errlen, "probe on %s: no hello within %d s%s%s", rm->cfg->server_host,
 		 PROBE_WAIT_MS / 1000, said[0] ? ": " : "", said);
 	return -1;
@@ -435,6 +361,9 @@ void remote_free(struct remote *rm)
 {
 	if (!rm)
 		return;
+	remote_sysctl_restore(rm);
+	json_decref(rm->sys_set);
+	json_decref(rm->sys_restored);
 	if (rm->probe_pid > 0) {
 		kill(-rm->probe_pid, SIGKILL);
 		waitpid(rm->probe_pid, NULL, 0);

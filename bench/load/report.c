@@ -34,6 +34,7 @@ void run_free(struct run *r)
 	json_decref(r->server);
 	json_decref(r->env);
 	json_decref(r->server_env);
+	json_decref(r->remote_sysctl);
 	json_decref(r->warnings);
 	json_decref(r->explain);
 	json_decref(r->leave);
@@ -210,9 +211,8 @@ json_t *run_interval_json(const struct run *r, int i, const struct ival *v)
 	SET(o, "listen_overflows",
 	    x && x->listen_overflows >= 0 ? INT(x->listen_overflows) : json_null());
 	SET(o, "accept_queue",
-	    x && x->aq_len >= 0
-		? json_pack("{s:i, s:i}", "len", x->aq_len, "limit", x->aq_limit)
-		: json_null());
+	    x && x->aq_len >= 0 ? json_pack("{s:i, s:i}", "len", x->aq_len, "limit", x->aq_limit)
+				: json_null());
 	SET(o, "server_accepted",
 	    x && x->server_accepted >= 0 ? INT(x->server_accepted) : json_null());
 	return o;
@@ -289,7 +289,11 @@ json_t *run_json(const struct run *r)
 	SET(o, "environment", r->env ? json_incref(r->env) : json_null());
 	/* --server-host: the server's host has its own (from probe's hello) */
 	if (r->cfg->server_host[0])
-		SET(o, "server_environment", r->server_env ? json_incref(r->server_env) : json_null());
+		SET(o, "server_environment",
+		    r->server_env ? json_incref(r->server_env) : json_null());
+	if (r->cfg->nremote_sysctl)
+		SET(o, "remote_sysctl",
+		    r->remote_sysctl ? json_incref(r->remote_sysctl) : json_null());
 	SET(cfg, "server", r->scfg ? serve_config_json(r->scfg) : json_null());
 	SET(cfg, "load", load_config_json(r->cfg));
 	SET(cfg, "target", json_string(r->target));

@@ -40,14 +40,15 @@ struct run {
 	json_t *env;
 	struct remote *remote; /* --server-host: the server's host (NULL: this one) */
 	json_t *server_env;    /* --server-host: its environment, from probe's hello */
-	int64_t (*aq)[2]; /* accept queue samples: [t_ms, length] */
+	json_t *remote_sysctl; /* --remote-sysctl: what was set and put back */
+	int64_t (*aq)[2];      /* accept queue samples: [t_ms, length] */
 	int naq, aq_cap;
 	int aq_max, aq_limit;
 	bool have_aq;
 	json_t *warnings, *explain;
 	bool generator_bound;
 	char error[512];
-	int jsonl_errno;    /* --jsonl could not be opened or lost lines */
+	int jsonl_errno; /* --jsonl could not be opened or lost lines */
 	/* the run's end (ending.c): how the client left, the TCP states
 	 * then, --restart; NULL until then (JSON null) */
 	json_t *leave, *tcp_states, *restart;

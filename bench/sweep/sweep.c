@@ -218,7 +218,7 @@ static int load_result(struct sweep *w, const struct run_files *f, bool hung, in
 	json_error_t je;
 	*out = hung ? NULL : json_load_file(f->tmp, 0, &je);
 	if (*out)
-		return 0;
+		return spec_remote_keep_hosts(w->dir, *out), 0;
 	char why[600], tail[400];
 	stderr_tail(f->err, tail, sizeof tail);
 	/* "sockbench load: --json TMP: cannot write (...)" */

@@ -126,7 +126,8 @@ static int cell_server_cmd(const struct sweep *w, const int *idx, const char *tm
 char **sweep_cell_argv(const struct sweep *w, const int *idx, const char *json, char **buf)
 {
 	size_t cap = 16384, k = 0;
-	char *b = malloc(cap), **v = calloc(2 * SWEEP_MAX_AXES + 2 * SWEEP_MAX_SSH_OPTS + 24, sizeof *v);
+	char *b = malloc(cap),
+	     **v = calloc(2 * SWEEP_MAX_AXES + 2 * SWEEP_MAX_SSH_OPTS + 24, sizeof *v);
 	char server[4096];
 	const char *tmpl = cell_cmd(w, idx);
 	int n = 0;
@@ -161,7 +162,10 @@ char **sweep_cell_argv(const struct sweep *w, const int *idx, const char *json, 
 		PUT(opt);
 		PUT(w->sp.axes[i].v[idx[i]]);
 	}
-	n = spec_remote_args(&w->sp, (const char **)v, n, 2 * SWEEP_MAX_AXES + 2 * SWEEP_MAX_SSH_OPTS + 20);
+	n = spec_remote_args(&w->sp, (const char **)v, n,
+			     2 * SWEEP_MAX_AXES + 2 * SWEEP_MAX_SSH_OPTS + 20);
+	n = spec_remote_sysctls(&w->sp, idx, b, cap, &k, (const char **)v, n,
+				2 * SWEEP_MAX_AXES + 2 * SWEEP_MAX_SSH_OPTS + 20);
 	PUT("--quiet");
 	if (json) {
 		PUT("--json");

@@ -55,12 +55,11 @@ static void knobs_init(void)
 		if (k)
 			k->kind = K_BOTH;
 		else
-			knobs[nknobs++] = (struct knob){
-			    r->name,
-			    r->axis == OPTA_WHOLE	? K_LOAD_FIXED
-			    : r->kind == OPTK_FLAG ? K_LOAD_FLAG
-						   : K_LOAD,
-			    NULL};
+			knobs[nknobs++] = (struct knob){r->name,
+							r->axis == OPTA_WHOLE  ? K_LOAD_FIXED
+							: r->kind == OPTK_FLAG ? K_LOAD_FLAG
+									       : K_LOAD,
+							NULL};
 	}
 }
 
@@ -165,8 +164,8 @@ static int own_option(struct sweep_spec *sp, const char *name, const char *val, 
 		char *e;
 		long fd = strtol(val, &e, 10);
 		if (!*val || *e || fd < 0 || fd > (1 << 20)) {
-			snprintf(err, errlen, "--live-fd: expected an open descriptor's number, got '%s'",
-				 val);
+			snprintf(err, errlen,
+				 "--live-fd: expected an open descriptor's number, got '%s'", val);
 			return -1;
 		}
 		sp->live_fd = (int)fd;
@@ -190,6 +189,8 @@ static int flag_option(struct sweep_spec *sp, const char *name)
 		sp->quiet = true;
 	else if (!strcmp(name, "live"))
 		sp->live = true;
+	else if (!strcmp(name, "remote-sysctl"))
+		sp->remote_sysctl = true;
 	else if (!strcmp(name, "help"))
 		sp->help = true;
 	else
@@ -218,8 +219,7 @@ static int add_axis(struct sweep_spec *sp, const char *name, const char *text, c
 	} else if (axis_parse(dashed, text, &a, err, errlen) < 0) {
 		return -1;
 	}
-	if ((knob_is_flag(k) && flag_values(&a, err, errlen) < 0) ||
-	    spec_set(sp, k, &a) < 0) {
+	if ((knob_is_flag(k) && flag_values(&a, err, errlen) < 0) || spec_set(sp, k, &a) < 0) {
 		if (!err[0])
 			snprintf(err, errlen, "--%s: too many axes", k->name);
 		axis_free(&a);
@@ -263,7 +263,7 @@ static int config_entry(struct sweep_spec *sp, const char *path, const char *key
 			sp->host_netns = false;
 		return 0;
 	}
-	static const char *const lesson_keys[] = {"description", "figures", "quick", "cases",
+	static const char *const lesson_keys[] = {"description", "figures", "quick",  "cases",
 						  "question",	 "answer",  "caveat", NULL};
 	for (int i = 0; lesson_keys[i]; i++)
 		if (!strcmp(key, lesson_keys[i]))
@@ -281,8 +281,7 @@ static int config_entry(struct sweep_spec *sp, const char *path, const char *key
 	/* "pause_accept": true is a flag on: an axis of one value */
 	json_t *vals = json_is_boolean(v) ? json_pack("[O]", v) : json_incref(v);
 	bool bad = axis_from_json(k->name, vals, &a, e, sizeof e) < 0 ||
-		   (knob_is_flag(k) && flag_values(&a, e, sizeof e) < 0) ||
-		   spec_set(sp, k, &a) < 0;
+		   (knob_is_flag(k) && flag_values(&a, e, sizeof e) < 0) || spec_set(sp, k, &a) < 0;
 	json_decref(vals);
 	if (bad) {
 		axis_free(&a);
@@ -331,7 +330,9 @@ static int spec_check(const struct sweep_spec *sp, char *err, size_t errlen)
 {
 	if (spec_remote_check(sp, err, errlen) < 0)
 		return -1;
-	if (sp->host_netns)
+	/* --remote-sysctl: the sysctls are the server's host's, held there
+	 * for each run (sweep_remote.c); this host's stay as they are */
+	if (sp->host_netns && !sp->remote_sysctl)
 		for (int i = 0; i < sp->naxes; i++)
 			if (sp->knob[i]->kind == K_SYSCTL) {
 				snprintf(
@@ -495,7 +496,11 @@ void spec_usage(FILE *f)
 	    "  --live            a full-screen view of the runs on the terminal (/dev/tty)\n"
 	    "  --server-host [USER@]HOST  each run's server on HOST over ssh (load's option;\n"
 	    "                    the runs then use this host's network namespace)\n"
+	    "  --generators H1,H2  with --server-host: each run's load on these hosts\n"
+	    "                    at once, merged (load's option; hosts/ keeps each's run)\n"
 	    "  --ssh-opt OPT, --remote-bin PATH  load's, for --server-host\n"
+	    "  --remote-sysctl   with --server-host: the sysctl axes are set on HOST for\n"
+	    "                    each run and put back after it (load --remote-sysctl)\n"
 	    "  --live-fd N       the live stream on this open descriptor: each run's\n"
 	    "                    load stream between run and run_end lines (docs/live.md)\n");
 }

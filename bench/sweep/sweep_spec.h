@@ -15,7 +15,16 @@
  * a name both commands take), a sysctl of the run's network namespace, or
  * the `server` axis (K_SERVER: a model's name or a named --server-cmd's,
  * made by spec_parse from --models and --server-cmd NAME=CMD). */
-enum knob_kind { K_SERVE, K_SERVE_FLAG, K_LOAD, K_LOAD_FIXED, K_BOTH, K_SYSCTL, K_SERVER, K_LOAD_FLAG };
+enum knob_kind {
+	K_SERVE,
+	K_SERVE_FLAG,
+	K_LOAD,
+	K_LOAD_FIXED,
+	K_BOTH,
+	K_SYSCTL,
+	K_SERVER,
+	K_LOAD_FLAG
+};
 
 /* An option a sweep can vary: a row of serve_optab or load_optab whose
  * `axis` allows it, or one of the sweep's own (sysctls, --models). */
@@ -31,8 +40,8 @@ const struct knob *knob_at(int i);
 #define SWEEP_MAX_AXES 48
 /* The longest --out: DIR/runs/.tmp/NNNN-<cell key>-rK.json.tmp.PID must
  * fit the sweep's path buffers (800 bytes). */
-#define SWEEP_OUT_MAX  400
-#define SWEEP_MAX_CMDS 16
+#define SWEEP_OUT_MAX	   400
+#define SWEEP_MAX_CMDS	   16
 #define SWEEP_MAX_SSH_OPTS 16
 
 struct sweep_spec {
@@ -55,6 +64,8 @@ struct sweep_spec {
 	char ssh_opt[SWEEP_MAX_SSH_OPTS][512];
 	int nssh_opt;
 	char remote_bin[512];
+	bool remote_sysctl;    /* --remote-sysctl: sysctl axes set on that host */
+	char generators[1024]; /* --generators H1,H2: each run's load there */
 };
 
 /* Command line (argv[0] = "sweep") over an optional --config file. */
@@ -89,6 +100,14 @@ int spec_remote_option(struct sweep_spec *sp, const char *name, const char *val,
 		       size_t errlen);
 int spec_remote_check(const struct sweep_spec *sp, char *err, size_t errlen);
 int spec_remote_args(const struct sweep_spec *sp, const char **v, int n, int max);
+/* --generators: each host's own run, which load wrote beside the run's
+ * JSON in runs/.tmp, moved to DIR/hosts/ (out of runs/, which holds one
+ * file per run) and its generators[].file made "hosts/NAME". */
+void spec_remote_keep_hosts(const char *dir, json_t *run);
+/* --remote-sysctl: `--remote-sysctl NAME=VALUE` for each sysctl axis at
+ * this cell, the strings appended to out at *k; the new n. */
+int spec_remote_sysctls(const struct sweep_spec *sp, const int *idx, char *out, size_t cap,
+			size_t *k, const char **v, int n, int max);
 /* sweep --help: its own options and every axis, from the tables. */
 void spec_usage(FILE *f);
 /* The axis of a server flag (pause-accept) is on in every cell. */

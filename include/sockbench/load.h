@@ -29,8 +29,9 @@ extern const char *const load_first_names[];
 enum load_restart { RESTART_OFF, RESTART_SAME, RESTART_REUSEADDR, RESTART_NO_REUSEADDR };
 extern const char *const load_restart_names[];
 
-#define LOAD_MAX_SOURCES 256
-#define LOAD_MAX_SSH_OPTS 16
+#define LOAD_MAX_SOURCES	256
+#define LOAD_MAX_SSH_OPTS	16
+#define LOAD_MAX_REMOTE_SYSCTLS 8
 
 struct load_config {
 	enum load_mode mode;
@@ -75,6 +76,10 @@ struct load_config {
 	char ssh_opt[LOAD_MAX_SSH_OPTS][512];
 	int nssh_opt;
 	char remote_bin[512];
+	/* --remote-sysctl NAME=VALUE: set on the server's host for the run
+	 * and put back after it (remote_sysctl.c; probe --sysctl there) */
+	char remote_sysctl[LOAD_MAX_REMOTE_SYSCTLS][160];
+	int nremote_sysctl;
 };
 
 /* The options of `load`, one row each (load_opts.c). */

@@ -1,5 +1,5 @@
 /* remote.h - the server on another host, over OpenSSH (load --server-host;
- * bench/load/remote.c).  Two ssh channels per run, each an argv (no local
+ * bench/load/remote.c).  Two or three ssh channels per run, each an argv (no local
  * shell; the remote command is one string of words_quote'd words):
  *
  *   serve: ssh -o BatchMode=yes [-o OPT..] -- HOST 'BIN' 'serve' '--bind'
@@ -8,6 +8,9 @@
  *          the channel's stdout; closing our end of its stdin stops it.
  *   probe: ssh .. -- HOST 'BIN' 'probe' '--port' 'P'
  *          accept-queue samples and counter snapshots (probe.c).
+ *   guard: ssh .. -- HOST 'BIN' 'probe' '--sysctl' 'NAME=V' ..
+ *          with --remote-sysctl, before serve: the sysctls held for the
+ *          run and put back when the channel ends (remote_sysctl.c).
  *
  * Library-level code: nothing here prints; errors go to err. */
 #ifndef SOCKBENCH_REMOTE_H
@@ -42,6 +45,12 @@ struct remote {
 	unsigned nsnap; /* snapshots read so far */
 	int q, lim;	/* the latest queue sample (-1: none) */
 	int64_t q_t;	/* its t_ms (-1: none) */
+	/* --remote-sysctl: probe --sysctl's channel (remote_sysctl.c) */
+	pid_t guard_pid;
+	int guard_in, guard_out, guard_err;
+	char gbuf[4096];
+	size_t glen;
+	json_t *sys_set, *sys_restored; /* its "sysctl" and "restored" lines */
 };
 
 /* Start the server on cfg->server_host with `opts` and wait for READY;
@@ -65,7 +74,15 @@ void remote_probe_poll(struct remote *rm, remote_queue_fn on_q, void *arg);
 int remote_counters_now(struct remote *rm, struct kstat *k);
 /* End the probe (stdin closed) and take its last counters. */
 int remote_probe_end(struct remote *rm, struct kstat *k);
-/* Release everything (kills what still runs). */
+/* --remote-sysctl: set the sysctls on the server's host (before the
+ * server starts); 0, or -1 with err (those set are put back there). */
+int remote_sysctl_set(struct remote *rm, char *err, size_t errlen);
+/* Put them back (close the channel, wait for probe's "restored" line). */
+void remote_sysctl_restore(struct remote *rm);
+/* What the run records: {host, old, set, restored, left, failed,
+ * restore_ended_by, restore_confirmed}; null without --remote-sysctl. */
+json_t *remote_sysctl_json(const struct remote *rm);
+/* Release everything (puts sysctls back, kills what still runs). */
 void remote_free(struct remote *rm);
 
 #endif

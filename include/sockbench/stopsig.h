@@ -1,7 +1,7 @@
-/* stopsig.h - SIGINT and SIGTERM as a request to stop, for `load`,
+/* stopsig.h - SIGINT, SIGTERM and SIGHUP as a request to stop, for `load`,
  * `sweep` and `lesson`: the loops poll stopsig_caught() (every loop
  * notices within 100 ms), then the command writes its JSON with an error
- * naming the signal and exits 128 + the signal (130, 143), as a shell
+ * naming the signal and exits 128 + the signal (130, 143, 129), as a shell
  * reports a process killed by it.  `serve` keeps its own handling: SIGTERM
  * is its normal stop. */
 #ifndef SOCKBENCH_STOPSIG_H
@@ -9,14 +9,14 @@
 
 #include <stdint.h>
 
-/* Handlers for SIGINT and SIGTERM, without SA_RESTART: a blocking call
+/* Handlers for SIGINT, SIGTERM and SIGHUP, without SA_RESTART: a blocking call
  * returns EINTR, so no wait outlasts a stop. */
 void stopsig_install(void);
 /* 0, or the first stop signal that came. */
 int stopsig_caught(void);
 /* When it came (CLOCK_MONOTONIC ns; 0 when none). */
 uint64_t stopsig_at_ns(void);
-/* "SIGINT", "SIGTERM" (else "signal N" in a static buffer). */
+/* "SIGINT", "SIGTERM", "SIGHUP" (else "signal N" in a static buffer). */
 const char *stopsig_name(int sig);
 
 #endif

@@ -51,7 +51,7 @@ ADDED = {"config.server.http_body", "load.stream", "stop",
      "load.connections.local_ports"} | \
     {f"load.connections.local_ports.{k}" for k in ("min", "max", "distinct")} | \
     {"load.connections.failed_latency_us"} | \
-    {"config.load.generators", "config.load.ssh_opt",
+    {"config.load.generators", "config.load.ssh_opt", "config.load.remote_sysctl",
      "config.load.remote_bin"} | \
     {f"load.connections.failed_latency_us.{k}" for k in
      ("min", "p50", "p90", "p99", "p999", "max", "mean", "histogram")} | \

@@ -258,13 +258,160 @@ def test_sweep_server_host(t):
         t.eq(f"backlog {bl}: the server's accept queue limit", bl,
              dig(run, "accept_queue.limit"))
         t.eq(f"backlog {bl}: run error", None, run.get("error"))
-    # a sysctl axis is another host's setting: refused
-    r = subprocess.run([sbtest.BIN, "sweep", "--server-host", e["SB_SRV_SSH"],
-                        "--somaxconn", "16", "--out", out + "-x", "--dry-run"],
+    # a sysctl axis is another host's setting: refused without
+    # --remote-sysctl; the connecting side's (this host's) always
+    for extra, bad in (([], "--somaxconn"),
+                       (["--remote-sysctl", "--port-range", "40000-50000"], "--port-range")):
+        r = subprocess.run([sbtest.BIN, "sweep", "--server-host", e["SB_SRV_SSH"],
+                            "--somaxconn", "16", "--out", out + "-x", "--dry-run"] + extra,
+                           capture_output=True, text=True, timeout=10)
+        t.check(r.returncode == 2 and bad in r.stderr and
+                len(r.stderr.splitlines()) == 1,
+                f"{bad} refused with --server-host {' '.join(extra)}",
+                "exit 2, one line", (r.returncode, r.stderr))
+
+
+def srv_sysctl(e, name="net/core/somaxconn"):
+    r = subprocess.run(["ip", "netns", "exec", e["SB_NS_SRV"], "cat",
+                        "/proc/sys/" + name], capture_output=True, text=True,
+                       timeout=10)
+    return r.stdout.strip()
+
+
+def srv_sockbench(e):
+    """sockbench processes (serve, probe) in the server's namespace."""
+    r = subprocess.run(["ip", "netns", "pids", e["SB_NS_SRV"]],
                        capture_output=True, text=True, timeout=10)
-    t.check(r.returncode == 2 and "--somaxconn" in r.stderr and
-            len(r.stderr.splitlines()) == 1, "a sysctl axis refused with --server-host",
-            "exit 2, one line", (r.returncode, r.stderr))
+    found = []
+    for pid in r.stdout.split():
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        if len(argv) > 1 and argv[0].endswith(b"sockbench"):
+            found.append(b" ".join(argv).decode(errors="replace"))
+    return found
+
+
+def test_sweep_remote_sysctl(t):
+    """sweep --server-host --remote-sysctl --somaxconn 4,16: each run's
+    somaxconn set on the server's host before its server listens (the
+    backlog 64 is capped there: established = min(64, somaxconn) + 1) and
+    put back after every run."""
+    b = bed(t)
+    e = b["env"]
+    before = srv_sysctl(e)
+    out = os.path.join(b["dir"], "sweep-sysctl")
+    cmd = ["ip", "netns", "exec", e["SB_NS_G1"], sbtest.BIN, "sweep",
+           "--server-host", e["SB_SRV_SSH"], "--ssh-opt", e["SB_SSH_OPTS"],
+           "--remote-bin", sbtest.BIN, "--remote-sysctl", "--somaxconn", "4,16",
+           "--backlog", "64", "--mode", "connect", "--threads", "1",
+           "--conns", "30", "--pause-accept", "--duration", "1500ms",
+           "--connect-timeout", "1200", "--out", out, "--quiet"]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=40)
+    t.eq(f"exit status (stderr {r.stderr!r})", 0, r.returncode)
+    runs = [json.load(open(p)) for p in
+            sorted(glob.glob(os.path.join(out, "runs", "*.json")))]
+    t.eq("runs", 2, len(runs))
+    for run in runs:
+        som = int(run["sweep"]["values"]["somaxconn"])
+        rs = run.get("remote_sysctl") or {}
+        t.eq(f"somaxconn {som}: remote_sysctl.set", {"net.core.somaxconn": str(som)},
+             rs.get("set"))
+        t.eq(f"somaxconn {som}: remote_sysctl.old", {"net.core.somaxconn": before},
+             rs.get("old"))
+        t.eq(f"somaxconn {som}: restore confirmed", True, rs.get("restore_confirmed"))
+        t.eq(f"somaxconn {som}: the server's host read it (server_environment)",
+             som, int(dig(run, "server_environment.sysctl")["net.core.somaxconn"]))
+        t.eq(f"somaxconn {som}: established = min(64, {som}) + 1", som + 1,
+             dig(run, "load.connections.established"))
+        t.eq(f"somaxconn {som}: accept_queue.limit on the server's host", som,
+             dig(run, "accept_queue.limit"))
+    t.eq("the server's somaxconn after the sweep", before, srv_sysctl(e))
+    t.eq("sockbench left on the server's host", [], srv_sockbench(e))
+
+
+def test_sweep_generators(t):
+    """sweep --server-host SRV --generators G1,G2 --remote-sysctl: each
+    run's server on srv (reached by ssh at the address the generators
+    connect to), its load on g1 and g2 at once, merged: merged completed =
+    2N = the server's requests; each host's run kept in hosts/; the
+    overflows and somaxconn are the server's host's."""
+    b = bed(t)
+    e = b["env"]
+    out = os.path.join(b["dir"], "sweep-gens")
+    before = srv_sysctl(e)
+    n = 2000
+    cmd = ["ip", "netns", "exec", e["SB_NS_G1"], sbtest.BIN, "sweep",
+           "--server-host", e["SB_SRV_ADDR"], "--generators",
+           f"{e['SB_G1_ADDR']},{e['SB_G2_ADDR']}", "--ssh-opt", e["SB_SSH_OPTS"],
+           "--remote-bin", sbtest.BIN, "--remote-sysctl", "--somaxconn", "8",
+           "--backlog", "16,64", "--mode", "rr", "--requests", str(n),
+           "--conns", "4", "--threads", "1", "--out", out, "--quiet"]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=50)
+    t.eq(f"exit status (stderr {r.stderr!r})", 0, r.returncode)
+    paths = sorted(glob.glob(os.path.join(out, "runs", "*.json")))
+    t.eq("runs (one file per run: the hosts' own runs are not in runs/)", 2,
+         len(paths))
+    for p in paths:
+        run = json.load(open(p))
+        name = os.path.basename(p)
+        t.eq(f"{name}: error", None, run.get("error"))
+        t.eq(f"{name}: merged completed = 2N", 2 * n,
+             dig(run, "load.requests.completed"))
+        t.eq(f"{name}: the server's requests = merged completed", 2 * n,
+             dig(run, "server.requests"))
+        t.eq(f"{name}: server accepted = merged established",
+             dig(run, "load.connections.established"), dig(run, "server.accepted"))
+        t.eq(f"{name}: kernel.host", "server", dig(run, "kernel.host"))
+        t.eq(f"{name}: somaxconn there", "8",
+             str(dig(run, "server_environment.sysctl")["net.core.somaxconn"]))
+        files = [g.get("file") for g in run.get("generators") or []]
+        t.eq(f"{name}: each host's run file", 2, len(files))
+        for f in files:
+            own = json.load(open(os.path.join(out, f))) if f else {}
+            t.eq(f"{name}: {f} completed", n, dig(own, "load.requests.completed"))
+        t.eq(f"{name}: merged_from", files, run.get("merged_from"))
+    t.eq("the server's somaxconn after the sweep", before, srv_sysctl(e))
+    t.eq("sockbench left on the server's host", [], srv_sockbench(e))
+
+
+def test_remote_sysctl_killed(t):
+    """load --remote-sysctl killed (SIGKILL) mid-run: its end of the
+    channels closes with it, sshd closes probe's stdin, and probe puts the
+    value back; the server stops on the same EOF."""
+    e = bed(t)["env"]
+    before = srv_sysctl(e)
+    d = lt.tmpdir()
+    p = subprocess.Popen(
+        ["ip", "netns", "exec", e["SB_NS_G1"], sbtest.BIN, "load",
+         "--server-host", e["SB_SRV_SSH"], "--ssh-opt", e["SB_SSH_OPTS"],
+         "--remote-bin", sbtest.BIN, "--remote-sysctl", "net.core.somaxconn=7",
+         "--mode", "rr", "--conns", "4", "--duration", "8s", "--quiet",
+         "--json", os.path.join(d, "killed.json")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    seen, end = None, time.monotonic() + 8
+    while time.monotonic() < end and p.poll() is None:
+        seen = srv_sysctl(e)
+        if seen == "7" and any(" serve " in x for x in srv_sockbench(e)):
+            break
+        time.sleep(0.1)
+    t.eq("somaxconn on the server's host during the run", "7", seen)
+    time.sleep(0.5)  # mid-run: the load is running
+    t.check(p.poll() is None, "load still running when killed", "running",
+            p.poll())
+    p.kill()  # SIGKILL: no handler of ours runs
+    p.wait(5)
+    after, end = None, time.monotonic() + 5
+    while time.monotonic() < end:
+        after = srv_sysctl(e)
+        left = srv_sockbench(e)
+        if after == before and not left:
+            break
+        time.sleep(0.1)
+    t.eq("somaxconn put back after the local side was killed", before, after)
+    t.eq("sockbench left on the server's host", [], srv_sockbench(e))
 
 
 def test_bed_down(t):
@@ -289,6 +436,9 @@ def main():
         runner.run("two-generators", test_two_generators, timeout=40)
         runner.run("host-without-sshd", test_host_without_sshd, timeout=40)
         runner.run("sweep-server-host", test_sweep_server_host, timeout=60)
+        runner.run("sweep-remote-sysctl", test_sweep_remote_sysctl, timeout=60)
+        runner.run("remote-sysctl-killed", test_remote_sysctl_killed, timeout=40)
+        runner.run("sweep-generators", test_sweep_generators, timeout=60)
         runner.run("bed-down", test_bed_down, timeout=30)
     finally:
         if BED.get("dir") and os.path.exists(os.path.join(BED["dir"], "env")):

@@ -119,6 +119,7 @@ static const char *sample(const struct optab_row *r)
 	    {"counters-fd", "3"},
 	    {"live-fd", "3"},
 	    {"generators", "h1,h2"},
+	    {"remote-sysctl", "net.core.somaxconn=64"},
 	    {"ssh-opt", "-F bed/ssh_config"},
 	};
 	for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++)
