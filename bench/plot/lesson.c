@@ -24,9 +24,10 @@ static void lesson_path(const char *name, char *out, size_t len)
 
 static int list(void)
 {
-	static const char *const order[] = {
-	    "backlog", "somaxconn", "models", "recv-size", "send",  "thundering-herd",
-	    "ports",   "python",    "reject", "close",     "unix",  "restart",	    NULL};
+	static const char *const order[] = {"backlog", "somaxconn",	  "models", "recv-size",
+					    "send",    "thundering-herd", "ports",  "python",
+					    "reject",  "close",		  "unix",   "restart",
+					    NULL};
 	for (int i = 0; order[i]; i++) {
 		char path[600];
 		lesson_path(order[i], path, sizeof path);
@@ -87,7 +88,8 @@ static int lesson_dir(const char *out, const char *name, bool quick, char *dir, 
  * --live: the view reads it, the sweeps are quiet meanwhile */
 static const char *live_fd;
 static bool want_view;
-/* --server-host, --ssh-opt, --remote-bin: passed on to each sweep */
+/* --server-host, --ssh-opt, --remote-bin, --remote-sysctl, --generators:
+ * passed on to each sweep */
 static const char *remote_args[40];
 static int nremote;
 static struct live *view;
@@ -136,9 +138,12 @@ static int lesson_args(int argc, char **argv, const char **name, const char **ou
 		if (!strcmp(argv[i], "--list"))
 			return list();
 		if (!strcmp(argv[i], "--help")) {
-			printf("usage: sockbench lesson NAME [--quick] [--out DIR] [--live] [--live-fd N]\n"
-			       "       [--server-host [USER@]HOST [--ssh-opt OPT]... [--remote-bin P]]   "
-			       "(--list: the lessons)\n"
+			printf("usage: sockbench lesson NAME [--quick] [--out DIR] [--live] "
+			       "[--live-fd N]\n"
+			       "       [--server-host [USER@]HOST [--ssh-opt OPT]... [--remote-bin "
+			       "P]\n"
+			       "        [--remote-sysctl] [--generators H1,H2]]   (--list: the "
+			       "lessons)\n"
 			       "A ready sweep and its figures for one teaching topic.\n");
 			return 0;
 		}
@@ -149,11 +154,12 @@ static int lesson_args(int argc, char **argv, const char **name, const char **ou
 		else if (!strcmp(argv[i], "--live"))
 			want_view = true;
 		else if ((!strcmp(argv[i], "--server-host") || !strcmp(argv[i], "--ssh-opt") ||
-			  !strcmp(argv[i], "--remote-bin")) &&
+			  !strcmp(argv[i], "--remote-bin") || !strcmp(argv[i], "--generators")) &&
 			 i + 1 < argc && nremote + 2 <= 40) {
 			remote_args[nremote++] = argv[i]; /* checked by the sweep */
 			remote_args[nremote++] = argv[++i];
-		}
+		} else if (!strcmp(argv[i], "--remote-sysctl") && nremote + 1 <= 40)
+			remote_args[nremote++] = argv[i];
 		else if (!strcmp(argv[i], "--live-fd") && i + 1 < argc)
 			live_fd = argv[++i]; /* checked by the sweep */
 		else if (argv[i][0] != '-' && !*name)
@@ -218,7 +224,9 @@ static void largs_key(struct largs *a, const char *key, json_t *v)
 	{
 		char *t = json_dumps(e, JSON_ENCODE_ANY);
 		l += snprintf(val + l, l < sizeof val ? sizeof val - l : 0, "%s%s", i ? "," : "",
-			      t && t[0] == '"' ? json_string_value(e) : t ? t : "");
+			      t && t[0] == '"' ? json_string_value(e)
+			      : t	       ? t
+					       : "");
 		free(t);
 	}
 	if (one && json_is_string(one))
@@ -260,7 +268,8 @@ static int lesson_sweep(json_t *j, const char *path, bool quick, json_t *c, cons
 	largs_put(&a, path);
 	if (quick)
 		json_object_foreach(json_object_get(j, "quick"), k, v) largs_key(&a, k, v);
-	json_object_foreach(c, k, v) if (strcmp(k, "name") && strcmp(k, "quick")) largs_key(&a, k, v);
+	json_object_foreach(c, k, v) if (strcmp(k, "name") && strcmp(k, "quick"))
+	    largs_key(&a, k, v);
 	if (quick) /* a case's own --quick values, over the lesson's */
 		json_object_foreach(json_object_get(c, "quick"), k, v) largs_key(&a, k, v);
 	largs_put(&a, "--out");
@@ -295,8 +304,10 @@ static int lesson_cases(json_t *j, const char *path, bool quick, const char *dir
 	{
 		const char *name = case_name(c);
 		if (!name) {
-			fprintf(stderr, "sockbench lesson: %s: case %zu: 'name' takes 1 to 32 of "
-					"a-z 0-9 -\n", path, i + 1);
+			fprintf(stderr,
+				"sockbench lesson: %s: case %zu: 'name' takes 1 to 32 of "
+				"a-z 0-9 -\n",
+				path, i + 1);
 			return 2;
 		}
 		snprintf(sub[i], sizeof sub[i], "%s/%s", dir, name);
