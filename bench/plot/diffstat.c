@@ -21,10 +21,20 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The median of x[0..n-1], which it sorts. */
+/* The median of x[0..n-1], which it sorts: a bootstrap takes 20,000
+ * medians of a few repeats each, where an insertion sort (no call per
+ * comparison) is several times faster than qsort. */
 static double median_sorting(double *x, int n)
 {
-	qsort(x, (size_t)n, sizeof *x, cmp_double);
+	if (n > 32)
+		qsort(x, (size_t)n, sizeof *x, cmp_double);
+	for (int i = 1; n <= 32 && i < n; i++) {
+		double v = x[i];
+		int j = i;
+		for (; j > 0 && x[j - 1] > v; j--)
+			x[j] = x[j - 1];
+		x[j] = v;
+	}
 	return n % 2 ? x[n / 2] : (x[n / 2 - 1] + x[n / 2]) / 2;
 }
 
