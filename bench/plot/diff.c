@@ -287,9 +287,14 @@ static int diff_sets(const char *da, const char *db, const struct diff_config *c
 	if (!cfg->json[0] || json_named_fd(cfg->json) != 1) /* stdout: the JSON alone */
 		diff_print_table(stdout, r);
 	rc = 0;
+	if (fflush(stdout) == EOF || ferror(stdout)) { /* `diff A B > full-disk` */
+		snprintf(err, sizeof err, "writing to stdout: %s", strerror(errno));
+		goto fail;
+	}
 	goto out;
 fail:
 	fprintf(stderr, "sockbench diff: %s\n", err);
+	rc = 1;
 out:
 	json_decref(r);
 	diff_set_free(&a);

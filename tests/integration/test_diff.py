@@ -30,6 +30,7 @@ import os
 import random
 import re
 import shutil
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -116,8 +117,9 @@ def make_set(t, name, cells, figures, axis="backlog", sid=None, tweak=None):
 
 
 def jittered(seed, n, scale=1.0):
-    """figures(v, k) for n repeats: req/s about 100k (x scale), p99 about
-    500 us (/ scale ** 0.5 ... a clear shift the other way), +-3%."""
+    """figures(v, k) for n repeats: req/s about 100k (times scale), p99
+    about 500 us (times 0.6 when scale is not 1: a clear shift the other
+    way), each +-3%, drawn from a generator seeded with seed."""
     rng = random.Random(seed)
     vals = {}
 
@@ -138,7 +140,8 @@ def blocks(out):
     res = {}
     for blk in out.split("\n\n"):
         lines = blk.strip("\n").splitlines()
-        m = re.match(r"^(.+) \((higher|lower) is better\)$", lines[0]) if lines else None
+        m = lines and re.match(r"^(.+) \((higher|lower) is better\)$",
+                               lines[0])
         if not m:
             continue
         rows = [re.split(r"\s{2,}", ln.strip()) for ln in lines[2:]
@@ -216,12 +219,15 @@ def test_same_sets(t):
                 x = cellfig(j, cell, fig)
                 t.eq(f"{cell} {fig} json verdict", "same", x["verdict"])
                 t.check(abs(x["p"] - 1) < 1e-12, f"{cell} {fig} p", 1, x["p"])
-                t.check(x["ci95"][0] <= 1 <= x["ci95"][1], f"{cell} CI holds 1",
+                t.check(x["ci95"][0] <= 1 <= x["ci95"][1],
+                        f"{cell} CI holds 1",
                         "lo <= 1 <= hi", x["ci95"])
         for label, rows in blocks(r.out).items():
             for row in rows[1:]:
-                t.check(not re.search(r"faster|slower|better|worse", " ".join(row)),
-                        f"{label} {row[0]}: no difference claimed", "none", row)
+                claim = re.search(r"faster|slower|better|worse",
+                                  " ".join(row))
+                t.check(not claim, f"{label} {row[0]}: no difference claimed",
+                        "none", row)
 
 
 def test_too_few(t):
@@ -235,7 +241,8 @@ def test_too_few(t):
         t.eq(f"{cell} verdict", "too few repeats (3+3)", row[7])
         c = cellfig(j, cell, "requests_per_s")
         t.eq(f"{cell} json verdict", "too_few", c["verdict"])
-        t.check(abs(c["p"] - 0.1) < 1e-12, f"{cell} p (3+3 apart)", 0.1, c["p"])
+        t.check(abs(c["p"] - 0.1) < 1e-12, f"{cell} p (3+3 apart)", 0.1,
+                c["p"])
         t.check(c["median_a"] > 0 and c["median_b"] > 0, "medians shown",
                 "both > 0", c)
 
@@ -275,6 +282,13 @@ def test_refusals(t):
         t.eq(f"{name}: nothing on stdout", "", r.out)
     t.check(not os.path.exists(js), "no --json written on a refusal",
             "absent", js)
+    # a table that did not reach its reader is a failure too
+    with open("/dev/full", "w") as full:
+        r = subprocess.run([sbtest.BIN, "diff", a, a], stdout=full,
+                           stderr=subprocess.PIPE, text=True, timeout=30)
+    t.eq("diff > /dev/full: exit", 1, r.returncode)
+    t.check("stdout" in r.stderr and len(r.stderr.splitlines()) == 1,
+            "diff > /dev/full: one line naming stdout", "stdout", r.stderr)
 
 
 def test_json_and_reproducible(t):
@@ -302,7 +316,7 @@ def test_json_and_reproducible(t):
             "verdict", "p_method", "left_out_a", "left_out_b"}
     t.check(keys <= set(c), "cell keys", sorted(keys), sorted(c))
     t.check(abs(c["p"] - 2 / 252) < 1e-9, "5+5 all apart: p", 2 / 252, c["p"])
-    r3 = diff(t, a, b, "--json", os.path.join(d, "3.json"), "--seed", "2")
+    diff(t, a, b, "--json", os.path.join(d, "3.json"), "--seed", "2")
     j3 = load_json(t, os.path.join(d, "3.json"))
     c3 = cellfig(j3, "backlog=8", "requests_per_s")
     # (the medians of resamples of 5 are 5 values: the percentiles of
@@ -315,7 +329,6 @@ def test_json_and_reproducible(t):
     r4 = diff(t, a, b, "--json", "-")
     t.eq("--json -: stdout holds the JSON alone", j["cells"],
          json.loads(r4.out)["cells"])
-    del r3
 
 
 def test_settings_env_failed_only(t):
@@ -341,7 +354,8 @@ def test_settings_env_failed_only(t):
     r = diff(t, a, b, "--json", js)
     j = load_json(t, js)
     t.check(re.search(r"^warning: .*duration: A 0\.2, B 1\.0$", r.out, re.M),
-            "a warning naming the setting", "warning ... duration: A 0.2, B 1.0",
+            "a warning naming the setting",
+            "warning ... duration: A 0.2, B 1.0",
             r.out)
     t.check(re.search(r"^environment differs \(informational\): kernel: A .*, "
                       r"B \"9\.9\.9-other\"$", r.out, re.M),
