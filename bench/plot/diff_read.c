@@ -295,7 +295,11 @@ static bool in_array(const json_t *arr, const char *name)
 {
 	size_t i;
 	json_t *v;
-	json_array_foreach(arr, i, v) if (!strcmp(json_string_value(v), name)) return true;
+	json_array_foreach(arr, i, v)
+	{
+		if (!strcmp(json_string_value(v) ?: "", name))
+			return true;
+	}
 	return false;
 }
 
@@ -305,8 +309,11 @@ static void only_in(const json_t *x, const json_t *y, char *out, size_t len)
 	size_t i, k = 0;
 	json_t *v;
 	out[0] = '\0';
-	json_array_foreach(x, i, v) if (!in_array(y, json_string_value(v))) k =
-	    sb_appendf(out, len, k, "%s%s", k ? ", " : "", json_string_value(v));
+	json_array_foreach(x, i, v)
+	{
+		if (!in_array(y, json_string_value(v)))
+			k = sb_appendf(out, len, k, "%s%s", k ? ", " : "", json_string_value(v));
+	}
 }
 
 int diff_axes_check(const struct dset *a, const struct dset *b, char *err, size_t errlen)
@@ -349,9 +356,11 @@ static bool listed(const json_t *list, const char *field, const char *name)
 {
 	size_t i;
 	json_t *v;
-	json_array_foreach(
-	    list, i,
-	    v) if (!strcmp(json_string_value(json_object_get(v, field)) ?: "", name)) return true;
+	json_array_foreach(list, i, v)
+	{
+		if (!strcmp(json_string_value(json_object_get(v, field)) ?: "", name))
+			return true;
+	}
 	return false;
 }
 
@@ -413,8 +422,16 @@ void diff_compare_settings(const struct dset *a, const struct dset *b, json_t *s
 	 * sysctls of the runs' namespace (--somaxconn 128) */
 	json_t *fa = json_object(), *fb = json_object(), *v;
 	const char *k;
-	json_object_foreach(a->fixed, k, v) if (!in_config(ca, k)) json_object_set(fa, k, v);
-	json_object_foreach(b->fixed, k, v) if (!in_config(cb, k)) json_object_set(fb, k, v);
+	json_object_foreach(a->fixed, k, v)
+	{
+		if (!in_config(ca, k))
+			json_object_set(fa, k, v);
+	}
+	json_object_foreach(b->fixed, k, v)
+	{
+		if (!in_config(cb, k))
+			json_object_set(fb, k, v);
+	}
 	differing(fa, fb, "setting", settings, a, NULL);
 	json_decref(fa);
 	json_decref(fb);
@@ -426,10 +443,16 @@ void diff_compare_settings(const struct dset *a, const struct dset *b, json_t *s
 		json_object_set(xa, top[i], json_object_get(ea, top[i]) ?: json_null());
 		json_object_set(xb, top[i], json_object_get(eb, top[i]) ?: json_null());
 	}
-	json_object_foreach(json_object_get(ea, "sysctl"), k, v) if (!set_by_setting(settings, k))
-	    json_object_set(xa, k, v);
-	json_object_foreach(json_object_get(eb, "sysctl"), k, v) if (!set_by_setting(settings, k))
-	    json_object_set(xb, k, v);
+	json_object_foreach(json_object_get(ea, "sysctl"), k, v)
+	{
+		if (!set_by_setting(settings, k))
+			json_object_set(xa, k, v);
+	}
+	json_object_foreach(json_object_get(eb, "sysctl"), k, v)
+	{
+		if (!set_by_setting(settings, k))
+			json_object_set(xb, k, v);
+	}
 	differing(xa, xb, "what", env, a, NULL);
 	json_decref(xa);
 	json_decref(xb);

@@ -218,8 +218,11 @@ static void print_head(FILE *f, json_t *r)
 	for (int s = 0; s < 2; s++) {
 		size_t i;
 		json_t *v;
-		json_array_foreach(json_object_get(r, only[s]), i, v) fprintf(
-		    f, "only in %s (not compared): %s\n", s ? "B" : "A", json_string_value(v));
+		json_array_foreach(json_object_get(r, only[s]), i, v)
+		{
+			fprintf(f, "only in %s (not compared): %s\n", s ? "B" : "A",
+				json_string_value(v));
+		}
 	}
 }
 
@@ -229,14 +232,20 @@ void diff_print_table(FILE *f, json_t *r)
 	json_t *fig, *v;
 	json_t *boot = json_object_get(r, "bootstrap");
 	print_head(f, r);
-	json_array_foreach(json_object_get(r, "figures"), i, fig) print_figure(f, r, fig);
+	json_array_foreach(json_object_get(r, "figures"), i, fig)
+	{
+		print_figure(f, r, fig);
+	}
 	fprintf(f,
 		"\nB/A: median(B) / median(A); 95%% CI: percentile bootstrap (%d resamples, "
 		"seed %lld);\np: Mann-Whitney U, two-sided (exact up to 50 runs in all); ~: p >= "
 		"%g, no difference\nclaimed; a verdict needs %d runs a side; ± the largest "
 		"distance of a run from\nthe median.\n",
-		(int)get(boot, "resamples"), (long long)get(boot, "seed"), get(r, "alpha"),
+		(int)get(boot, "resamples"),
+		(long long)json_integer_value(json_object_get(boot, "seed")), get(r, "alpha"),
 		(int)get(r, "min_repeats"));
 	json_array_foreach(json_object_get(r, "notes"), i, v)
-	    fprintf(f, "note: %s\n", json_string_value(v));
+	{
+		fprintf(f, "note: %s\n", json_string_value(v));
+	}
 }
