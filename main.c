@@ -42,6 +42,7 @@ static const struct command {
     {"plot", "gnuplot figures from a sweep's JSON", plot_main},
     {"lesson", "a ready sweep + plots for one teaching topic (--list)", lesson_main},
     {"replay", "a finished run's time series through the live view", live_replay_main},
+    {"diff", "are two result sets different? medians, ratio, 95% CI, p-value", diff_main},
     {"merge", "one result from several generators (exact histogram merge)", merge_main},
     {"probe", "on a server's host: accept queue and counters as JSON lines", probe_main},
     {"sysinfo", "kernel version and the sysctls that matter", sysinfo_main},

@@ -193,8 +193,10 @@ int optab_parse(const struct optab *t, void *cfg, int argc, char **argv, char *e
 	return optab_parse_given(t, cfg, argc, argv, NULL, err, errlen);
 }
 
-int optab_parse_given(const struct optab *t, void *cfg, int argc, char **argv, uint64_t *given,
-		      char *err, size_t errlen)
+/* first NULL: operands refused; else *first is the index of the first
+ * (getopt_long has moved them behind the options). */
+static int parse(const struct optab *t, void *cfg, int argc, char **argv, uint64_t *given,
+		 int *first, char *err, size_t errlen)
 {
 	struct option longopts[OPTAB_MAX_ROWS + 2];
 	int n = 0;
@@ -219,12 +221,26 @@ int optab_parse_given(const struct optab *t, void *cfg, int argc, char **argv, u
 		if (given)
 			*given |= 1ull << (opt - OPTAB_VAL_BASE);
 	}
-	if (optind < argc) {
+	if (first)
+		*first = optind;
+	else if (optind < argc) {
 		snprintf(err, errlen, "'%s': unexpected argument (%s takes options only)",
 			 argv[optind], t->cmd);
 		return -1;
 	}
 	return 0;
+}
+
+int optab_parse_given(const struct optab *t, void *cfg, int argc, char **argv, uint64_t *given,
+		      char *err, size_t errlen)
+{
+	return parse(t, cfg, argc, argv, given, NULL, err, errlen);
+}
+
+int optab_parse_operands(const struct optab *t, void *cfg, int argc, char **argv, int *first,
+			 char *err, size_t errlen)
+{
+	return parse(t, cfg, argc, argv, NULL, first, err, errlen);
 }
 
 /* "(default 5s; a bare number is ms)" */

@@ -101,6 +101,11 @@ int optab_parse(const struct optab *t, void *cfg, int argc, char **argv, char *e
 /* The same; bit i of *given is set for each row i the command line gave. */
 int optab_parse_given(const struct optab *t, void *cfg, int argc, char **argv, uint64_t *given,
 		      char *err, size_t errlen);
+/* The same for a command that also takes operands (`diff DIR_A DIR_B`):
+ * getopt_long moves them behind the options (after "--" too), and
+ * argv[*first .. argc-1] are they. */
+int optab_parse_operands(const struct optab *t, void *cfg, int argc, char **argv, int *first,
+			 char *err, size_t errlen);
 /* The bit of row `name` in a `given` mask (0 when no such row). */
 uint64_t optab_bit(const struct optab *t, const char *name);
 /* The rows as --help lines, with each default and a time's bare unit. */

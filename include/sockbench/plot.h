@@ -6,6 +6,8 @@ int plot_main(int argc, char **argv);
 /* Plot a sweep's results directory: 0, or 1 (message printed). */
 int plot_run(const char *dir, const char *only);
 int lesson_main(int argc, char **argv);
+/* `sockbench diff DIR_A DIR_B`: two result sets compared (bench/plot/diff.c). */
+int diff_main(int argc, char **argv);
 /* Where scripts/ lives: $SOCKBENCH_DATA, else the source tree it was built from. */
 const char *plot_datadir(void);
 

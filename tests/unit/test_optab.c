@@ -91,6 +91,31 @@ static void test_new_row_everywhere(void **state)
 	json_decref(j);
 }
 
+/* Operands (`diff DIR_A DIR_B`): moved behind the options, in order; "--"
+ * ends the options; optab_parse still refuses them. */
+static void test_operands(void **state)
+{
+	(void)state;
+	struct scratch c;
+	char err[256] = "";
+	memset(&c, 0, sizeof c);
+	assert_int_equal(optab_defaults(&scratch, &c, err, sizeof err), 0);
+	char *argv[] = {"scratch", "A", "--frobs", "3", "B", "--", "--conns", NULL};
+	int first = -1;
+	assert_int_equal(optab_parse_operands(&scratch, &c, 7, argv, &first, err, sizeof err), 0);
+	assert_int_equal(c.frobs, 3);
+	assert_int_equal(c.conns, 10);
+	assert_int_equal(first, 4);
+	assert_string_equal(argv[4], "A");
+	assert_string_equal(argv[5], "B");
+	assert_string_equal(argv[6], "--conns");
+	char *none[] = {"scratch", "--frobs", "4", NULL};
+	assert_int_equal(optab_parse_operands(&scratch, &c, 3, none, &first, err, sizeof err), 0);
+	assert_int_equal(first, 3);
+	assert_int_equal(parse2(&scratch, &c, "A", NULL, err, sizeof err), -1);
+	assert_string_equal(err, "'A': unexpected argument (scratch takes options only)");
+}
+
 /* ---- 2. every row of the real tables ------------------------------------- */
 
 /* A value each row accepts (its default, else one of these). */
@@ -247,6 +272,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_new_row_everywhere),
+	    cmocka_unit_test(test_operands),
 	    cmocka_unit_test(test_every_serve_row),
 	    cmocka_unit_test(test_every_load_row),
 	    cmocka_unit_test(test_axes_come_from_tables),
