@@ -13,12 +13,10 @@
 #include "sockbench/serve.h"
 #include "sockbench/server.h"
 #include "sockbench/sweep.h"
+#include "sockbench/version.h"
 
-#ifndef SOCKBENCH_VERSION
-#define SOCKBENCH_VERSION "0.0.0"
-#endif
-
-/* What a run records as its environment, for this network namespace. */
+/* What a run records as its environment, for this network namespace, and
+ * (`sockbench`) the binary's version, commit and data directories. */
 static int sysinfo_main(int argc, char **argv)
 {
 	if (argc > 1) {
@@ -26,6 +24,7 @@ static int sysinfo_main(int argc, char **argv)
 		return 2;
 	}
 	json_t *env = env_json();
+	json_object_set_new(env, "sockbench", sb_tool_json());
 	json_dumpf(env, stdout, JSON_INDENT(2));
 	putchar('\n');
 	json_decref(env);
@@ -86,7 +85,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(cmd, "--version")) {
-		printf("sockbench %s\n", SOCKBENCH_VERSION);
+		printf("sockbench %s (commit %s)\n", sb_version(), sb_commit());
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

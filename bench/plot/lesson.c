@@ -1,5 +1,6 @@
 /* lesson.c - `sockbench lesson NAME`: a ready sweep (a JSON file in
- * scripts/lessons/, data not code) plus its figures. */
+ * lessons/ of the data directory, lib/datadir.c: data, not code) plus its
+ * figures. */
 #include <dirent.h>
 #include <jansson.h>
 #include <stdbool.h>
@@ -11,6 +12,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "sockbench/datadir.h"
 #include "sockbench/live.h"
 #include "sockbench/plot.h"
 #include "sockbench/stopsig.h"
@@ -19,7 +21,7 @@
 
 static void lesson_path(const char *name, char *out, size_t len)
 {
-	snprintf(out, len, "%s/lessons/%s.json", plot_datadir(), name);
+	snprintf(out, len, "%s/lessons/%s.json", sb_datadir(), name);
 }
 
 static int list(void)

@@ -22,10 +22,6 @@
 #include "sockbench/summ.h"
 #include "sockbench/strbuf.h"
 
-#ifndef SOCKBENCH_DATADIR
-#define SOCKBENCH_DATADIR "scripts"
-#endif
-
 /* The data file of series ns of figure `fig` (DDIR/FIG-NS.dat), opened for
  * writing; its path in path[900] and the series title of run r in s[128]. */
 static FILE *series_file(const struct plot *p, const struct prun *r, const char *fig, int ns,

@@ -6,8 +6,6 @@ int plot_main(int argc, char **argv);
 /* Plot a sweep's results directory: 0, or 1 (message printed). */
 int plot_run(const char *dir, const char *only);
 int lesson_main(int argc, char **argv);
-/* Where scripts/ lives: $SOCKBENCH_DATA, else the source tree it was built from. */
-const char *plot_datadir(void);
 
 /* The longest results directory name plot and lesson take: the paths of
  * its files (DIR/plots/data/NAME-N.dat, DIR/runs/...) must fit their
