@@ -54,7 +54,7 @@ static const struct optab_row probe_rows[] = {
     {NULL},
 };
 #undef P
-static const struct optab probe_optab = {"probe", probe_rows};
+const struct optab probe_optab = {"probe", probe_rows};
 
 json_t *probe_counters_json(const struct kstat *k)
 {
@@ -156,6 +156,14 @@ static int probe_loop(const struct probe_config *c, int nl, uint64_t t0)
 	}
 }
 
+void probe_usage(FILE *f)
+{
+	fprintf(f, "usage: sockbench probe --port N [options]\n\n"
+		   "On a server's host: accept-queue samples of one listen port and\n"
+		   "counter snapshots as JSON lines, until stdin closes.\n\n");
+	optab_usage(&probe_optab, f);
+}
+
 int probe_main(int argc, char **argv)
 {
 	struct probe_config c;
@@ -164,10 +172,7 @@ int probe_main(int argc, char **argv)
 	optab_defaults(&probe_optab, &c, err, sizeof err);
 	int r = optab_parse(&probe_optab, &c, argc, argv, err, sizeof err);
 	if (r == 1) {
-		printf("usage: sockbench probe --port N [options]\n\n"
-		       "On a server's host: accept-queue samples of one listen port and\n"
-		       "counter snapshots as JSON lines, until stdin closes.\n\n");
-		optab_usage(&probe_optab, stdout);
+		probe_usage(stdout);
 		return 0;
 	}
 	if (r == 0 && !c.port)

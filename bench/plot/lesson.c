@@ -129,6 +129,14 @@ static void view_stop(void)
 	       c.redraws, c.wall_s, c.cpu_s, c.wall_s > 0 ? 100 * c.cpu_s / c.wall_s : 0);
 }
 
+void lesson_usage(FILE *f)
+{
+	fprintf(f, "usage: sockbench lesson NAME [--quick] [--out DIR] [--live] [--live-fd N]\n"
+		   "         [--server-host [USER@]HOST [--ssh-opt OPT]... [--remote-bin P]]\n"
+		   "       sockbench lesson --list   (the lessons)\n"
+		   "A ready sweep and its figures for one teaching topic.\n");
+}
+
 static int lesson_args(int argc, char **argv, const char **name, const char **out, bool *quick)
 {
 	live_fd = NULL;
@@ -138,10 +146,7 @@ static int lesson_args(int argc, char **argv, const char **name, const char **ou
 		if (!strcmp(argv[i], "--list"))
 			return list();
 		if (!strcmp(argv[i], "--help")) {
-			printf("usage: sockbench lesson NAME [--quick] [--out DIR] [--live] [--live-fd N]\n"
-			       "       [--server-host [USER@]HOST [--ssh-opt OPT]... [--remote-bin P]]   "
-			       "(--list: the lessons)\n"
-			       "A ready sweep and its figures for one teaching topic.\n");
+			lesson_usage(stdout);
 			return 0;
 		}
 		if (!strcmp(argv[i], "--quick"))

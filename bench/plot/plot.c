@@ -388,6 +388,14 @@ static void fig_fairness(struct plot *p)
 	plot_gnuplot(p, "fairness", "fairness", title, titles, ns, cap);
 }
 
+/* The names want() is asked about, in the order plot_usage lists them
+ * (the man page and the shell completion read them too). */
+const char *const plot_figures[] = {
+    "connect_cdf", "established", "overflows", "accept_queue", "models",
+    "tail",	   "fairness",	  "recv_size", "send",	       "ports",
+    "herd",	   "outcomes",	  "close",     "restart",      "accept_queue_anim",
+    NULL};
+
 static bool want(const struct plot *p, const char *fig)
 {
 	return !p->only || !strcmp(p->only, fig);

@@ -89,8 +89,6 @@ int spec_remote_option(struct sweep_spec *sp, const char *name, const char *val,
 		       size_t errlen);
 int spec_remote_check(const struct sweep_spec *sp, char *err, size_t errlen);
 int spec_remote_args(const struct sweep_spec *sp, const char **v, int n, int max);
-/* sweep --help: its own options and every axis, from the tables. */
-void spec_usage(FILE *f);
 /* The axis of a server flag (pause-accept) is on in every cell. */
 bool spec_flag_always(const struct sweep_spec *sp, const char *name);
 

@@ -2,10 +2,16 @@
 #ifndef SOCKBENCH_PLOT_H
 #define SOCKBENCH_PLOT_H
 
+#include <stdio.h>
+
 int plot_main(int argc, char **argv);
+void plot_usage(FILE *f);
+/* Every figure plot draws, by the name --figure takes (NULL-terminated). */
+extern const char *const plot_figures[];
 /* Plot a sweep's results directory: 0, or 1 (message printed). */
 int plot_run(const char *dir, const char *only);
 int lesson_main(int argc, char **argv);
+void lesson_usage(FILE *f);
 
 /* The longest results directory name plot and lesson take: the paths of
  * its files (DIR/plots/data/NAME-N.dat, DIR/runs/...) must fit their
