@@ -84,7 +84,7 @@ static void usage(FILE *f)
 static int write_doc(const char *what)
 {
 	static const char *names[64], *helps[64];
-	for (int i = 0; server_models[i] && i < 63; i++) {
+	for (int i = 0; i < 63 && server_models[i]; i++) {
 		names[i] = server_models[i]->name;
 		helps[i] = server_models[i]->help;
 	}
