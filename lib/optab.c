@@ -243,8 +243,7 @@ int optab_parse_operands(const struct optab *t, void *cfg, int argc, char **argv
 	return parse(t, cfg, argc, argv, NULL, first, err, errlen);
 }
 
-/* "(default 5s; a bare number is ms)" */
-static void usage_default(const struct optab_row *r, char *out, size_t len)
+void optab_default_text(const struct optab_row *r, char *out, size_t len)
 {
 	size_t k = 0;
 	out[0] = '\0';
@@ -256,8 +255,6 @@ static void usage_default(const struct optab_row *r, char *out, size_t len)
 			       r->time_bare_us == 1000000 ? "s"
 			       : r->time_bare_us == 1000  ? "ms"
 							  : "us");
-	if (k)
-		snprintf(out + k, len - k, ")");
 }
 
 void optab_usage(const struct optab *t, FILE *f)
@@ -268,7 +265,7 @@ void optab_usage(const struct optab *t, FILE *f)
 			fprintf(f, "%s\n", r->section);
 		snprintf(left, sizeof left, "--%s%s%s", r->name, r->arg ? " " : "",
 			 r->arg ? r->arg : "");
-		usage_default(r, dflt, sizeof dflt);
+		optab_default_text(r, dflt, sizeof dflt);
 		/* the help, its continuation lines indented under it; the
 		 * default goes after the last line */
 		const char *h = r->help;
@@ -279,7 +276,7 @@ void optab_usage(const struct optab *t, FILE *f)
 			nl = strchr(h, '\n');
 			fprintf(f, "\n  %-21s %.*s", "", nl ? (int)(nl - h) : (int)strlen(h), h);
 		}
-		fprintf(f, "%s%s\n", dflt[0] ? " (" : "", dflt);
+		fprintf(f, "%s%s%s\n", dflt[0] ? " (" : "", dflt, dflt[0] ? ")" : "");
 	}
 	fprintf(f, "  %-21s %s\n", "--help", "this text");
 }

@@ -7,8 +7,8 @@
  * READY line and, on SIGTERM/SIGINT, writes the same stats keys (null where
  * one does not apply) to --stats FILE or the inherited --stats-fd.
  *
- * Where the scripts are: $SOCKBENCH_PYDIR if set; else share/sockbench/python
- * beside an installed binary (../share/sockbench/python from its directory);
+ * Where the scripts are: sb_pydir() (lib/datadir.c): $SOCKBENCH_PYDIR if
+ * set; else python/ of the data directory (an install's share/sockbench);
  * else servers/python of the source tree it was built from.
  */
 #include <errno.h>
@@ -19,11 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sockbench/datadir.h"
 #include "sockbench/server.h"
-
-#ifndef SOCKBENCH_PYDIR
-#define SOCKBENCH_PYDIR "servers/python"
-#endif
 
 #define COMMON                                                                                     \
 	"bind", "port", "backlog", "proto", "pause-accept", "max-msg", "on-accept", "no-reuseaddr"
@@ -39,27 +36,6 @@ static int script_in(const char *dir, const char *name, char *out, size_t len)
 	return access(out, R_OK);
 }
 
-static int find_script(const char *name, char *out, size_t len)
-{
-	const char *env = getenv("SOCKBENCH_PYDIR");
-	if (env && *env)
-		return script_in(env, name, out, len);
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		char *slash = strrchr(exe, '/');
-		if (slash) {
-			char dir[PATH_MAX + 32];
-			*slash = '\0';
-			snprintf(dir, sizeof dir, "%s/../share/sockbench/python", exe);
-			if (script_in(dir, name, out, len) == 0)
-				return 0;
-		}
-	}
-	return script_in(SOCKBENCH_PYDIR, name, out, len);
-}
-
 static int py_exec(const struct serve_config *c)
 {
 	/* "py-selectors" -> py_selectors.py: a script named selectors.py would
@@ -68,7 +44,7 @@ static int py_exec(const struct serve_config *c)
 	snprintf(name, sizeof name, "%s", c->model->name);
 	name[2] = '_';
 	char script[PATH_MAX + 64], port[16], backlog[16], rsize[16], maxmsg[16], sfd[16];
-	if (find_script(name, script, sizeof script) < 0) {
+	if (script_in(sb_pydir(), name, script, sizeof script) < 0) {
 		fprintf(stderr, "sockbench serve: model %s: cannot read %s (set SOCKBENCH_PYDIR)\n",
 			c->model->name, script);
 		return 1;
@@ -105,6 +81,9 @@ static int py_exec(const struct serve_config *c)
 		argv[k++] = "--no-reuseaddr";
 	if (c->stop_on_eof) /* load --server-host stops it by closing the channel */
 		argv[k++] = "--stop-on-eof";
+	/* no __pycache__ beside the scripts (python3 -B): an install's
+	 * share/sockbench belongs to its package, not to whoever ran first */
+	setenv("PYTHONDONTWRITEBYTECODE", "1", 1);
 	fflush(NULL);
 	execvp("python3", argv);
 	fprintf(stderr, "sockbench serve: model %s: cannot run python3: %s\n", c->model->name,

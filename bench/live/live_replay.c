@@ -132,6 +132,15 @@ static int parse_speed(const char *text, double *speed)
 	return 0;
 }
 
+void live_replay_usage(FILE *f)
+{
+	fprintf(f, REPLAY_USAGE "\nPlays a finished run's time series (load.intervals, the "
+				"accept queue's\nsamples) through the live view on the "
+				"terminal, X times as fast\n(0 < X <= 100, default 1); "
+				"Ctrl-C stops.  Without a terminal it prints\none line per "
+				"interval.  docs/live.md: what a replay shows.\n");
+}
+
 static int parse_args(int argc, char **argv, const char **file, double *speed)
 {
 	static const struct option opts[] = {
@@ -141,12 +150,7 @@ static int parse_args(int argc, char **argv, const char **file, double *speed)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'h') {
-			printf(REPLAY_USAGE "\nPlays a finished run's time series (load.intervals, "
-					    "the accept queue's samples) through the\n"
-					    "live view on the terminal, X times as fast (0 < X <= "
-					    "100, default 1); Ctrl-C stops.\n"
-					    "Without a terminal it prints one line per interval.  "
-					    "docs/live.md: what a replay shows.\n");
+			live_replay_usage(stdout);
 			return 0;
 		}
 		if (c == 's' && parse_speed(optarg, speed) == 0)

@@ -18,6 +18,7 @@
 
 #include "sockbench/jsonio.h"
 #include "sockbench/stopsig.h"
+#include "sockbench/version.h"
 #include "gens.h"
 #include "merge_int.h"
 
@@ -273,8 +274,8 @@ static json_t *merged(const struct load_config *c, struct gen_host *h, int n, ch
 	if (k && merge_runs(runs, names, k, false, &out, err, errlen) < 0)
 		out = NULL;
 	if (!out) {
-		out = json_pack("{s:s, s:s, s:{s:o}}", "schema", "sockbench.run/2", "tool",
-				"sockbench", "config", "load", load_config_json(c));
+		out = json_pack("{s:s, s:o, s:{s:o}}", "schema", "sockbench.run/2", "tool",
+				sb_tool_json(), "config", "load", load_config_json(c));
 		json_object_set_new(out, "merged_from", json_array());
 	}
 	return out;

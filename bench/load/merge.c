@@ -376,17 +376,20 @@ static int read_all(int argc, char **argv, struct merge_in *in, int *n, struct m
 	return 0;
 }
 
+void merge_usage(FILE *f)
+{
+	fprintf(f, MERGE_USAGE "\n"
+			       "One result from several generators at once: counts added, "
+			       "histograms\nmerged exactly.  Refuses runs of another mode or "
+			       "protocol, the same run\ntwice, and runs that did not share at "
+			       "least half of the shorter one's\ntime (--allow-sequential "
+			       "takes them).\n");
+}
+
 int merge_main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "--help")) {
-		printf(MERGE_USAGE
-		       "\n"
-		       "One result from several generators at once: counts added, "
-		       "histograms merged exactly.\n"
-		       "Refuses runs of another mode or protocol, the same run twice, and "
-		       "runs that did not\n"
-		       "share at least half of the shorter one's time (--allow-sequential "
-		       "takes them).\n");
+		merge_usage(stdout);
 		return 0;
 	}
 	int rc = check_args(argc, argv), n = 0;

@@ -67,7 +67,7 @@ static const struct optab_row probe_rows[] = {
     {NULL},
 };
 #undef P
-static const struct optab probe_optab = {"probe", probe_rows};
+const struct optab probe_optab = {"probe", probe_rows};
 
 json_t *probe_counters_json(const struct kstat *k)
 {
@@ -205,6 +205,16 @@ static int probe_run(const struct probe_config *c, const char **why)
 	return rc;
 }
 
+void probe_usage(FILE *f)
+{
+	fprintf(f, "usage: sockbench probe --port N [options]\n"
+		   "       sockbench probe --sysctl NAME=VALUE [--sysctl ..]\n\n"
+		   "On a server's host: accept-queue samples of one listen port and\n"
+		   "counter snapshots as JSON lines, until stdin closes; with\n"
+		   "--sysctl, the sysctls set meanwhile and put back at the end.\n\n");
+	optab_usage(&probe_optab, f);
+}
+
 int probe_main(int argc, char **argv)
 {
 	static struct probe_config c;
@@ -213,12 +223,7 @@ int probe_main(int argc, char **argv)
 	optab_defaults(&probe_optab, &c, err, sizeof err);
 	int r = optab_parse(&probe_optab, &c, argc, argv, err, sizeof err);
 	if (r == 1) {
-		printf("usage: sockbench probe --port N [options]\n"
-		       "       sockbench probe --sysctl NAME=VALUE [--sysctl ..]\n\n"
-		       "On a server's host: accept-queue samples of one listen port and\n"
-		       "counter snapshots as JSON lines, until stdin closes; with\n"
-		       "--sysctl, the sysctls set meanwhile and put back at the end.\n\n");
-		optab_usage(&probe_optab, stdout);
+		probe_usage(stdout);
 		return 0;
 	}
 	if (r == 0 && !c.port && !c.sys.n)

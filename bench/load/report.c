@@ -13,6 +13,7 @@
 #include "sockbench/stopsig.h"
 #include "slots.h"
 #include "sockbench/server.h"
+#include "sockbench/version.h"
 
 #define SET(o, k, v) json_object_set_new(o, k, v)
 #define INT(x)	     json_integer((json_int_t)(x))
@@ -278,11 +279,10 @@ static void kernel_json(json_t *o, const struct run *r)
 json_t *run_json(const struct run *r)
 {
 	const struct lstats *s = &r->ls;
-	json_t *o = json_object(), *tool = json_object(), *cfg = json_object();
+	json_t *o = json_object(), *cfg = json_object();
 	SET(o, "schema", json_string("sockbench.run/2"));
-	SET(tool, "name", json_string("sockbench"));
-	SET(tool, "version", json_string(SOCKBENCH_VERSION));
-	SET(o, "tool", tool);
+	/* the commit and the data directories too: what ran, from where */
+	SET(o, "tool", sb_tool_json());
 	SET(o, "started_at", json_string(r->started_at));
 	SET(o, "started_at_ms", INT(r->started_at_ms));
 	SET(o, "duration_s", json_real(r->duration_s));

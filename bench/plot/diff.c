@@ -59,7 +59,7 @@ static const struct optab_row diff_rows[] = {
     {NULL},
 };
 #undef C
-static const struct optab diff_optab = {"diff", diff_rows};
+const struct optab diff_optab = {"diff", diff_rows};
 
 /* --- the figures of a cell ------------------------------------------------ */
 
@@ -235,7 +235,7 @@ static json_t *report(const struct dset *a, const struct dset *b, const struct d
 
 /* --- the command ------------------------------------------------------------ */
 
-static void usage(FILE *f)
+void diff_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: sockbench diff DIR_A DIR_B [--json FILE] [--alpha A]\n\n"
@@ -314,7 +314,7 @@ int diff_main(int argc, char **argv)
 	}
 	int rc = optab_parse_operands(&diff_optab, &cfg, argc, argv, &first, err, sizeof err);
 	if (rc == 1) {
-		usage(stdout);
+		diff_usage(stdout);
 		return 0;
 	}
 	if (rc < 0) {

@@ -1,5 +1,6 @@
 /* lesson.c - `sockbench lesson NAME`: a ready sweep (a JSON file in
- * scripts/lessons/, data not code) plus its figures. */
+ * lessons/ of the data directory, lib/datadir.c: data, not code) plus its
+ * figures. */
 #include <dirent.h>
 #include <jansson.h>
 #include <stdbool.h>
@@ -11,6 +12,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "sockbench/datadir.h"
 #include "sockbench/live.h"
 #include "sockbench/plot.h"
 #include "sockbench/stopsig.h"
@@ -19,7 +21,7 @@
 
 static void lesson_path(const char *name, char *out, size_t len)
 {
-	snprintf(out, len, "%s/lessons/%s.json", plot_datadir(), name);
+	snprintf(out, len, "%s/lessons/%s.json", sb_datadir(), name);
 }
 
 static int list(void)
@@ -129,6 +131,15 @@ static void view_stop(void)
 	       c.redraws, c.wall_s, c.cpu_s, c.wall_s > 0 ? 100 * c.cpu_s / c.wall_s : 0);
 }
 
+void lesson_usage(FILE *f)
+{
+	fprintf(f, "usage: sockbench lesson NAME [--quick] [--out DIR] [--live] [--live-fd N]\n"
+		   "         [--server-host [USER@]HOST [--ssh-opt OPT]... [--remote-bin P]\n"
+		   "          [--remote-sysctl] [--generators H1,H2]]\n"
+		   "       sockbench lesson --list   (the lessons)\n"
+		   "A ready sweep and its figures for one teaching topic.\n");
+}
+
 static int lesson_args(int argc, char **argv, const char **name, const char **out, bool *quick)
 {
 	live_fd = NULL;
@@ -138,13 +149,7 @@ static int lesson_args(int argc, char **argv, const char **name, const char **ou
 		if (!strcmp(argv[i], "--list"))
 			return list();
 		if (!strcmp(argv[i], "--help")) {
-			printf("usage: sockbench lesson NAME [--quick] [--out DIR] [--live] "
-			       "[--live-fd N]\n"
-			       "       [--server-host [USER@]HOST [--ssh-opt OPT]... [--remote-bin "
-			       "P]\n"
-			       "        [--remote-sysctl] [--generators H1,H2]]   (--list: the "
-			       "lessons)\n"
-			       "A ready sweep and its figures for one teaching topic.\n");
+			lesson_usage(stdout);
 			return 0;
 		}
 		if (!strcmp(argv[i], "--quick"))

@@ -22,10 +22,6 @@
 #include "sockbench/summ.h"
 #include "sockbench/strbuf.h"
 
-#ifndef SOCKBENCH_DATADIR
-#define SOCKBENCH_DATADIR "scripts"
-#endif
-
 /* The data file of series ns of figure `fig` (DDIR/FIG-NS.dat), opened for
  * writing; its path in path[900] and the series title of run r in s[128]. */
 static FILE *series_file(const struct plot *p, const struct prun *r, const char *fig, int ns,
@@ -391,6 +387,14 @@ static void fig_fairness(struct plot *p)
 	by_what(p, "Clients served", title, sizeof title);
 	plot_gnuplot(p, "fairness", "fairness", title, titles, ns, cap);
 }
+
+/* The names want() is asked about, in the order plot_usage lists them
+ * (the man page and the shell completion read them too). */
+const char *const plot_figures[] = {
+    "connect_cdf", "established", "overflows", "accept_queue", "models",
+    "tail",	   "fairness",	  "recv_size", "send",	       "ports",
+    "herd",	   "outcomes",	  "close",     "restart",      "accept_queue_anim",
+    NULL};
 
 static bool want(const struct plot *p, const char *fig)
 {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sockbench/opt.h"
 #include "sockbench/plot.h"
 #include "plot_int.h"
 
@@ -51,6 +52,37 @@ static int plot_labels(char *list, const char **dirs, int nd, const char **label
 	return 0;
 }
 
+void plot_usage(FILE *f)
+{
+	fprintf(f, "usage: sockbench plot RESULTS_DIR... [--label A,B,...] [--out DIR]\n"
+		   "                      [--figure NAME] [--animate]\n"
+		   "Figures (those that fit the axes the sweep varied; --figure NAME: one):");
+	for (int i = 0, col = 67; plot_figures[i]; i++) {
+		if (col + (int)strlen(plot_figures[i]) > 76)
+			col = fprintf(f, "\n ");
+		col += fprintf(f, " %s", plot_figures[i]);
+	}
+	fprintf(f, ".\nWrites DIR/plots/*.png, *.svg, index.html and the data files in\n"
+		   "DIR/plots/data/.\n"
+		   "Several directories: one set of figures, each series named by its\n"
+		   "directory's label (default: its base name) before its usual name;\n"
+		   "--out DIR (needed) holds them.\n"
+		   "--animate: also accept_queue_anim.gif, the accept queue and the connect\n"
+		   "CDF growing over each run of a connect-mode sweep, 100 ms a frame (at\n"
+		   "most 60); of any other sweep one warning says there is nothing to\n"
+		   "animate (exit 0).\n");
+}
+
+/* --figure NAME: one of plot_figures, else 2 with the one line said. */
+static int figure_check(const char *name)
+{
+	char err[512];
+	if (opt_choice_arg("figure", name, plot_figures, err, sizeof err) >= 0)
+		return 0;
+	fprintf(stderr, "sockbench plot: %s\n", err);
+	return -1;
+}
+
 int plot_main(int argc, char **argv)
 {
 	const char *dirs[PLOT_MAX_DIRS], *labels[PLOT_MAX_DIRS], *only = NULL, *out = NULL;
@@ -59,25 +91,14 @@ int plot_main(int argc, char **argv)
 	bool animate = false;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help")) {
-			printf("usage: sockbench plot RESULTS_DIR... [--label A,B,...] [--out DIR] "
-			       "[--figure NAME]\n                      [--animate]\n"
-			       "Figures (those that fit the axes the sweep varied): connect_cdf, "
-			       "established,\noverflows, models, tail, fairness, recv_size, send, "
-			       "accept_queue. "
-			       "Writes DIR/plots/*.png, *.svg,\nindex.html and the data files in "
-			       "DIR/plots/data/.\n"
-			       "Several directories: one set of figures, each series named by its "
-			       "directory's\nlabel (default: its base name) before its usual "
-			       "name; --out DIR (needed) holds them.\n"
-			       "--animate: also accept_queue_anim.gif, the accept queue and the "
-			       "connect CDF\ngrowing over each run of a connect-mode sweep, 100 ms "
-			       "a frame (at most 60);\nof any other sweep one warning says there "
-			       "is nothing to animate (exit 0).\n");
+			plot_usage(stdout);
 			return 0;
 		} else if (!strcmp(argv[i], "--animate")) {
 			animate = true;
 		} else if (!strcmp(argv[i], "--figure") && i + 1 < argc) {
 			only = argv[++i];
+			if (figure_check(only) < 0)
+				return 2;
 		} else if (!strcmp(argv[i], "--label") && i + 1 < argc) {
 			label = argv[++i];
 		} else if (!strcmp(argv[i], "--out") && i + 1 < argc) {

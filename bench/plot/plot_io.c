@@ -9,18 +9,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sockbench/datadir.h"
 #include "sockbench/jsonio.h"
 #include "sockbench/plot.h"
 #include "plot_int.h"
 #include "sockbench/opt.h"
 #include "sockbench/strbuf.h"
-
-/* scripts/ of the source tree, or $SOCKBENCH_DATA (tests, installs). */
-const char *plot_datadir(void)
-{
-	const char *d = getenv("SOCKBENCH_DATA");
-	return d && *d ? d : SOCKBENCH_DATADIR;
-}
 
 const char *plot_val(const struct prun *r, const char *axis)
 {
@@ -336,7 +330,7 @@ static int abs_path(const char *path, char *out, size_t len, char *err, size_t e
 int plot_absdir(struct plot *p, char *err, size_t errlen)
 {
 	char d[4096];
-	snprintf(d, sizeof d, "%s/plots", plot_datadir());
+	snprintf(d, sizeof d, "%s/plots", sb_datadir());
 	if (abs_path(p->dir, p->adir, sizeof p->adir, err, errlen) < 0 ||
 	    abs_path(p->pdir, p->apdir, sizeof p->apdir, err, errlen) < 0)
 		return -1;

@@ -34,11 +34,6 @@
  * ones stay; exit 128 + the signal (stopsig.h) */
 #define interrupted stopsig_caught()
 
-static void usage(FILE *f)
-{
-	spec_usage(f);
-}
-
 /* --- one run ------------------------------------------------------------ */
 
 /* A run that left no result of its own: every key present, error set. */
@@ -399,7 +394,7 @@ static int setup(struct sweep *w, int argc, char **argv)
 		return 2;
 	}
 	if (w->sp.help) {
-		usage(stdout);
+		sweep_usage(stdout);
 		return 0;
 	}
 	ssize_t n = readlink("/proc/self/exe", w->self, sizeof w->self - 1);

@@ -8,6 +8,7 @@
 #include "sockbench/load.h"
 #include "sockbench/optab.h"
 #include "sockbench/serve.h"
+#include "sockbench/sweep.h"
 #include "sweep_spec.h"
 
 /* The sweep's own axes: the per-namespace sysctls, and --models (the
@@ -465,7 +466,7 @@ static void usage_axes(FILE *f, const char *title, enum knob_kind a, enum knob_k
 	fprintf(f, "\n");
 }
 
-void spec_usage(FILE *f)
+void sweep_usage(FILE *f)
 {
 	fprintf(f, "usage: sockbench sweep [options]\n\n"
 		   "Run `sockbench load` for every combination of the values given, each run in a\n"

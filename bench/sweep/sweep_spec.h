@@ -108,8 +108,6 @@ void spec_remote_keep_hosts(const char *dir, json_t *run);
  * this cell, the strings appended to out at *k; the new n. */
 int spec_remote_sysctls(const struct sweep_spec *sp, const int *idx, char *out, size_t cap,
 			size_t *k, const char **v, int n, int max);
-/* sweep --help: its own options and every axis, from the tables. */
-void spec_usage(FILE *f);
 /* The axis of a server flag (pause-accept) is on in every cell. */
 bool spec_flag_always(const struct sweep_spec *sp, const char *name);
 

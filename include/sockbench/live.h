@@ -32,6 +32,7 @@
 #define SOCKBENCH_LIVE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -68,6 +69,7 @@ json_t *live_cost_json(const struct live_cost *c);
 
 /* `sockbench replay RUN.json [--speed X]` (argv[0] is "replay"). */
 int live_replay_main(int argc, char **argv);
+void live_replay_usage(FILE *f);
 
 /* The view is laid out for this much and more; a smaller terminal gets
  * what fits and a line asking for more. */

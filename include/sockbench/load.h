@@ -94,9 +94,13 @@ json_t *load_config_json(const struct load_config *c);
 int load_main(int argc, char **argv);
 /* `sockbench merge RUN.json...` */
 int merge_main(int argc, char **argv);
+void merge_usage(FILE *f);
 /* `sockbench probe --port N` (bench/load/probe.c): on a server's host,
  * accept-queue samples and counter snapshots as JSON lines. */
 int probe_main(int argc, char **argv);
+void probe_usage(FILE *f);
+/* The options of `probe`, one row each. */
+extern const struct optab probe_optab;
 /* {"ListenOverflows": 12, ...}: the counters present, absolute values. */
 json_t *probe_counters_json(const struct kstat *k);
 /* Back from such an object (0; -1 when it is not one). */

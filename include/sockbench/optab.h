@@ -108,6 +108,9 @@ int optab_parse_operands(const struct optab *t, void *cfg, int argc, char **argv
 			 char *err, size_t errlen);
 /* The bit of row `name` in a `given` mask (0 when no such row). */
 uint64_t optab_bit(const struct optab *t, const char *name);
+/* "default 5s; bare = ms": a row's default and a time's bare unit, as
+ * --help ends its line in parentheses ("" when it has neither). */
+void optab_default_text(const struct optab_row *r, char *out, size_t len);
 /* The rows as --help lines, with each default and a time's bare unit. */
 void optab_usage(const struct optab *t, FILE *f);
 /* {"recv_size": 1024, ...}: every row but OPTF_NOJSON ones. */

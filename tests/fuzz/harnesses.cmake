@@ -21,7 +21,7 @@ endif()
 # The parsers and readers under test and what they call.
 set(SB_FUZZ_SOURCES
     lib/proto.c lib/proto_http.c lib/http_resp.c lib/opt.c lib/optab.c lib/jsonio.c lib/strbuf.c lib/hist.c
-    lib/clock.c lib/words.c lib/net.c lib/diag.c lib/errname.c lib/proc.c lib/stopsig.c
+    lib/clock.c lib/words.c lib/net.c lib/diag.c lib/errname.c lib/proc.c lib/stopsig.c lib/datadir.c
     bench/load/load_opts.c
     bench/sweep/axis.c bench/sweep/sweep_spec.c bench/sweep/sweep_server.c bench/sweep/sweep_remote.c bench/sweep/sweep_ident.c bench/sweep/summ.c
     bench/load/merge.c bench/load/merge_check.c bench/load/slots.c bench/load/lstats.c bench/plot/plot.c bench/plot/plot_io.c bench/plot/plot_fair.c bench/plot/plot_cli.c

@@ -28,7 +28,8 @@ OPEN = {"sysctl", "errors", "delta", "histogram", "samples", "intervals",
 # run per client slot (SPEC section 10: served, starved, fairness, censored
 # requests in latency_us and the completed-only view beside it); the
 # reject lesson's server options and counters (how connections ended), the
-# run's end (issue 17: leave, tcp_states, restart, the client's local ports).
+# run's end (issue 17: leave, tcp_states, restart, the client's local ports);
+# what ran, from where (issue 20: the commit, the data directories).
 ADDED = {"config.server.http_body", "load.stream", "stop",
          "config.server.on_accept", "config.server.no_reuseaddr",
          "server.closed_on_accept", "server.reset_on_accept",
@@ -58,7 +59,8 @@ ADDED = {"config.server.http_body", "load.stream", "stop",
     {f"tcp_states.{k}" for k in ("after_leave", "after_stop", "reason")} | \
     {f"leave.{k}" for k in ("first_close", "close", "unread", "connections",
                             "drained", "drain_failed", "unread_waiting",
-                            "unread_missing", "exit_status", "error")}
+                            "unread_missing", "exit_status", "error")} | \
+    {f"tool.{k}" for k in ("commit", "datadir", "pydir")}
 
 
 def key_paths(o, prefix=""):
