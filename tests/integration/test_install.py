@@ -263,7 +263,9 @@ COMPLETIONS = [  # words after `sockbench`, what COMPREPLY must hold
     (["sweep", "--models", "epoll,py-s"], {"epoll,py-selectors"}),
     (["plot", "--figure", "acc"], {"accept_queue", "accept_queue_anim"}),
     (["load", "--mode", "c"], {"crr", "connect"}),
-    (["probe", "--"], {"--port", "--interval", "--duration", "--help"}),
+    (["probe", "--"], {"--port", "--sysctl", "--interval", "--duration", "--help"}),
+    (["d"], {"diff"}),
+    (["diff", "--"], {"--json", "--alpha", "--resamples", "--seed", "--help"}),
 ]
 
 
