@@ -64,8 +64,9 @@ static const struct doc_cmd commands[] = {
      &diff_optab, DOC_POS_DIRS},
     {"merge", "RUN.json... [options]", "one result from several generators (exact histogram merge)",
      merge_main, merge_usage, NULL, DOC_POS_FILES},
-    {"probe", "--port N [options]", "on a server's host: accept queue and counters as JSON lines",
-     probe_main, probe_usage, &probe_optab, DOC_POS_NONE},
+    {"probe", "--port N | --sysctl NAME=V... [options]",
+     "on a server's host: accept queue and counters as JSON lines", probe_main, probe_usage,
+     &probe_optab, DOC_POS_NONE},
     {"sysinfo", "", "kernel version and the sysctls that matter", sysinfo_main, sysinfo_usage, NULL,
      DOC_POS_NONE},
 };
