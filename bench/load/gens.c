@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "sockbench/clock.h"
 #include "sockbench/jsonio.h"
 #include "sockbench/stopsig.h"
 #include "sockbench/version.h"
@@ -121,7 +122,7 @@ static void read_clocks(const struct load_config *c, struct gen_host *h, int n)
 			h[i].failed = true;
 			snprintf(h[i].error, sizeof h[i].error, "ssh: %s", err);
 		}
-	gchan_wait(ch, n, gens_wall_ns() + 15000000000ull, why, sizeof why);
+	gchan_wait(ch, n, gens_wall_ns() + 15000000000ull, why, sizeof why, NULL, 0);
 	for (int i = 0; i < n; i++) {
 		unsigned long long remote = 0;
 		char line[300];
@@ -179,8 +180,8 @@ static void run_failure(struct gen_host *h, const struct load_config *c)
 }
 
 /* 2 and 3: the runs, started together; the wait bounded. */
-static int run_all(const struct load_config *c, struct gen_host *h, int n, char **w, int k,
-		   char *why, size_t whylen)
+static int run_all(const struct load_config *c, const struct gens_srv *srv, struct gen_host *h,
+		   int n, char **w, int k, char *why, size_t whylen)
 {
 	uint64_t start = gens_wall_ns() / 1000000 + GENS_MARGIN_MS;
 	char at[32], err[300];
@@ -211,7 +212,9 @@ static int run_all(const struct load_config *c, struct gen_host *h, int n, char 
 	struct gen_chan ch[GENS_MAX];
 	for (int i = 0; i < n; i++)
 		ch[i] = h[i].ch;
-	int rc = gchan_wait(ch, n, deadline, why, whylen);
+	/* the start on our monotonic clock, for the server's queue samples */
+	uint64_t start_ns = clock_now_ns() + start * 1000000ull - gens_wall_ns();
+	int rc = gchan_wait(ch, n, deadline, why, whylen, srv, start_ns);
 	for (int i = 0; i < n; i++)
 		h[i].ch = ch[i];
 	return rc;
@@ -378,7 +381,7 @@ int gens_main(const struct load_config *c, int argc, char **argv, const struct g
 	stopsig_install();
 	read_clocks(c, h, n);
 	if (!stopsig_caught())
-		run_all(c, h, n, w, k, why, sizeof why);
+		run_all(c, srv, h, n, w, k, why, sizeof why);
 	for (int i = 0; i < n; i++) {
 		json_error_t je;
 		if (!h[i].failed && h[i].ch.obuf)

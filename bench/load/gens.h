@@ -14,6 +14,8 @@
 
 #define GENS_MAX 16
 
+struct gens_srv;
+
 /* One ssh run on one host. */
 struct gen_chan {
 	pid_t pid;    /* ssh; 0 once reaped */
@@ -34,8 +36,9 @@ int gchan_start(struct gen_chan *ch, const struct load_config *c, const char *ho
 		char *const *words, int n, char *err, size_t errlen);
 /* Read every channel until each ssh has exited: 0; or, at deadline_ns
  * (wall clock) or a stop signal, stop the rest (SIGTERM, 1 s, SIGKILL):
- * -1 with why. */
-int gchan_wait(struct gen_chan *ch, int n, uint64_t deadline_ns, char *why, size_t whylen);
+ * -1 with why.  srv (or NULL): its tick is called every turn. */
+int gchan_wait(struct gen_chan *ch, int n, uint64_t deadline_ns, char *why, size_t whylen,
+	       const struct gens_srv *srv, uint64_t start_ns);
 void gchan_free(struct gen_chan *ch);
 /* The last non-empty line of its stderr ("" when none). */
 void gchan_last_line(const struct gen_chan *ch, char *out, size_t len);
@@ -47,6 +50,9 @@ void gchan_last_line(const struct gen_chan *ch, char *out, size_t len);
 struct gens_srv {
 	const char *target;
 	json_t *(*end)(void *arg);
+	/* called every turn (<= 100 ms) while the generators run, with the
+	 * agreed start on our CLOCK_MONOTONIC (ns): the probe's queue samples */
+	void (*tick)(void *arg, uint64_t start_ns);
 	void *arg;
 };
 

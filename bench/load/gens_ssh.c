@@ -133,10 +133,13 @@ static int turn(struct gen_chan *ch, int n)
 	return live;
 }
 
-int gchan_wait(struct gen_chan *ch, int n, uint64_t deadline_ns, char *why, size_t whylen)
+int gchan_wait(struct gen_chan *ch, int n, uint64_t deadline_ns, char *why, size_t whylen,
+	       const struct gens_srv *srv, uint64_t start_ns)
 {
 	why[0] = '\0';
 	while (turn(ch, n)) {
+		if (srv && srv->tick)
+			srv->tick(srv->arg, start_ns);
 		if (stopsig_caught())
 			snprintf(why, whylen, "interrupted by %s", stopsig_name(stopsig_caught()));
 		else if (gens_wall_ns() > deadline_ns)

@@ -405,14 +405,30 @@ static int start_server(struct run *r, struct spawn *sp)
 }
 
 /* --generators with --server-host: the server on its host as for one
- * generator, the generators pointed at it (gens.c); when they are all
- * back, the server stopped, and what only its host saw goes on the
- * merged run.  The accept queue is not sampled here (the generators'
- * wait is gens.c's): accept_queue stays null, and the JSON says so. */
+ * generator, the generators pointed at it (gens.c); while they run, the
+ * probe's accept-queue samples are kept (gens.c's wait calls tick); when
+ * they are all back, the server stopped, and what only its host saw goes
+ * on the merged run. */
 struct gens_server {
 	struct run *r;
 	struct spawn *sp;
+	uint64_t start_ns;
 };
+
+static void gens_queue(void *arg, uint64_t at_ns, int len, int limit)
+{
+	struct gens_server *g = arg;
+	if (at_ns >= g->start_ns)
+		run_aq_sample(g->r, (int64_t)((at_ns - g->start_ns) / 1000000), len, limit);
+}
+
+static void gens_server_tick(void *arg, uint64_t start_ns)
+{
+	struct gens_server *g = arg;
+	g->start_ns = start_ns;
+	if (g->r->remote)
+		remote_probe_poll(g->r->remote, gens_queue, g);
+}
 
 static json_t *gens_server_end(void *arg)
 {
@@ -426,13 +442,11 @@ static json_t *gens_server_end(void *arg)
 		json_array_append_new(warn, json_string(err));
 	remote_done(r, g->sp);
 	json_array_extend(warn, r->warnings);
-	json_t *o = json_pack("{s:o, s:{s:o, s:s}, s:O?, s:o, s:n, s:s}", "server",
-			      stats ? stats : json_null(), "kernel", "delta",
-			      r->have_k ? kstat_delta_json(&r->k0, &r->k1) : json_null(), "host",
-			      "server", "server_environment", r->server_env, "server_warnings",
-			      warn, "accept_queue", "accept_queue_why",
-			      "not sampled with --generators: kernel.delta.ListenOverflows "
-			      "(the server's host) counts the overflows");
+	json_t *o =
+	    json_pack("{s:o, s:{s:o, s:s}, s:O?, s:o, s:o}", "server", stats ? stats : json_null(),
+		      "kernel", "delta", r->have_k ? kstat_delta_json(&r->k0, &r->k1) : json_null(),
+		      "host", "server", "server_environment", r->server_env, "server_warnings",
+		      warn, "accept_queue", run_aq_json(r));
 	if (r->cfg->nremote_sysctl)
 		json_object_set(o, "remote_sysctl",
 				r->remote_sysctl ? r->remote_sysctl : json_null());
@@ -458,7 +472,8 @@ static int gens_with_server(struct load_config *c, struct serve_config *sc, int 
 		return finish(&r, 1, NULL);
 	r.have_k = r.remote && r.remote->hello && remote_counters_now(r.remote, &r.k0) == 0;
 	struct gens_server g = {&r, &sp};
-	struct gens_srv gs = {.target = sp.addr, .end = gens_server_end, .arg = &g};
+	struct gens_srv gs = {
+	    .target = sp.addr, .end = gens_server_end, .tick = gens_server_tick, .arg = &g};
 	int rc = gens_main(c, argc, argv, &gs);
 	run_free(&r);
 	return rc;

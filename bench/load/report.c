@@ -258,6 +258,11 @@ static void kernel_json(json_t *o, const struct run *r)
 	SET(k, "delta", r->have_k ? kstat_delta_json(&r->k0, &r->k1) : json_null());
 	SET(k, "host", json_string(r->cfg->server_host[0] ? "server" : "local"));
 	SET(o, "kernel", k);
+	SET(o, "accept_queue", run_aq_json(r));
+}
+
+json_t *run_aq_json(const struct run *r)
+{
 	if (r->have_aq) {
 		json_t *aq = json_object(), *smp = json_array();
 		SET(aq, "max_seen", INT(r->aq_max));
@@ -270,10 +275,9 @@ static void kernel_json(json_t *o, const struct run *r)
 		}
 		SET(aq, "samples", smp);
 		SET(aq, "host", json_string(r->cfg->server_host[0] ? "server" : "local"));
-		SET(o, "accept_queue", aq);
-	} else {
-		SET(o, "accept_queue", json_null());
+		return aq;
 	}
+	return json_null();
 }
 
 json_t *run_json(const struct run *r)

@@ -367,6 +367,10 @@ def test_sweep_generators(t):
         t.eq(f"{name}: kernel.host", "server", dig(run, "kernel.host"))
         t.eq(f"{name}: somaxconn there", "8",
              str(dig(run, "server_environment.sysctl")["net.core.somaxconn"]))
+        t.eq(f"{name}: accept_queue.limit (the server's, sampled during the run)",
+             8, dig(run, "accept_queue.limit"))
+        t.check(len(dig(run, "accept_queue.samples") or []) > 0,
+                f"{name}: accept_queue samples", "some", dig(run, "accept_queue"))
         files = [g.get("file") for g in run.get("generators") or []]
         t.eq(f"{name}: each host's run file", 2, len(files))
         for f in files:
@@ -374,6 +378,34 @@ def test_sweep_generators(t):
             t.eq(f"{name}: {f} completed", n, dig(own, "load.requests.completed"))
         t.eq(f"{name}: merged_from", files, run.get("merged_from"))
     t.eq("the server's somaxconn after the sweep", before, srv_sysctl(e))
+    t.eq("sockbench left on the server's host", [], srv_sockbench(e))
+
+
+def test_remote_sysctl_refused(t):
+    """A value the server's kernel refuses: one line, a recorded run, and
+    the other value already set there put back."""
+    e = bed(t)["env"]
+    before = srv_sysctl(e, "net/ipv4/tcp_syncookies")
+    d = lt.tmpdir()
+    out = os.path.join(d, "refused.json")
+    r = subprocess.run(
+        ["ip", "netns", "exec", e["SB_NS_G1"], sbtest.BIN, "load",
+         "--server-host", e["SB_SRV_SSH"], "--ssh-opt", e["SB_SSH_OPTS"],
+         "--remote-bin", sbtest.BIN,
+         "--remote-sysctl", "net.ipv4.tcp_syncookies=" + ("2" if before != "2" else "0"),
+         "--remote-sysctl", "net.core.somaxconn=99999999999",
+         "--duration", "1", "--quiet", "--json", out],
+        capture_output=True, text=True, timeout=20)
+    lines = [x for x in r.stderr.splitlines() if x.strip()]
+    t.eq(f"exit status (stderr {r.stderr!r})", 1, r.returncode)
+    t.check(len(lines) == 1 and "net.core.somaxconn" in lines[0] and
+            "Invalid argument" in lines[0], "stderr", "one line naming the sysctl",
+            lines)
+    j = json.load(open(out))
+    t.check("net.core.somaxconn" in (j.get("error") or ""), "run error",
+            "names the sysctl", j.get("error"))
+    t.eq("tcp_syncookies put back on the server's host", before,
+         srv_sysctl(e, "net/ipv4/tcp_syncookies"))
     t.eq("sockbench left on the server's host", [], srv_sockbench(e))
 
 
@@ -437,6 +469,7 @@ def main():
         runner.run("host-without-sshd", test_host_without_sshd, timeout=40)
         runner.run("sweep-server-host", test_sweep_server_host, timeout=60)
         runner.run("sweep-remote-sysctl", test_sweep_remote_sysctl, timeout=60)
+        runner.run("remote-sysctl-refused", test_remote_sysctl_refused, timeout=30)
         runner.run("remote-sysctl-killed", test_remote_sysctl_killed, timeout=40)
         runner.run("sweep-generators", test_sweep_generators, timeout=60)
         runner.run("bed-down", test_bed_down, timeout=30)
