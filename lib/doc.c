@@ -77,6 +77,9 @@ static void man_head(FILE *f, const struct doc *d)
 		".\\\" sockbench(1): written by `sockbench --man` from its command and option\n"
 		".\\\" tables at build time; do not edit.\n"
 		".TH SOCKBENCH 1 \"\" \"sockbench %s\" \"User Commands\"\n"
+		/* no hyphenation, ragged right: option and sysctl names must
+		 * read (and be searched for) whole */
+		".nh\n.ad l\n"
 		".SH NAME\n"
 		"sockbench \\- how socket servers behave under load, and why\n"
 		".SH SYNOPSIS\n.nf\n",
