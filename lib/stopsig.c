@@ -30,7 +30,9 @@ void stopsig_install(void)
 	sigaction(SIGTERM, &sa, NULL);
 	/* the terminal or the ssh session went away: stop as for Ctrl-C,
 	 * with the results kept and the settings put back */
-	sigaction(SIGHUP, &sa, NULL);
+	struct sigaction old;
+	if (sigaction(SIGHUP, NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+		sigaction(SIGHUP, &sa, NULL); /* nohup's SIG_IGN stands */
 }
 
 int stopsig_caught(void)

@@ -132,6 +132,31 @@ static void *view_thread(void *arg)
 	return NULL;
 }
 
+/* Every descriptor but the view's own and 0-2 closed.  A fork without an
+ * exec keeps the command's, O_CLOEXEC or not: an ssh channel's stdin
+ * (load --server-host) held open here would keep the remote server and
+ * probe --sysctl from ever seeing their EOF. */
+static void keep_only(const struct live *lv)
+{
+	int keep[3] = {lv->rfd, lv->stop_r, lv->term.f ? fileno(lv->term.f) : -1};
+	for (int i = 0; i < 3; i++) /* sorted, for the ranges between them */
+		for (int j = i + 1; j < 3; j++)
+			if (keep[j] < keep[i]) {
+				int t = keep[i];
+				keep[i] = keep[j];
+				keep[j] = t;
+			}
+	unsigned from = 3;
+	for (int i = 0; i < 3; i++) {
+		if (keep[i] < (int)from)
+			continue;
+		if ((unsigned)keep[i] > from)
+			close_range(from, (unsigned)keep[i] - 1, 0);
+		from = (unsigned)keep[i] + 1;
+	}
+	close_range(from, ~0u, 0);
+}
+
 /* The view's process: draws until stopped, puts the terminal back, says
  * what it counted, and ends. */
 static _Noreturn void view_process(struct live *lv)
@@ -142,6 +167,7 @@ static _Noreturn void view_process(struct live *lv)
 	signal(SIGPIPE, SIG_IGN);
 	close(lv->wfd);
 	close(lv->stop_w);
+	keep_only(lv);
 	view_thread(lv);
 	live_term_close(&lv->term);
 	lv->sh->redraws = lv->self.redraws;
@@ -181,8 +207,8 @@ static void close_fds(struct live *lv)
 /* Fork the view; the command keeps the write ends only.  0 or -errno. */
 static int start_process(struct live *lv)
 {
-	lv->sh = mmap(NULL, sizeof *lv->sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-		      -1, 0);
+	lv->sh =
+	    mmap(NULL, sizeof *lv->sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (lv->sh == MAP_FAILED) {
 		lv->sh = NULL;
 		return -errno;
@@ -262,9 +288,10 @@ int live_stop(struct live *lv, struct live_cost *out)
 		rc = -ETIMEDOUT;
 	}
 	if (out) {
-		out->cpu_s = got > 0 && rc == 0 ? (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-						      (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6
-					   : -1;
+		out->cpu_s = got > 0 && rc == 0
+				 ? (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+				       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6
+				 : -1;
 		out->wall_s = (double)(now_ns() - lv->t0_ns) / 1e9;
 		out->redraws = lv->sh->redraws;
 		out->lines = lv->sh->lines;

@@ -315,6 +315,28 @@ static void server_keys(json_t *out, json_t *keys)
 {
 	json_t *k = json_object_get(out, "kernel");
 	json_object_set(out, "generators_kernel", k ? k : json_null());
+	/* the server's error after the generators' (both count); its
+	 * warnings and explain lines after theirs; its settings in config */
+	const char *se = json_string_value(json_object_get(keys, "error"));
+	const char *ge = json_string_value(json_object_get(out, "error"));
+	if (se && ge) {
+		char e[4096];
+		snprintf(e, sizeof e, "%s; %s", ge, se);
+		json_object_set_new(keys, "error", json_string(e));
+	}
+	static const char *const lists[] = {"warnings", "explain"};
+	for (int i = 0; i < 2; i++) {
+		json_t *have = json_object_get(out, lists[i]),
+		       *add = json_object_get(keys, lists[i]);
+		if (json_is_array(have) && json_is_array(add)) {
+			json_array_extend(have, add);
+			json_object_del(keys, lists[i]);
+		}
+	}
+	json_t *cfg = json_object_get(out, "config");
+	if (json_is_object(cfg))
+		json_object_set(cfg, "server", json_object_get(keys, "config_server"));
+	json_object_del(keys, "config_server");
 	json_object_update(out, keys);
 	json_decref(keys);
 }
@@ -362,6 +384,15 @@ static int gens_check(const struct load_config *c, char *err, size_t errlen)
 				"not with --generators"),
 		       -1;
 	return 0;
+}
+
+int gens_precheck(const struct load_config *c, char *err, size_t errlen)
+{
+	static struct gen_host h[GENS_MAX];
+	int n;
+	return gens_check(c, err, errlen) < 0 || parse_hosts(c->generators, h, &n, err, errlen) < 0
+		   ? -1
+		   : 0;
 }
 
 int gens_main(const struct load_config *c, int argc, char **argv, const struct gens_srv *srv)

@@ -56,6 +56,9 @@ struct gens_srv {
 	void *arg;
 };
 
+/* The checks gens_main makes first (options, the hosts' names): 0, or -1
+ * with err; for a caller that starts a server before calling it. */
+int gens_precheck(const struct load_config *c, char *err, size_t errlen);
 /* `load --generators`: the whole command once options are parsed (srv
  * NULL: --target names the server); the exit status. */
 int gens_main(const struct load_config *c, int argc, char **argv, const struct gens_srv *srv);

@@ -369,6 +369,11 @@ static void remote_done(struct run *r, struct spawn *sp)
 			 "--remote-sysctl: %s did not confirm that every value was put back "
 			 "(remote_sysctl.left/failed): check it there",
 			 r->cfg->server_host);
+	else if (json_object_get(j, "error"))
+		run_explainf(r,
+			     "--remote-sysctl: refused on the server's host (%s); the values "
+			     "set before it were put back at once (remote_sysctl.restored)",
+			     json_string_value(json_object_get(j, "error")));
 	else if (json_is_object(j))
 		run_explainf(r, "--remote-sysctl: the server's host ran with the values in "
 				"remote_sysctl.set; they were put back after the run");
@@ -435,18 +440,21 @@ static json_t *gens_server_end(void *arg)
 	struct gens_server *g = arg;
 	struct run *r = g->r;
 	char err[512];
-	json_t *stats = NULL, *warn = json_array();
+	json_t *stats = NULL;
 	if (r->have_k)
 		r->have_k = remote_probe_end(r->remote, &r->k1) == 0;
-	if (spawn_stop(g->sp, &stats, err, sizeof err) < 0)
-		json_array_append_new(warn, json_string(err));
+	/* a server that died or would not stop: the merged run's error too,
+	 * as a one-host run's (ending.c) */
+	bool failed = spawn_stop(g->sp, &stats, err, sizeof err) < 0;
 	remote_done(r, g->sp);
-	json_array_extend(warn, r->warnings);
-	json_t *o =
-	    json_pack("{s:o, s:{s:o, s:s}, s:O?, s:o, s:o}", "server", stats ? stats : json_null(),
-		      "kernel", "delta", r->have_k ? kstat_delta_json(&r->k0, &r->k1) : json_null(),
-		      "host", "server", "server_environment", r->server_env, "server_warnings",
-		      warn, "accept_queue", run_aq_json(r));
+	json_t *o = json_pack("{s:o, s:{s:o, s:s}, s:O?, s:O, s:O, s:o, s:o}", "server",
+			      stats ? stats : json_null(), "kernel", "delta",
+			      r->have_k ? kstat_delta_json(&r->k0, &r->k1) : json_null(), "host",
+			      "server", "server_environment", r->server_env, "warnings",
+			      r->warnings, "explain", r->explain, "accept_queue", run_aq_json(r),
+			      "config_server", serve_config_json(r->scfg));
+	if (failed)
+		json_object_set_new(o, "error", json_pack("s++", "server: ", err, ""));
 	if (r->cfg->nremote_sysctl)
 		json_object_set(o, "remote_sysctl",
 				r->remote_sysctl ? r->remote_sysctl : json_null());
@@ -468,6 +476,12 @@ static int gens_with_server(struct load_config *c, struct serve_config *sc, int 
 	signal(SIGPIPE, SIG_IGN);
 	stopsig_install();
 	r.env = env_json();
+	/* the generators' options first: nothing starts over there for a
+	 * command line that would be refused */
+	if (gens_precheck(c, err, sizeof err) < 0) {
+		fprintf(stderr, "sockbench load: %s\n", err);
+		return 2;
+	}
 	if (start_server(&r, &sp) < 0)
 		return finish(&r, 1, NULL);
 	r.have_k = r.remote && r.remote->hello && remote_counters_now(r.remote, &r.k0) == 0;

@@ -205,6 +205,10 @@ static int set_remote_sysctl(void *cfg, const struct optab_row *r, const char *a
 	if (!eq || eq == arg || !eq[1] || strlen(arg) >= sizeof c->remote_sysctl[0])
 		return opt_errf(err, errlen, r->name,
 				"expected NAME=VALUE (net.core.somaxconn=64), got '%s'", arg);
+	for (int i = 0; i < c->nremote_sysctl; i++)
+		if (!strncmp(c->remote_sysctl[i], arg, (size_t)(eq - arg) + 1))
+			return opt_errf(err, errlen, r->name, "%.*s given twice", (int)(eq - arg),
+					arg);
 	strcpy(c->remote_sysctl[c->nremote_sysctl++], arg);
 	return 0;
 }

@@ -12,7 +12,9 @@
  *
  *   {"kind":"sysctl","old":{"net.core.somaxconn":"4096"},
  *                    "set":{"net.core.somaxconn":"64"}}
- *   {"kind":"sysctl","error":"net.core.somaxconn: Permission denied"}
+ *   {"kind":"sysctl","error":"net.core.somaxconn: Permission denied",
+ *                    "old":{..},"restored":{..},"left":{..},"failed":{..}}
+ *                    (those set before it, put back at once)
  *   {"kind":"restored","restored":{..},"left":{..},"failed":{..}}
  *
  * Only net.* names: this is a tool of the network stack, run on another
@@ -58,6 +60,10 @@ int psys_add(struct psys *s, const char *arg, char *err, size_t errlen)
 	snprintf(s->set[s->n], sizeof s->set[0], "%s", eq + 1);
 	if (!good_name(s->name[s->n]))
 		return snprintf(err, errlen, "--sysctl %s: only net.* names", s->name[s->n]), -1;
+	/* twice would keep the first new value as the "old" one */
+	for (int i = 0; i < s->n; i++)
+		if (!strcmp(s->name[i], s->name[s->n]))
+			return snprintf(err, errlen, "--sysctl %s: given twice", s->name[i]), -1;
 	if (!good_value(s->set[s->n]))
 		return snprintf(err, errlen,
 				"--sysctl %s: '%s': expected integers separated by one space",
@@ -67,11 +73,12 @@ int psys_add(struct psys *s, const char *arg, char *err, size_t errlen)
 	return 0;
 }
 
-/* Put back the first n values (ours only: see the top of the file). */
+/* Put back the first n values, last set first (ours only: see the top of
+ * the file). */
 static json_t *restore(struct psys *s, int n, const char *why)
 {
 	json_t *done = json_object(), *left = json_object(), *failed = json_object();
-	for (int i = 0; i < n; i++) {
+	for (int i = n - 1; i >= 0; i--) {
 		char now[128];
 		int r = sysctl_read_str(s->name[i], now, sizeof now);
 		if (r == 0 && strcmp(now, s->set[i])) {
@@ -92,17 +99,22 @@ json_t *psys_set(struct psys *s)
 	for (int i = 0; i < s->n; i++) {
 		char now[128];
 		int r = sysctl_read_str(s->name[i], s->old[i], sizeof s->old[0]);
-		if (r == 0)
-			r = sysctl_write(s->name[i], s->set[i]);
+		int written = r == 0 && (r = sysctl_write(s->name[i], s->set[i])) == 0;
 		/* the kernel may clamp or refuse quietly: what it holds now */
 		if (r == 0)
 			r = sysctl_read_str(s->name[i], now, sizeof now);
 		if (r < 0) {
-			json_decref(restore(s, i, "error"));
+			/* those already written go back, this one too if it was */
+			json_t *back = restore(s, i + written, "error");
+			json_t *l = json_pack("{s:s, s:s++, s:O, s:O, s:O, s:O}", "kind", "sysctl",
+					      "error", s->name[i], ": ", strerror(-r), "old", old,
+					      "restored", json_object_get(back, "restored"), "left",
+					      json_object_get(back, "left"), "failed",
+					      json_object_get(back, "failed"));
+			json_decref(back);
 			json_decref(old);
 			json_decref(set);
-			return json_pack("{s:s, s:s++}", "kind", "sysctl", "error", s->name[i],
-					 ": ", strerror(-r));
+			return l;
 		}
 		snprintf(s->set[i], sizeof s->set[0], "%s", now);
 		json_object_set_new(old, s->name[i], json_string(s->old[i]));

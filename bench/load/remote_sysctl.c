@@ -16,13 +16,18 @@
 #include "sockbench/clock.h"
 #include "sockbench/proc.h"
 #include "sockbench/remote.h"
+#include "sockbench/stopsig.h"
 #include "sshopt.h"
 
-#define GUARD_WAIT_MS 5000
+/* The set line comes after ssh's connect and authentication: as long as
+ * serve's READY may take (remote.c).  The restore line, once we closed
+ * the channel, comes at once. */
+#define GUARD_SET_MS	 15000
+#define GUARD_RESTORE_MS 5000
 
 /* The next line of the given kind (skipping others), within ms; NULL on
- * EOF or time out. */
-static json_t *guard_line(struct remote *rm, const char *kind, int ms)
+ * EOF or time out, or (stoppable) on a stop signal. */
+static json_t *guard_line(struct remote *rm, const char *kind, int ms, bool stoppable)
 {
 	uint64_t until = clock_now_ms() + (uint64_t)ms;
 	for (;;) {
@@ -42,7 +47,7 @@ static json_t *guard_line(struct remote *rm, const char *kind, int ms)
 		if (rm->glen == sizeof rm->gbuf)
 			rm->glen = 0; /* a line too long for any of ours */
 		uint64_t now = clock_now_ms();
-		if (rm->guard_out < 0 || now >= until)
+		if (rm->guard_out < 0 || now >= until || (stoppable && stopsig_caught()))
 			return NULL;
 		struct pollfd pf = {.fd = rm->guard_out, .events = POLLIN};
 		poll(&pf, 1, until - now < 100 ? (int)(until - now) : 100);
@@ -77,14 +82,20 @@ int remote_sysctl_set(struct remote *rm, char *err, size_t errlen)
 		rm->guard_pid =
 		    ssh_spawn(av, &rm->guard_in, &rm->guard_out, rm->guard_err, err, errlen);
 	ssh_opts_free(held);
-	if (q < 0 || rm->guard_pid < 0)
+	if (q < 0 || rm->guard_pid < 0) {
+		if (rm->guard_err >= 0)
+			close(rm->guard_err);
+		rm->guard_err = -1;
 		return rm->guard_pid = 0, -1;
-	rm->sys_set = guard_line(rm, "sysctl", GUARD_WAIT_MS);
+	}
+	rm->sys_set = guard_line(rm, "sysctl", GUARD_SET_MS, true);
 	const char *e = json_string_value(json_object_get(rm->sys_set, "error"));
 	if (rm->sys_set && !e)
 		return 0;
 	char said[400];
 	ssh_last_line(rm->guard_err, said, sizeof said);
+	if (!e && stopsig_caught())
+		snprintf(said, sizeof said, "interrupted before probe --sysctl answered");
 	snprintf(err, errlen, "--remote-sysctl on %s: %s", c->server_host,
 		 e	   ? e
 		 : said[0] ? said
@@ -100,7 +111,7 @@ void remote_sysctl_restore(struct remote *rm)
 		close(rm->guard_in); /* EOF: probe puts the values back */
 	rm->guard_in = -1;
 	if (!rm->sys_restored)
-		rm->sys_restored = guard_line(rm, "restored", GUARD_WAIT_MS);
+		rm->sys_restored = guard_line(rm, "restored", GUARD_RESTORE_MS, false);
 	pid_t p = rm->guard_pid;
 	struct proc_stop how = {.grace_ms = 1000, .group = true};
 	proc_stop(&p, 1, &how);
@@ -117,11 +128,20 @@ json_t *remote_sysctl_json(const struct remote *rm)
 	const json_t *s = rm->sys_set, *r = rm->sys_restored;
 	if (!s)
 		return json_null();
+	/* refused there: those set before it were put back at once, and the
+	 * error line says which */
+	const json_t *refused = json_object_get(s, "error");
+	if (refused)
+		r = s;
 	json_t *left = json_object_get(r, "left"), *failed = json_object_get(r, "failed");
 	bool clean = r && !json_object_size(left) && !json_object_size(failed);
-	return json_pack("{s:s, s:O?, s:O?, s:O?, s:O?, s:O?, s:s?, s:b}", "host", "server", "old",
-			 json_object_get(s, "old"), "set", json_object_get(s, "set"), "restored",
-			 json_object_get(r, "restored"), "left", left, "failed", failed,
-			 "restore_ended_by", json_string_value(json_object_get(r, "why")),
-			 "restore_confirmed", clean);
+	json_t *o = json_pack(
+	    "{s:s, s:O?, s:O?, s:O?, s:O?, s:O?, s:s?, s:b}", "host", "server", "old",
+	    json_object_get(s, "old"), "set", json_object_get(s, "set"), "restored",
+	    json_object_get(r, "restored"), "left", left, "failed", failed, "restore_ended_by",
+	    refused ? "the refusal" : json_string_value(json_object_get(r, "why")),
+	    "restore_confirmed", clean);
+	if (refused)
+		json_object_set(o, "error", (json_t *)refused);
+	return o;
 }

@@ -243,11 +243,17 @@ json_t *spec_identity(const struct sweep_spec *sp)
 	}
 	/* the server axis is among the axes; what each named server runs is
 	 * in server_cmd ({name: cmd}) */
-	/* --server-host: another host's server is another sweep */
-	return json_pack("{s:s, s:o, s:o?, s:b, s:s?}", "schema", "sockbench.sweep-identity/1",
-			 "axes", axes, "server_cmd", spec_server_cmd_json(sp), "host_netns",
-			 sp->host_netns, "server_host",
-			 sp->server_host[0] ? sp->server_host : NULL);
+	/* --server-host: another host's server is another sweep; so are other
+	 * generators, and sysctls set on that host or not */
+	json_t *id =
+	    json_pack("{s:s, s:o, s:o?, s:b, s:s?}", "schema", "sockbench.sweep-identity/1", "axes",
+		      axes, "server_cmd", spec_server_cmd_json(sp), "host_netns", sp->host_netns,
+		      "server_host", sp->server_host[0] ? sp->server_host : NULL);
+	if (sp->generators[0])
+		json_object_set_new(id, "generators", json_string(sp->generators));
+	if (sp->remote_sysctl)
+		json_object_set_new(id, "remote_sysctl", json_true());
+	return id;
 }
 
 /* "--conns: sweep.json has 4, this sweep 100" */
@@ -273,10 +279,19 @@ static void first_difference(json_t *was, json_t *now, char *why, size_t len)
 		snprintf(why, len, "--%s: sweep.json has that axis, this sweep does not", k);
 		return;
 	}
-	if (!json_equal(json_object_get(was, "server_cmd"), json_object_get(now, "server_cmd")))
-		snprintf(why, len, "--server-cmd differs from sweep.json's");
-	else
-		snprintf(why, len, "--host-netns differs from sweep.json's");
+	static const char *const keys[] = {"server_cmd", "server_host", "generators",
+					   "remote_sysctl", NULL};
+	for (int i = 0; keys[i]; i++)
+		if (!json_equal(json_object_get(was, keys[i]), json_object_get(now, keys[i])) &&
+		    (json_object_get(was, keys[i]) || json_object_get(now, keys[i]))) {
+			char opt[32];
+			snprintf(opt, sizeof opt, "--%s", keys[i]);
+			for (char *p = opt; *p; p++)
+				*p = *p == '_' ? '-' : *p;
+			snprintf(why, len, "%s differs from sweep.json's", opt);
+			return;
+		}
+	snprintf(why, len, "--host-netns differs from sweep.json's");
 }
 
 int spec_same(json_t *was, json_t *now, char *why, size_t len)

@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-/* Handlers for SIGINT, SIGTERM and SIGHUP, without SA_RESTART: a blocking call
+/* Handlers for SIGINT, SIGTERM and SIGHUP (unless ignored: nohup), without SA_RESTART: a blocking call
  * returns EINTR, so no wait outlasts a stop. */
 void stopsig_install(void);
 /* 0, or the first stop signal that came. */

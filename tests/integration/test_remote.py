@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import shutil
+import shlex
 import signal
 import subprocess
 import sys
@@ -202,6 +203,51 @@ def test_run_python(b, d):
           j and j.get("server"))
 
 
+def test_live_remote_sysctl(b, d):
+    """--live with --server-host and --remote-sysctl, on a terminal
+    (script(1)): the view is a forked process; it must not hold the ssh
+    channels' stdin, or closing them stops nothing (the server would be
+    killed after 15 s and the restore never confirmed)."""
+    with open("/proc/sys/net/core/somaxconn") as f:
+        before = f.read().strip()
+    js = os.path.join(d, "live.json")
+    cmd = [b, "load", "--server-host", "root@127.0.0.1", *ssh_opts(d),
+           "--remote-bin", b, "--remote-sysctl", "net.core.somaxconn=77",
+           "--duration", "1", "--live", "--quiet", "--json", js]
+    t0 = time.monotonic()
+    r = subprocess.run(["script", "-qec", shlex.join(cmd), "/dev/null"],
+                       capture_output=True, text=True, timeout=40)
+    took = time.monotonic() - t0
+    j = json.load(open(js)) if os.path.exists(js) else {}
+    check(r.returncode == 0, "live remote: exit status", 0, r.returncode)
+    check(took < 8, "live remote: the channels ended with the run", "< 8 s",
+          f"{took:.1f} s")
+    check((j.get("live") or {}).get("redraws", 0) > 0, "live remote: the view drew",
+          "> 0 redraws", j.get("live"))
+    rs = j.get("remote_sysctl") or {}
+    check(rs.get("restore_confirmed") is True and rs.get("set") ==
+          {"net.core.somaxconn": "77"}, "live remote: remote_sysctl set and restored",
+          "set 77, restore confirmed", rs)
+    check(not j.get("warnings"), "live remote: no warnings", [], j.get("warnings"))
+    with open("/proc/sys/net/core/somaxconn") as f:
+        after = f.read().strip()
+    check(after == before, "live remote: somaxconn put back", before, after)
+
+
+def test_sysctl_twice(b):
+    """One name twice would keep the first new value as the "old" one and
+    leave it set: refused by load and by probe, before anything runs."""
+    for cmd in ([b, "load", "--server-host", "127.0.0.1", "--remote-sysctl",
+                 "net.core.somaxconn=77", "--remote-sysctl", "net.core.somaxconn=88"],
+                [b, "probe", "--sysctl", "net.core.somaxconn=77", "--sysctl",
+                 "net.core.somaxconn=88"]):
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=10,
+                           stdin=subprocess.DEVNULL)
+        lines = r.stderr.strip().splitlines()
+        check(r.returncode == 2 and len(lines) == 1 and "twice" in lines[0],
+              f"{cmd[1]}: a sysctl given twice", "exit 2, one line", (r.returncode, lines))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
@@ -222,6 +268,8 @@ def main():
         test_fail_nosshd(b, d)
         test_fail_nobin(b, d)
         test_fail_killed(b, d)
+        test_live_remote_sysctl(b, d)
+        test_sysctl_twice(b)
     finally:
         sd.terminate()
         sd.wait(5)

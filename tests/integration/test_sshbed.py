@@ -278,8 +278,9 @@ def srv_sysctl(e, name="net/core/somaxconn"):
     return r.stdout.strip()
 
 
-def srv_sockbench(e):
-    """sockbench processes (serve, probe) in the server's namespace."""
+def srv_sockbench(e, pids=False):
+    """sockbench processes (serve, probe) in the server's namespace (with
+    pids: (pid, command line) pairs)."""
     r = subprocess.run(["ip", "netns", "pids", e["SB_NS_SRV"]],
                        capture_output=True, text=True, timeout=10)
     found = []
@@ -290,7 +291,8 @@ def srv_sockbench(e):
         except OSError:
             continue
         if len(argv) > 1 and argv[0].endswith(b"sockbench"):
-            found.append(b" ".join(argv).decode(errors="replace"))
+            line = b" ".join(argv).decode(errors="replace")
+            found.append((int(pid), line) if pids else line)
     return found
 
 
@@ -409,6 +411,43 @@ def test_remote_sysctl_refused(t):
     t.eq("sockbench left on the server's host", [], srv_sockbench(e))
 
 
+def test_generators_server_killed(t):
+    """--server-host with --generators: the server killed mid-run is the
+    merged run's error and exit 1 (as for one generator), and the
+    somaxconn held for the run is put back."""
+    e = bed(t)["env"]
+    before = srv_sysctl(e)
+    d = lt.tmpdir()
+    out = os.path.join(d, "killed.json")
+    p = subprocess.Popen(
+        ["ip", "netns", "exec", e["SB_NS_G1"], sbtest.BIN, "load",
+         "--server-host", e["SB_SRV_ADDR"], "--generators",
+         f"{e['SB_G1_ADDR']},{e['SB_G2_ADDR']}", "--ssh-opt", e["SB_SSH_OPTS"],
+         "--remote-bin", sbtest.BIN, "--remote-sysctl", "net.core.somaxconn=33",
+         "--mode", "rr", "--conns", "2", "--threads", "1", "--duration", "4",
+         "--quiet", "--json", out],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    serve, end = [], time.monotonic() + 10
+    while not serve and time.monotonic() < end and p.poll() is None:
+        serve = [pid for pid, cmd in srv_sockbench(e, pids=True) if " serve " in cmd]
+        time.sleep(0.1)
+    time.sleep(2.5)  # the generators are running (1.5 s start margin)
+    for pid in serve:
+        os.kill(pid, signal.SIGKILL)
+    try:
+        err = p.communicate(timeout=30)[1]
+    except subprocess.TimeoutExpired:
+        p.kill()
+        err = p.communicate()[1]
+    t.check(serve, "the server found on srv", "a serve process", serve)
+    t.eq(f"exit status (stderr {err!r})", 1, p.returncode)
+    j = json.load(open(out)) if os.path.exists(out) else {}
+    t.check("server" in (j.get("error") or ""), "merged error", "names the server",
+            j.get("error"))
+    t.eq("somaxconn put back", before, srv_sysctl(e))
+    t.eq("sockbench left on the server's host", [], srv_sockbench(e))
+
+
 def test_remote_sysctl_killed(t):
     """load --remote-sysctl killed (SIGKILL) mid-run: its end of the
     channels closes with it, sshd closes probe's stdin, and probe puts the
@@ -472,6 +511,7 @@ def main():
         runner.run("remote-sysctl-refused", test_remote_sysctl_refused, timeout=30)
         runner.run("remote-sysctl-killed", test_remote_sysctl_killed, timeout=40)
         runner.run("sweep-generators", test_sweep_generators, timeout=60)
+        runner.run("generators-server-killed", test_generators_server_killed, timeout=50)
         runner.run("bed-down", test_bed_down, timeout=30)
     finally:
         if BED.get("dir") and os.path.exists(os.path.join(BED["dir"], "env")):
