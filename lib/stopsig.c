@@ -1,8 +1,13 @@
 /* stopsig.c - a stop signal, remembered (see stopsig.h). */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "sockbench/stopsig.h"
 
@@ -56,4 +61,37 @@ const char *stopsig_name(int sig)
 		return "SIGHUP";
 	snprintf(buf, sizeof buf, "signal %d", sig);
 	return buf;
+}
+
+/* The thread of stopsig_on_eof: every signal blocked here, so the SIGTERM
+ * it sends goes to a thread that handles it (a signalfd, a handler), as
+ * one sent from outside. */
+static void *eof_watch(void *arg)
+{
+	int fd = (int)(intptr_t)arg;
+	char buf[256];
+	sigset_t all;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof buf);
+		if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
+			break;
+		if (n < 0 && errno == EAGAIN) {
+			struct pollfd p = {.fd = fd, .events = POLLIN};
+			poll(&p, 1, -1);
+		}
+	}
+	kill(getpid(), SIGTERM);
+	return NULL;
+}
+
+int stopsig_on_eof(int fd)
+{
+	pthread_t t;
+	int e = pthread_create(&t, NULL, eof_watch, (void *)(intptr_t)fd);
+	if (e)
+		return -e;
+	pthread_detach(t);
+	return 0;
 }

@@ -91,7 +91,7 @@ static int remote_words(const struct load_config *c, int argc, char **argv,
 	int k = 0;
 	w[k++] = (char *)c->remote_bin;
 	w[k++] = "load";
-	for (int i = 1; i < argc && k < max - 7; i++) {
+	for (int i = 1; i < argc && k < max - 12; i++) { /* room for run_all's words */
 		const char *a = argv[i];
 		size_t len = strcspn(a + 2, "=");
 		const struct optab_row *r = strncmp(a, "--", 2) ? NULL : row_of(a + 2, len);
@@ -118,7 +118,7 @@ static void read_clocks(const struct load_config *c, struct gen_host *h, int n)
 	char *date[] = {"date", "+%s%N"}, why[200], err[300];
 	struct gen_chan ch[GENS_MAX];
 	for (int i = 0; i < n; i++)
-		if (gchan_start(&ch[i], c, h[i].name, date, 2, err, sizeof err) < 0) {
+		if (gchan_start(&ch[i], c, h[i].name, date, 2, false, err, sizeof err) < 0) {
 			h[i].failed = true;
 			snprintf(h[i].error, sizeof h[i].error, "ssh: %s", err);
 		}
@@ -190,9 +190,11 @@ static int run_all(const struct load_config *c, const struct gens_srv *srv, stru
 	w[k++] = "--json";
 	w[k++] = "-";
 	w[k++] = "--quiet";
+	/* our stop (or death) ends its ssh channel, and so the run there */
+	w[k++] = "--stop-on-eof";
 	for (int i = 0; i < n; i++) {
 		if (h[i].failed) {
-			h[i].ch = (struct gen_chan){.out = -1, .err = -1};
+			h[i].ch = (struct gen_chan){.out = -1, .err = -1, .in = -1};
 			continue;
 		}
 		double fix =
@@ -201,7 +203,7 @@ static int run_all(const struct load_config *c, const struct gens_srv *srv, stru
 			: 0;
 		h[i].start_at_ms = (uint64_t)((double)start + fix);
 		snprintf(at, sizeof at, "%" PRIu64, h[i].start_at_ms);
-		if (gchan_start(&h[i].ch, c, h[i].name, w, k, err, sizeof err) < 0) {
+		if (gchan_start(&h[i].ch, c, h[i].name, w, k, true, err, sizeof err) < 0) {
 			h[i].failed = true;
 			snprintf(h[i].error, sizeof h[i].error, "ssh: %s", err);
 		}

@@ -19,6 +19,7 @@ struct gens_srv;
 /* One ssh run on one host. */
 struct gen_chan {
 	pid_t pid;    /* ssh; 0 once reaped */
+	int in;	      /* its stdin, held open while it runs (-1: /dev/null) */
 	int out, err; /* its stdout and stderr, -1 at EOF */
 	char *obuf;   /* all of stdout */
 	size_t olen, ocap;
@@ -31,9 +32,11 @@ struct gen_chan {
 
 /* The wall clock (CLOCK_REALTIME) in ns. */
 uint64_t gens_wall_ns(void);
-/* Run words[0..n) on host through ssh; 0, or -1 with err. */
+/* Run words[0..n) on host through ssh; 0, or -1 with err.  hold: its
+ * stdin a pipe we keep until gchan_free (the remote side's --stop-on-eof
+ * sees our end), else /dev/null. */
 int gchan_start(struct gen_chan *ch, const struct load_config *c, const char *host,
-		char *const *words, int n, char *err, size_t errlen);
+		char *const *words, int n, bool hold, char *err, size_t errlen);
 /* Read every channel until each ssh has exited: 0; or, at deadline_ns
  * (wall clock) or a stop signal, stop the rest (SIGTERM, 1 s, SIGKILL):
  * -1 with why.  srv (or NULL): its tick is called every turn. */

@@ -26,14 +26,14 @@ uint64_t gens_wall_ns(void)
 }
 
 int gchan_start(struct gen_chan *ch, const struct load_config *c, const char *host,
-		char *const *words, int n, char *err, size_t errlen)
+		char *const *words, int n, bool hold, char *err, size_t errlen)
 {
 	const char *argv[SSH_AV_MAX];
 	char **split[LOAD_MAX_SSH_OPTS] = {0};
 	static char cmd[16384];
 	int e[2] = {-1, -1}, rc = -1;
 	memset(ch, 0, sizeof *ch);
-	ch->out = ch->err = -1;
+	ch->out = ch->err = ch->in = -1;
 	if (ssh_cmdline(c, host, words, n, argv, SSH_AV_MAX, split, cmd, sizeof cmd, err, errlen) <
 	    0)
 		goto done;
@@ -43,7 +43,7 @@ int gchan_start(struct gen_chan *ch, const struct load_config *c, const char *ho
 	}
 	ch->t_start_ns = gens_wall_ns();
 	/* stdin /dev/null; stdout and stderr back to us */
-	ch->pid = ssh_spawn(argv, NULL, &ch->out, e[1], err, errlen);
+	ch->pid = ssh_spawn(argv, hold ? &ch->in : NULL, &ch->out, e[1], err, errlen);
 	if (ch->pid < 0) {
 		ch->pid = 0;
 		goto done;
@@ -165,9 +165,11 @@ void gchan_free(struct gen_chan *ch)
 		close(ch->out);
 	if (ch->err >= 0)
 		close(ch->err);
+	if (ch->in >= 0)
+		close(ch->in);
 	free(ch->obuf);
 	ch->obuf = NULL;
-	ch->out = ch->err = -1;
+	ch->out = ch->err = ch->in = -1;
 }
 
 void gchan_last_line(const struct gen_chan *ch, char *out, size_t len)

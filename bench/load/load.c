@@ -547,6 +547,10 @@ int load_main(int argc, char **argv)
 		target = sp.addr;
 	}
 	snprintf(r.target, sizeof r.target, "%s", target);
+	/* a thread: after the server's start (a PID namespace needs a
+	 * single-threaded fork, lib/pidns.c) */
+	if (cfg.stop_on_eof && (p = stopsig_on_eof(STDIN_FILENO)) < 0)
+		run_warn(&r, "--stop-on-eof: %s: stdin's end will not stop the run", strerror(-p));
 	/* the view's thread after the server's start: a process that forks
 	 * with one thread only gets the server a PID namespace (lib/pidns.c) */
 	if (cfg.live)

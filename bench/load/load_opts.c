@@ -339,6 +339,12 @@ static const struct optab_row load_rows[] = {
      OPTAB_NUM(C, queue_sample_us), .min = 1000, TIMEOUT, .axis = OPTA_LOAD},
     {"quiet", OPTK_FLAG, NULL, NULL, "no summary on stdout", OPTAB_NUM(C, quiet),
      .flags = OPTF_NOJSON, .no_axis = "sweep --quiet is an option of the sweep"},
+    {"stop-on-eof", OPTK_FLAG, NULL, NULL,
+     "stop (as on SIGTERM) when stdin closes: --generators\n"
+     "gives it to each host's load, whose ssh channel ends\n"
+     "with ours",
+     OPTAB_NUM(C, stop_on_eof), .flags = OPTF_NOJSON,
+     .no_axis = "how the run is stopped, not a setting of it"},
     {"generators", OPTK_STR, NULL, "H1,H2,..",
      "run this load on each [USER@]HOST at once over ssh\n"
      "(--target: the server they all reach); merged",

@@ -64,6 +64,7 @@ struct load_config {
 	int live_fd; /* --live-fd: the live stream's descriptor, -1 unless given */
 	bool live;   /* --live: the full-screen view (bench/live) */
 	bool quiet;
+	bool stop_on_eof; /* --stop-on-eof: stdin's end is a SIGTERM (gens.c) */
 	enum load_close close_how; /* --close */
 	bool unread;		   /* --unread: leave with a reply unread */
 	enum load_first first;	   /* --first */

@@ -9,9 +9,15 @@
 
 #include <stdint.h>
 
-/* Handlers for SIGINT, SIGTERM and SIGHUP (unless ignored: nohup), without SA_RESTART: a blocking call
- * returns EINTR, so no wait outlasts a stop. */
+/* Handlers for SIGINT, SIGTERM and SIGHUP (unless ignored: nohup), without SA_RESTART: a blocking
+ * call returns EINTR, so no wait outlasts a stop. */
 void stopsig_install(void);
+/* --stop-on-eof (serve, load): a thread that reads fd until it ends, then
+ * sends this process SIGTERM.  Over ssh the channel's end is that EOF: no
+ * pty and no signal need to cross the wire, and a local side that dies
+ * (its ssh with it) stops the remote side all the same.  Start it after
+ * any fork that must be single-threaded (lib/pidns.c).  0 or -errno. */
+int stopsig_on_eof(int fd);
 /* 0, or the first stop signal that came. */
 int stopsig_caught(void);
 /* When it came (CLOCK_MONOTONIC ns; 0 when none). */

@@ -16,6 +16,7 @@
 #include "sockbench/jsonio.h"
 #include "sockbench/net.h"
 #include "sockbench/serve.h"
+#include "sockbench/stopsig.h"
 #include "sockbench/server.h"
 
 #define SET(o, k, v) json_object_set_new(o, k, v)
@@ -218,36 +219,14 @@ static struct stats *stats_block(const struct serve_config *c)
 	return st;
 }
 
-/* --stop-on-eof: a thread that waits for stdin to close, then stops the
- * server as SIGTERM does.  Over ssh (load --server-host) the channel's
- * end is that EOF: no pty and no signal need to cross the wire, and a
- * local side that dies (its ssh with it) stops the server all the same.
- * The thread has every stop signal blocked (the mask is set before it
- * starts), so the signal goes to the signalfd or the blocking models'
- * handler, as one sent from outside. */
-static void *eof_watch(void *arg)
-{
-	char buf[256];
-	(void)arg;
-	for (;;) {
-		ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
-		if (n == 0 || (n < 0 && errno != EINTR))
-			break;
-	}
-	kill(getpid(), SIGTERM);
-	return NULL;
-}
-
+/* --stop-on-eof: stdin's end stops the server as SIGTERM does
+ * (lib/stopsig.c; load --server-host closes it over ssh). */
 static int stop_on_eof(void)
 {
-	pthread_t t;
-	int e = pthread_create(&t, NULL, eof_watch, NULL);
-	if (e) {
-		fprintf(stderr, "sockbench serve: --stop-on-eof: %s\n", strerror(e));
-		return -1;
-	}
-	pthread_detach(t);
-	return 0;
+	int e = stopsig_on_eof(STDIN_FILENO);
+	if (e)
+		fprintf(stderr, "sockbench serve: --stop-on-eof: %s\n", strerror(-e));
+	return e ? -1 : 0;
 }
 
 /* The READY line (SPEC section 2), then --stop-on-eof's watch. */

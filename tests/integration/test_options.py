@@ -102,7 +102,7 @@ def test_help_is_config(t):
                                 {"stats", "stats-fd", "counters-fd", "stop-on-eof",
                                  "help"}),
                                ("load", "load",
-                                {"json", "jsonl", "live-fd", "live", "quiet", "help"})):
+                                {"json", "jsonl", "live-fd", "live", "quiet", "stop-on-eof", "help"})):
         rc, opts = help_options(cmd)
         t.eq(f"{cmd} --help exit status", 0, rc)
         names = {o.replace("-", "_") for o in opts - outputs}

@@ -194,6 +194,63 @@ def test_two_generators(t):
     t.eq("merged_from", [g.get("file") for g in gens], j.get("merged_from"))
 
 
+def remote_loads(e):
+    """The generators' own loads (started over ssh, with --stop-on-eof)
+    still running in g1 or g2."""
+    found = []
+    for ns in (e["SB_NS_G1"], e["SB_NS_G2"]):
+        r = subprocess.run(["ip", "netns", "pids", ns], capture_output=True,
+                           text=True, timeout=10)
+        for pid in r.stdout.split():
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    argv = f.read().split(b"\0")
+            except OSError:
+                continue
+            if b"--stop-on-eof" in argv and b"load" in argv:
+                found.append(int(pid))
+    return found
+
+
+def test_generators_stopped(t):
+    """Ctrl-C on `load --generators`: the local side stops at once (exit
+    130) and so do the hosts' loads (their ssh channels end, and
+    --stop-on-eof makes that a SIGTERM there), well before --duration."""
+    e = bed(t)["env"]
+    d = lt.tmpdir()
+    stats = os.path.join(d, "server.json")
+    srv, ready = start_server(e, stats)
+    t.require(srv is not None, f"server in srv did not start: {ready}")
+    try:
+        p = subprocess.Popen(
+            ["ip", "netns", "exec", e["SB_NS_G1"], sbtest.BIN, "load",
+             "--target", f"{e['SB_SRV_ADDR']}:{PORT}", "--mode", "rr",
+             "--duration", "20", "--conns", "2", "--threads", "1",
+             "--generators", f"{e['SB_G1_ADDR']},{e['SB_G2_ADDR']}",
+             "--ssh-opt", e["SB_SSH_OPTS"], "--remote-bin", sbtest.BIN,
+             "--quiet", "--json", os.path.join(d, "stopped.json")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        running, end = [], time.monotonic() + 10
+        while len(running) < 2 and time.monotonic() < end:
+            running = remote_loads(e)
+            time.sleep(0.1)
+        t.eq("the hosts' loads running", 2, len(running))
+        time.sleep(2)  # past the 1.5 s start margin: they are loading
+        t0 = time.monotonic()
+        p.send_signal(signal.SIGINT)
+        p.communicate(timeout=15)
+        left, end = remote_loads(e), time.monotonic() + 5
+        while left and time.monotonic() < end:
+            time.sleep(0.1)
+            left = remote_loads(e)
+        took = time.monotonic() - t0
+    finally:
+        stop_server(srv, stats)
+    t.eq("exit status", 130, p.returncode)
+    t.eq("the hosts' loads left", [], left)
+    t.check(took < 6, "stopped long before --duration 20", "< 6 s", f"{took:.1f} s")
+
+
 def test_host_without_sshd(t):
     e = bed(t)["env"]
     d = lt.tmpdir()
@@ -506,6 +563,7 @@ def main():
         runner.run("bed-up", test_bed_up, timeout=30)
         runner.run("two-generators", test_two_generators, timeout=40)
         runner.run("host-without-sshd", test_host_without_sshd, timeout=40)
+        runner.run("generators-stopped", test_generators_stopped, timeout=40)
         runner.run("sweep-server-host", test_sweep_server_host, timeout=60)
         runner.run("sweep-remote-sysctl", test_sweep_remote_sysctl, timeout=60)
         runner.run("remote-sysctl-refused", test_remote_sysctl_refused, timeout=30)
