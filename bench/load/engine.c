@@ -412,11 +412,14 @@ static void schedule_due(struct lthread *t, uint64_t now)
 		t->pending++;
 		t->next += t->step;
 	}
-	while (t->pending && t->idle_top >= 0) {
+	/* Each connection in the idle list is there once and C_IDLE
+	 * (engine_conn.c), so this ends after one pass at most; the stop is
+	 * checked each round all the same (every loop stoppable). */
+	while (t->pending && t->idle_top >= 0 && !__atomic_load_n(&t->e->stop, __ATOMIC_RELAXED)) {
 		struct lconn *c = &t->c[t->idle_top];
-		t->idle_top = c->next_idle;
-		if (c->st != C_IDLE || !engine_take_request(t, c, now))
-			continue;
+		if (!engine_take_request(t, c, now))
+			break; /* the end or the --requests quota: for every connection */
+		engine_idle_unlink(t, c);
 		engine_request_begin(t, c, now);
 		step(t, c, EPOLLOUT);
 	}

@@ -1,7 +1,8 @@
 /* engine_conn.c - the load generator's connections: open one (socket
  * options, source address, non-blocking connect into the thread's epoll
  * set), fail one (counted, and with --requests the request it was for),
- * close one.  The loops that drive them are engine.c. */
+ * close one; the open loop's list of idle ones.  The loops that drive them
+ * are engine.c. */
 #include <errno.h>
 #include <stdlib.h>
 #include <netinet/in.h>
@@ -14,8 +15,45 @@
 #include "engine.h"
 #include "engine_int.h"
 
+/* The open loop's idle list: connections whose reply came with no request
+ * due wait here for the schedule (engine.c's schedule_due takes the top
+ * one).  Doubly linked, so that a connection leaves it at once wherever it
+ * stops being idle: taken for a request, or closed while it waited (the
+ * server's FIN or RST, bytes nobody asked for).  A closed connection left
+ * in the list was linked a second time when its slot reconnected and went
+ * idle again: the list turned into a cycle that schedule_due walked for
+ * ever (a server killed mid-run under --rate). */
+void engine_idle_push(struct lthread *t, struct lconn *c)
+{
+	int i = (int)(c - t->c);
+	c->st = C_IDLE;
+	if (c->idle)
+		return; /* in the list already (not reached: a linked one is idle) */
+	c->idle = true;
+	c->prev_idle = -1;
+	c->next_idle = t->idle_top;
+	if (t->idle_top >= 0)
+		t->c[t->idle_top].prev_idle = i;
+	t->idle_top = i;
+}
+
+void engine_idle_unlink(struct lthread *t, struct lconn *c)
+{
+	if (!c->idle)
+		return;
+	c->idle = false;
+	if (c->prev_idle >= 0)
+		t->c[c->prev_idle].next_idle = c->next_idle;
+	else
+		t->idle_top = c->next_idle;
+	if (c->next_idle >= 0)
+		t->c[c->next_idle].prev_idle = c->prev_idle;
+	c->next_idle = c->prev_idle = -1;
+}
+
 void engine_conn_close(struct lthread *t, struct lconn *c)
 {
+	engine_idle_unlink(t, c);
 	engine_conn_live(t, c, LIVE_NONE);
 	if (c->fd >= 0)
 		close(c->fd); /* also leaves the epoll set */

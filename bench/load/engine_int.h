@@ -27,7 +27,9 @@ struct lconn {
 	uint64_t deadline;   /* connect or request timeout */
 	uint64_t off;	     /* bytes of the current request sent */
 	uint64_t got;	     /* bytes of the current reply received */
-	int next_idle;	     /* open loop: stack of idle connections */
+	int next_idle;	     /* open loop: the idle list (engine_conn.c) */
+	int prev_idle;	     /* open loop: the idle list, the other way */
+	bool idle;	     /* in the idle list (then st is C_IDLE) */
 	int next_ready;	     /* the ready list (turn used up, bytes waiting) */
 	bool ready;	     /* in the ready list */
 	bool reopen;	     /* http: a reply ended the connection; reopening is no error */
@@ -150,20 +152,24 @@ void slots_finish(struct lthread *t);
 uint64_t slots_span(const struct lthread *t, uint64_t from, uint64_t to);
 
 /* engine_conn.c: open a connection (0, or -1 when it failed and was
- * counted), fail one (err: an errno or LERR_*), close one. */
+ * counted), fail one (err: an errno or LERR_*), close one (it also leaves
+ * the idle list). */
 int engine_conn_open(struct lthread *t, struct lconn *c, uint64_t sched);
 void engine_conn_failed(struct lthread *t, struct lconn *c, int err, uint64_t now);
 void engine_conn_close(struct lthread *t, struct lconn *c);
+/* engine_conn.c: the open loop's idle list, each connection in it once and
+ * C_IDLE: put an idle connection in (C_IDLE, on top), take one out (it
+ * leaves C_IDLE: a request begins, or it closes). */
+void engine_idle_push(struct lthread *t, struct lconn *c);
+void engine_idle_unlink(struct lthread *t, struct lconn *c);
 /* stream over TCP: note what the peer acknowledged of this connection
  * (before it is closed); for other modes and unix sockets nothing. */
 void engine_conn_acked(struct lthread *t, struct lconn *c);
 void engine_conn_measure_start(struct lthread *t, struct lconn *c);
-/* engine_req.c: an idle connection (open loop) on the stack; may this
- * connection start another request now (the quota, the schedule); begin
- * it; the reply length expected; a request failed (counted by kind, the
- * connection closed) or done (counted, timed); what comes after a
- * handshake or a reply. */
-void engine_idle_push(struct lthread *t, struct lconn *c);
+/* engine_req.c: may this connection start another request now (the
+ * quota, the schedule); begin it; the reply length expected; a request
+ * failed (counted by kind, the connection closed) or done (counted,
+ * timed); what comes after a handshake or a reply. */
 bool engine_take_request(struct lthread *t, struct lconn *c, uint64_t now);
 void engine_request_begin(struct lthread *t, struct lconn *c, uint64_t now);
 size_t engine_expect_len(const struct engine *e);

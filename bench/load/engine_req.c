@@ -9,13 +9,6 @@
 #include "leave.h"
 #include "sockbench/proto.h"
 
-void engine_idle_push(struct lthread *t, struct lconn *c)
-{
-	c->st = C_IDLE;
-	c->next_idle = t->idle_top;
-	t->idle_top = (int)(c - t->c);
-}
-
 /* May this connection start another request now?  Takes the request from
  * the quota (--requests) or the open-loop schedule. */
 bool engine_take_request(struct lthread *t, struct lconn *c, uint64_t now)
