@@ -194,22 +194,26 @@ def test_two_generators(t):
     t.eq("merged_from", [g.get("file") for g in gens], j.get("merged_from"))
 
 
+def ns_procs(ns):
+    """(pid, argv) of each process in network namespace ns."""
+    r = subprocess.run(["ip", "netns", "pids", ns], capture_output=True,
+                       text=True, timeout=10)
+    out = []
+    for pid in r.stdout.split():
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                out.append((int(pid), f.read().split(b"\0")))
+        except OSError:
+            continue
+    return out
+
+
 def remote_loads(e):
     """The generators' own loads (started over ssh, with --stop-on-eof)
     still running in g1 or g2."""
-    found = []
-    for ns in (e["SB_NS_G1"], e["SB_NS_G2"]):
-        r = subprocess.run(["ip", "netns", "pids", ns], capture_output=True,
-                           text=True, timeout=10)
-        for pid in r.stdout.split():
-            try:
-                with open(f"/proc/{pid}/cmdline", "rb") as f:
-                    argv = f.read().split(b"\0")
-            except OSError:
-                continue
-            if b"--stop-on-eof" in argv and b"load" in argv:
-                found.append(int(pid))
-    return found
+    return [pid for ns in (e["SB_NS_G1"], e["SB_NS_G2"])
+            for pid, argv in ns_procs(ns)
+            if b"--stop-on-eof" in argv and b"load" in argv]
 
 
 def test_generators_stopped(t):
@@ -338,15 +342,8 @@ def srv_sysctl(e, name="net/core/somaxconn"):
 def srv_sockbench(e, pids=False):
     """sockbench processes (serve, probe) in the server's namespace (with
     pids: (pid, command line) pairs)."""
-    r = subprocess.run(["ip", "netns", "pids", e["SB_NS_SRV"]],
-                       capture_output=True, text=True, timeout=10)
     found = []
-    for pid in r.stdout.split():
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                argv = f.read().split(b"\0")
-        except OSError:
-            continue
+    for pid, argv in ns_procs(e["SB_NS_SRV"]):
         if len(argv) > 1 and argv[0].endswith(b"sockbench"):
             line = b" ".join(argv).decode(errors="replace")
             found.append((int(pid), line) if pids else line)
