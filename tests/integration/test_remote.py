@@ -154,14 +154,20 @@ def test_fail_nobin(b, d):
 
 
 def serve_pids(b):
+    """The remote servers of this test: in this network namespace only (a
+    test beside it, it.sshbed, runs the same binary's servers in its own;
+    killing one of those failed that test)."""
+    mine = os.readlink("/proc/self/ns/net")
     out = []
     for pid in os.listdir("/proc"):
         if pid.isdigit():
             try:
                 argv = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
+                ns = os.readlink(f"/proc/{pid}/ns/net")
             except OSError:
                 continue
-            if argv[0] == b.encode() and b"serve" in argv and b"--stop-on-eof" in argv:
+            if argv[0] == b.encode() and b"serve" in argv and b"--stop-on-eof" in argv \
+                    and ns == mine:
                 out.append(int(pid))
     return out
 
