@@ -15,6 +15,7 @@ deadline, and a watchdog kills every server and exits if a test overruns.
 """
 
 import argparse
+import atexit
 import json
 import os
 import re
@@ -538,6 +539,18 @@ def read_line(fd, timeout):
     return line, rest, False
 
 
+# Each Server's directory (its --stats file): removed by __exit__, and at
+# the latest when the test process ends (a server used without `with`
+# left one in /tmp per run).
+_SERVER_TMPDIRS = []
+
+
+@atexit.register
+def _remove_server_tmpdirs():
+    for d in _SERVER_TMPDIRS:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 class Server:
     """One `sockbench serve` process. Use as a context manager:
 
@@ -560,6 +573,7 @@ class Server:
         self.tmpdir = None
         if stats:
             self.tmpdir = tempfile.mkdtemp(prefix="sbtest-")
+            _SERVER_TMPDIRS.append(self.tmpdir)
             self.stats_path = os.path.join(self.tmpdir, "stats.json")
             self.args += ["--stats", self.stats_path]
         self.cmd = [BIN, "serve"] + self.args
