@@ -447,12 +447,10 @@ static json_t *gens_server_end(void *arg)
 	 * as a one-host run's (ending.c) */
 	bool failed = spawn_stop(g->sp, &stats, err, sizeof err) < 0;
 	remote_done(r, g->sp);
-	json_t *o = json_pack("{s:o, s:{s:o, s:s}, s:O?, s:O, s:O, s:o, s:o}", "server",
-			      stats ? stats : json_null(), "kernel", "delta",
-			      r->have_k ? kstat_delta_json(&r->k0, &r->k1) : json_null(), "host",
-			      "server", "server_environment", r->server_env, "warnings",
-			      r->warnings, "explain", r->explain, "accept_queue", run_aq_json(r),
-			      "config_server", serve_config_json(r->scfg));
+	json_t *o = json_pack("{s:o, s:O?, s:O, s:O, s:o}", "server", stats ? stats : json_null(),
+			      "server_environment", r->server_env, "warnings", r->warnings,
+			      "explain", r->explain, "config_server", serve_config_json(r->scfg));
+	run_kernel_json(o, r); /* the server's host's: kernel.host "server" */
 	if (failed)
 		json_object_set_new(o, "error", json_pack("s++", "server: ", err, ""));
 	if (r->cfg->nremote_sysctl)
@@ -461,35 +459,26 @@ static json_t *gens_server_end(void *arg)
 	return o;
 }
 
-static int gens_with_server(struct load_config *c, struct serve_config *sc, int argc, char **argv)
+/* r set up as load_main does for any run (serve's options read, stop
+ * signals, environment). */
+static int gens_with_server(struct run *r, int argc, char **argv)
 {
-	static struct run r;
 	struct spawn sp = {.out_fd = -1};
 	char err[512];
-	run_init(&r, c);
-	default_proto(c);
-	if (serve_options(c, sc, err, sizeof err) < 0) {
-		fprintf(stderr, "sockbench load: --serve: %s\n", err);
-		return 2;
-	}
-	r.scfg = sc;
-	signal(SIGPIPE, SIG_IGN);
-	stopsig_install();
-	r.env = env_json();
 	/* the generators' options first: nothing starts over there for a
 	 * command line that would be refused */
-	if (gens_precheck(c, err, sizeof err) < 0) {
+	if (gens_precheck(r->cfg, err, sizeof err) < 0) {
 		fprintf(stderr, "sockbench load: %s\n", err);
 		return 2;
 	}
-	if (start_server(&r, &sp) < 0)
-		return finish(&r, 1, NULL);
-	r.have_k = r.remote && r.remote->hello && remote_counters_now(r.remote, &r.k0) == 0;
-	struct gens_server g = {&r, &sp};
+	if (start_server(r, &sp) < 0)
+		return finish(r, 1, NULL);
+	r->have_k = r->remote && r->remote->hello && remote_counters_now(r->remote, &r->k0) == 0;
+	struct gens_server g = {r, &sp};
 	struct gens_srv gs = {
 	    .target = sp.addr, .end = gens_server_end, .tick = gens_server_tick, .arg = &g};
-	int rc = gens_main(c, argc, argv, &gs);
-	run_free(&r);
+	int rc = gens_main(r->cfg, argc, argv, &gs);
+	run_free(r);
 	return rc;
 }
 
@@ -511,9 +500,7 @@ int load_main(int argc, char **argv)
 		fprintf(stderr, "sockbench load: %s\n", err);
 		return 2;
 	}
-	if (cfg.generators[0] && cfg.server_host[0])
-		return gens_with_server(&cfg, &scfg, argc, argv);
-	if (cfg.generators[0]) /* the load runs on other hosts: gens.c */
+	if (cfg.generators[0] && !cfg.server_host[0]) /* the load runs on other hosts: gens.c */
 		return gens_main(&cfg, argc, argv, NULL);
 	run_init(&r, &cfg);
 	livefd_init(&r.live, cfg.live_fd);
@@ -537,7 +524,9 @@ int load_main(int argc, char **argv)
 	}
 
 	r.env = env_json();
-	mark_start(&r); /* again when the load begins; this one stands if it never does */
+	mark_start(&r);	       /* again when the load begins; this one stands if it never does */
+	if (cfg.generators[0]) /* and --server-host: the server here, the load there */
+		return gens_with_server(&r, argc, argv);
 
 	bool started = cfg.serve || cfg.server_cmd[0];
 	const char *target = cfg.target;

@@ -252,17 +252,12 @@ static void end_json(json_t *o, const struct run *r)
 /* kernel and accept_queue, each saying on which host it was read:
  * "server" is --server-host's, "local" this one (the generator's, and the
  * server's when it runs here). */
-static void kernel_json(json_t *o, const struct run *r)
+void run_kernel_json(json_t *o, const struct run *r)
 {
 	json_t *k = json_object();
 	SET(k, "delta", r->have_k ? kstat_delta_json(&r->k0, &r->k1) : json_null());
 	SET(k, "host", json_string(r->cfg->server_host[0] ? "server" : "local"));
 	SET(o, "kernel", k);
-	SET(o, "accept_queue", run_aq_json(r));
-}
-
-json_t *run_aq_json(const struct run *r)
-{
 	if (r->have_aq) {
 		json_t *aq = json_object(), *smp = json_array();
 		SET(aq, "max_seen", INT(r->aq_max));
@@ -275,9 +270,10 @@ json_t *run_aq_json(const struct run *r)
 		}
 		SET(aq, "samples", smp);
 		SET(aq, "host", json_string(r->cfg->server_host[0] ? "server" : "local"));
-		return aq;
+		SET(o, "accept_queue", aq);
+	} else {
+		SET(o, "accept_queue", json_null());
 	}
-	return json_null();
 }
 
 json_t *run_json(const struct run *r)
@@ -341,7 +337,7 @@ json_t *run_json(const struct run *r)
 	SET(o, "server", r->server ? json_incref(r->server) : json_null());
 	end_json(o, r);
 
-	kernel_json(o, r);
+	run_kernel_json(o, r);
 	SET(o, "explain", json_incref(r->explain));
 	SET(o, "warnings", json_incref(r->warnings));
 	SET(o, "generator_bound", json_boolean(r->generator_bound));

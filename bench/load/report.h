@@ -67,8 +67,10 @@ void run_init(struct run *r, const struct load_config *cfg);
 void run_free(struct run *r);
 void run_warn(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void run_aq_sample(struct run *r, int64_t t_ms, int len, int limit);
-/* accept_queue: {max_seen, limit, samples, host}, or null. */
-json_t *run_aq_json(const struct run *r);
+/* o's "kernel" {delta, host} and "accept_queue" {max_seen, limit,
+ * samples, host} or null: the run JSON's, and --generators with
+ * --server-host's merged run (load.c). */
+void run_kernel_json(json_t *o, const struct run *r);
 /* One explain sentence (printf format). */
 void run_explainf(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* explain.c: derive the explain sentences from the numbers (call once,
