@@ -253,27 +253,25 @@ static void probe_line(struct remote *rm, const char *line, remote_queue_fn on_q
 	json_decref(j);
 }
 
+struct probe_read_ctx {
+	struct remote *rm;
+	remote_queue_fn on_q;
+	void *arg;
+};
+
+static void probe_read_line(void *arg, char *l)
+{
+	struct probe_read_ctx *x = arg;
+	probe_line(x->rm, l, x->on_q, x->arg);
+}
+
 static void probe_read(struct remote *rm, remote_queue_fn on_q, void *arg)
 {
-	while (rm->probe_out >= 0 && !rm->probe_eof) {
-		ssize_t n =
-		    read(rm->probe_out, rm->pbuf + rm->plen, sizeof rm->pbuf - 1 - rm->plen);
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+	struct probe_read_ctx x = {rm, on_q, arg};
+	int r = 1;
+	while (rm->probe_out >= 0 && !rm->probe_eof && r > 0)
+		if ((r = ssh_lines_read(&rm->plines, rm->probe_out, probe_read_line, &x)) == 0)
 			rm->probe_eof = true;
-		if (n <= 0)
-			return;
-		rm->plen += (size_t)n;
-		rm->pbuf[rm->plen] = '\0';
-		char *l = rm->pbuf;
-		for (char *e; (e = strchr(l, '\n')); l = e + 1) {
-			*e = '\0';
-			probe_line(rm, l, on_q, arg);
-		}
-		rm->plen = strlen(l);
-		memmove(rm->pbuf, l, rm->plen + 1);
-		if (rm->plen == sizeof rm->pbuf - 1)
-			rm->plen = 0; /* a line too long for any of ours */
-	}
 }
 
 void remote_probe_poll(struct remote *rm, remote_queue_fn on_q, void *arg)

@@ -25,38 +25,39 @@
 #define GUARD_SET_MS	 15000
 #define GUARD_RESTORE_MS 5000
 
-/* The next line of the given kind (skipping others), within ms; NULL on
- * EOF or time out, or (stoppable) on a stop signal. */
-static json_t *guard_line(struct remote *rm, const char *kind, int ms, bool stoppable)
+/* Each line of the guard into its slot: the first "sysctl" and
+ * "restored" lines (others are not ours). */
+static void guard_keep(void *arg, char *l)
+{
+	struct remote *rm = arg;
+	json_error_t je;
+	json_t *j = json_loads(l, 0, &je);
+	const char *k = json_string_value(json_object_get(j, "kind"));
+	json_t **slot = !k			 ? NULL
+			: !strcmp(k, "sysctl")	 ? &rm->sys_set
+			: !strcmp(k, "restored") ? &rm->sys_restored
+						 : NULL;
+	if (slot && !*slot)
+		*slot = json_incref(j);
+	json_decref(j);
+}
+
+/* Read the guard's lines until *slot is filled, within ms; false on EOF or
+ * time out, or (stoppable) on a stop signal. */
+static bool guard_wait(struct remote *rm, json_t *const *slot, int ms, bool stoppable)
 {
 	uint64_t until = clock_now_ms() + (uint64_t)ms;
 	for (;;) {
-		char *nl;
-		while ((nl = memchr(rm->gbuf, '\n', rm->glen))) {
-			*nl = '\0';
-			json_error_t je;
-			json_t *j = json_loads(rm->gbuf, 0, &je);
-			size_t used = (size_t)(nl + 1 - rm->gbuf);
-			memmove(rm->gbuf, nl + 1, rm->glen - used);
-			rm->glen -= used;
-			const char *k = json_string_value(json_object_get(j, "kind"));
-			if (k && !strcmp(k, kind))
-				return j;
-			json_decref(j);
-		}
-		if (rm->glen == sizeof rm->gbuf)
-			rm->glen = 0; /* a line too long for any of ours */
 		uint64_t now = clock_now_ms();
+		if (*slot)
+			return true;
 		if (rm->guard_out < 0 || now >= until || (stoppable && stopsig_caught()))
-			return NULL;
+			return false;
 		struct pollfd pf = {.fd = rm->guard_out, .events = POLLIN};
 		poll(&pf, 1, until - now < 100 ? (int)(until - now) : 100);
-		ssize_t n = read(rm->guard_out, rm->gbuf + rm->glen, sizeof rm->gbuf - rm->glen);
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		if (ssh_lines_read(&rm->glines, rm->guard_out, guard_keep, rm) == 0) {
 			close(rm->guard_out);
 			rm->guard_out = -1;
-		} else if (n > 0) {
-			rm->glen += (size_t)n;
 		}
 	}
 }
@@ -88,7 +89,7 @@ int remote_sysctl_set(struct remote *rm, char *err, size_t errlen)
 		rm->guard_err = -1;
 		return rm->guard_pid = 0, -1;
 	}
-	rm->sys_set = guard_line(rm, "sysctl", GUARD_SET_MS, true);
+	guard_wait(rm, &rm->sys_set, GUARD_SET_MS, true);
 	const char *e = json_string_value(json_object_get(rm->sys_set, "error"));
 	if (rm->sys_set && !e)
 		return 0;
@@ -110,8 +111,7 @@ void remote_sysctl_restore(struct remote *rm)
 	if (rm->guard_in >= 0)
 		close(rm->guard_in); /* EOF: probe puts the values back */
 	rm->guard_in = -1;
-	if (!rm->sys_restored)
-		rm->sys_restored = guard_line(rm, "restored", GUARD_RESTORE_MS, false);
+	guard_wait(rm, &rm->sys_restored, GUARD_RESTORE_MS, false);
 	pid_t p = rm->guard_pid;
 	struct proc_stop how = {.grace_ms = 1000, .group = true};
 	proc_stop(&p, 1, &how);

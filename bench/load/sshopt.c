@@ -146,3 +146,24 @@ void ssh_last_line(int fd, char *out, size_t len)
 	char *l = strrchr(buf, '\n');
 	snprintf(out, len, "%s", l ? l + 1 : buf);
 }
+
+int ssh_lines_read(struct remote_lines *b, int fd, void (*line)(void *arg, char *l), void *arg)
+{
+	ssize_t n = read(fd, b->buf + b->len, sizeof b->buf - 1 - b->len);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return -1;
+	if (n <= 0)
+		return 0;
+	b->len += (size_t)n;
+	b->buf[b->len] = '\0';
+	char *l = b->buf;
+	for (char *e; (e = strchr(l, '\n')); l = e + 1) {
+		*e = '\0';
+		line(arg, l);
+	}
+	b->len = strlen(l);
+	memmove(b->buf, l, b->len + 1);
+	if (b->len == sizeof b->buf - 1)
+		b->len = 0; /* a line too long for any of ours */
+	return 1;
+}

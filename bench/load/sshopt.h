@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "sockbench/load.h"
+#include "sockbench/remote.h"
 
 /* room for ssh_cmdline's av */
 #define SSH_AV_MAX (8 + 8 * LOAD_MAX_SSH_OPTS)
@@ -31,6 +32,10 @@ int ssh_cmdline(const struct load_config *c, const char *host, char *const *word
  * NULL), its stdout our pipe (*out, non-blocking), its stderr err_fd.
  * The pid (its own process group), or -1 with err. */
 pid_t ssh_spawn(const char *const *av, int *in, int *out, int err_fd, char *err, size_t errlen);
+/* Read what the non-blocking fd has and call line(arg, l) for each whole
+ * line, in order (a line longer than the buffer is dropped: none of ours
+ * is).  1: read some; 0: EOF or an error; -1: nothing now. */
+int ssh_lines_read(struct remote_lines *b, int fd, void (*line)(void *arg, char *l), void *arg);
 /* A file without a name for ssh's stderr (-1: none). */
 int ssh_errfile(void);
 /* The last line written to such a file. */

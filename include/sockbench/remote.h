@@ -26,6 +26,12 @@
 
 struct spawn;
 
+/* What a channel sent that is not a whole line yet (sshopt.c). */
+struct remote_lines {
+	char buf[8192];
+	size_t len;
+};
+
 struct remote {
 	const struct load_config *cfg;
 	char host[160]; /* HOST without USER@ (an address literal) */
@@ -34,8 +40,7 @@ struct remote {
 	size_t olen, ocap;
 	pid_t probe_pid; /* the probe's ssh (0: none) */
 	int probe_in, probe_out, probe_err;
-	char pbuf[8192]; /* a partial line from the probe */
-	size_t plen;
+	struct remote_lines plines; /* the probe's */
 	bool probe_eof;
 	json_t *hello;	   /* probe's hello line (NULL: none) */
 	uint64_t hello_ns; /* our clock when it came: probe's t_ms 0 */
@@ -48,8 +53,7 @@ struct remote {
 	/* --remote-sysctl: probe --sysctl's channel (remote_sysctl.c) */
 	pid_t guard_pid;
 	int guard_in, guard_out, guard_err;
-	char gbuf[4096];
-	size_t glen;
+	struct remote_lines glines;
 	json_t *sys_set, *sys_restored; /* its "sysctl" and "restored" lines */
 };
 
